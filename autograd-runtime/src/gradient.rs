@@ -1,0 +1,61 @@
+//! `Gradient`: what every generated `NameGrad<T>` implements, so that runtime loops can sum and
+//! average the gradients of any generated function; `Partials`: how a call inside a `grad!` body
+//! reads the partial derivatives of the function it calls.
+
+use core::ops::{Add, AddAssign, Mul};
+
+use crate::Real;
+
+/// A gradient: one partial derivative per differentiated parameter.
+///
+/// Generated `NameGrad<T>` structs implement it, with `+`, `+=` and `* scalar` field by field.
+///
+/// ```
+/// use autograd::{grad, Gradient};
+/// grad! { fn sq(x) { x * x } }
+/// let (_, g1) = sq_grad(1.0_f64);
+/// let (_, g2) = sq_grad(2.0_f64);
+/// let mean = (g1 + g2) * 0.5;
+/// assert_eq!(mean.x, 3.0);
+/// assert_eq!(SqGrad::<f64>::zero().x, 0.0);
+/// ```
+pub trait Gradient:
+    Copy + Add<Output = Self> + AddAssign + Mul<<Self as Gradient>::Scalar, Output = Self>
+{
+    /// The scalar type of the partial derivatives.
+    type Scalar: Real;
+    /// Number of partial derivatives.
+    const LEN: usize;
+    /// The gradient with every partial derivative zero.
+    fn zero() -> Self;
+}
+
+/// The partial derivatives of a function with respect to each of its arguments, in order.
+///
+/// A call `g(u, v)` inside a `grad!` body calls `g_grad(u, v)`, which returns
+/// `(value, partials)`; `partials` is anything that implements `Partials`: the generated
+/// `GGrad<T>`, or a plain array for a hand-written custom derivative.
+///
+/// ```
+/// use autograd::{grad, Real};
+/// // A custom derivative: hand-written `softabs` and `softabs_grad`.
+/// fn softabs<T: Real>(x: T) -> T { (x * x + T::lit(1e-6)).sqrt() }
+/// fn softabs_grad<T: Real>(x: T) -> (T, [T; 1]) {
+///     let y = softabs(x);
+///     (y, [x / y])
+/// }
+/// grad! { fn f(x) { 2.0 * softabs(x) } }
+/// let (_, g) = f_grad(3.0_f64);
+/// assert!((g.x - 2.0).abs() < 1e-6);
+/// ```
+pub trait Partials<T, const N: usize> {
+    /// The partial derivatives, one per argument of the function, in argument order.
+    fn partials(self) -> [T; N];
+}
+
+impl<T, const N: usize> Partials<T, N> for [T; N] {
+    #[inline(always)]
+    fn partials(self) -> [T; N] {
+        self
+    }
+}

@@ -1,0 +1,25 @@
+//! The runtime of `autograd`: the scalar trait [`Real`] that generated code is generic over,
+//! the [`Gradient`] trait that generated gradient structs implement, and what training needs:
+//! batch loops, layers, losses, optimizers, data loading and a training loop.
+//!
+//! Users depend on the façade crate `autograd`, which re-exports everything here.
+
+// Generated code names our items `::autograd::…`; inside this crate that path means us.
+extern crate self as autograd;
+
+mod gradient;
+mod real;
+
+pub mod batch;
+pub mod check;
+pub mod data;
+pub mod nn;
+pub mod optim;
+pub mod train;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use gradient::{Gradient, Partials};
+pub use real::Real;
