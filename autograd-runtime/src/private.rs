@@ -64,3 +64,6 @@ pub fn div_or_zero<T: Real>(a: T, b: T) -> T {
         a / b
     }
 }
+
+/// For generated code that needs `Float`'s associated functions (`nan()`, `infinity()`).
+pub use num_traits::Float;

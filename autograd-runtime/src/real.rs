@@ -3,7 +3,7 @@
 //! It is `num_traits::Float` (every method the `grad!` body language accepts) plus the
 //! activations and a literal conversion. Implemented for `f32` and `f64`.
 
-use num_traits::Float;
+use num_traits::{Float, NumAssign};
 
 /// A real scalar: `f32` or `f64`.
 ///

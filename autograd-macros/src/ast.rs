@@ -1,0 +1,194 @@
+//! The DSL's tree: functions, parameters, statements, expressions.
+//!
+//! `parse.rs` builds it from tokens; every later stage reads it. Every node keeps the span of
+//! the user's tokens so that errors and generated code point back at them. Constructs the DSL
+//! does not take are kept as `Unsupported` nodes, so `check.rs` can report all of them at once.
+
+use proc_macro2::Span;
+use syn::{Attribute, Generics, Ident, Path, Type, Visibility};
+
+/// How the function was written.
+pub enum Form {
+    /// Inside `grad! { ... }`: the forward function is printed from the tree, with its
+    /// numbers converted to the function's type.
+    Bang,
+    /// `#[differentiable] fn ...`: the user's function is kept as written.
+    Attribute(Box<syn::ItemFn>),
+}
+
+/// One differentiable function.
+pub struct Function {
+    pub form: Form,
+    /// Attributes carried over to the generated items (`wrt` removed).
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// Generics as written (attribute form only; empty otherwise).
+    pub generics: Generics,
+    pub params: Vec<Param>,
+    /// Return type as written, if any.
+    pub ret: Option<Type>,
+    /// `#[wrt(a, b)]`: the parameters to differentiate; `None` means all of them.
+    pub wrt: Option<Vec<Ident>>,
+    /// `None` when the body is missing or did not parse (the error is already recorded).
+    pub body: Option<Block>,
+}
+
+pub struct Param {
+    pub name: Ident,
+    /// `None` for the DSL's untyped parameters.
+    pub ty: Option<Type>,
+}
+
+/// `{ stmt; stmt; tail }`. A trailing expression without `;` is `Stmt::Tail`.
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+pub enum Stmt {
+    /// `let name = init;` or `let mut name = init;`
+    Let {
+        name: Ident,
+        mutable: bool,
+        init: Expr,
+    },
+    /// `name = value;`, `name += value;` and the other compound assignments.
+    Assign {
+        name: Ident,
+        op: AssignOp,
+        op_span: Span,
+        value: Expr,
+    },
+    /// `if ... { } else { }` in statement position (its value, if any, is unused).
+    If(IfExpr),
+    /// `return value;`
+    Return { value: Expr, span: Span },
+    /// The block's value: its last expression, without `;`.
+    Tail(Expr),
+    /// A statement the DSL does not take.
+    Unsupported { span: Span, what: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+pub enum Expr {
+    /// A number.
+    Lit { value: f64, span: Span },
+    /// A parameter or a local.
+    Var(Ident),
+    /// A constant such as `std::f64::consts::PI` or a user's `SCALE`.
+    Const(Path),
+    Binary {
+        op: BinOp,
+        op_span: Span,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Neg { span: Span, expr: Box<Expr> },
+    /// `receiver.method(args)`; `f64::method(receiver, args)` is parsed into this too.
+    Method {
+        receiver: Box<Expr>,
+        method: Ident,
+        args: Vec<Expr>,
+    },
+    /// `x.powi(n)`: the exponent is an integer literal.
+    Powi {
+        receiver: Box<Expr>,
+        method: Ident,
+        exponent: i32,
+        exponent_span: Span,
+    },
+    /// `g(a, b)`: a call to another differentiable function.
+    Call { func: Ident, args: Vec<Expr> },
+    If(Box<IfExpr>),
+    /// An expression the DSL does not take.
+    Unsupported { span: Span, what: String },
+}
+
+pub struct IfExpr {
+    pub if_span: Span,
+    pub cond: Cond,
+    pub then_branch: Block,
+    /// `else { }` or `else if ...` (as a block holding one `if` tail).
+    pub else_branch: Option<Block>,
+}
+
+/// A condition: comparisons of real expressions joined by `&&`, `||`, `!`.
+pub enum Cond {
+    Cmp {
+        op: CmpOp,
+        op_span: Span,
+        lhs: Expr,
+        rhs: Expr,
+    },
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Not(Box<Cond>),
+    Bool(bool),
+    Unsupported { span: Span, what: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Expr {
+    /// The span of the expression, for errors (its first token's span).
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Lit { span, .. } | Expr::Neg { span, .. } | Expr::Unsupported { span, .. } => {
+                *span
+            }
+            Expr::Var(ident) => ident.span(),
+            Expr::Const(path) => path
+                .segments
+                .first()
+                .map_or_else(Span::call_site, |s| s.ident.span()),
+            Expr::Binary { lhs, .. } => lhs.span(),
+            Expr::Method { receiver, .. } | Expr::Powi { receiver, .. } => receiver.span(),
+            Expr::Call { func, .. } => func.span(),
+            Expr::If(if_expr) => if_expr.if_span,
+        }
+    }
+}
+
+impl Function {
+    /// Whether parameter `name` is differentiated (listed in `#[wrt]`, or no `#[wrt]` given).
+    pub fn is_wrt(&self, name: &Ident) -> bool {
+        self.wrt
+            .as_ref()
+            .is_none_or(|wrt| wrt.iter().any(|w| w == name))
+    }
+}
+
+/// A name that reads as a constant (`SCALE`, `MAX_STEP`): a free identifier spelled like this is
+/// taken as a constant defined outside the function, with derivative 0.
+pub fn is_constant_name(ident: &Ident) -> bool {
+    let name = ident.to_string();
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}

@@ -1,0 +1,597 @@
+//! AST → errors: everything the macro does not take, found before any code is generated.
+//!
+//! Checks signatures (parameter types, `wrt`, duplicates), names (unknown, assigned but not
+//! `mut`), methods and calls against the rule table, where `return` may stand, and that every
+//! path ends in a value. All errors are collected; nothing stops at the first.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::Ident;
+
+use crate::ast::{is_constant_name, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::errors::Errors;
+use crate::rules::{supported_methods, Method};
+
+/// The number type of a function's parameters, values and result.
+#[derive(Clone)]
+pub enum Scalar {
+    /// Untyped parameters, or `x: T` with `T` a type parameter: generic over `T: Real`.
+    Generic(Ident),
+    /// `f32` or `f64`.
+    Concrete(Ident),
+}
+
+impl Scalar {
+    pub fn ident(&self) -> &Ident {
+        match self {
+            Scalar::Generic(ident) | Scalar::Concrete(ident) => ident,
+        }
+    }
+}
+
+/// What later stages need to know about the functions of one `grad!` block, by name.
+pub struct Signatures {
+    pub by_name: HashMap<String, (usize, Vec<bool>)>,
+}
+
+impl Signatures {
+    pub fn new(functions: &[Function]) -> Signatures {
+        let by_name = functions
+            .iter()
+            .map(|f| {
+                let wrt = f.params.iter().map(|p| f.is_wrt(&p.name)).collect();
+                (f.name.to_string(), (f.params.len(), wrt))
+            })
+            .collect();
+        Signatures { by_name }
+    }
+}
+
+/// Checks one function; returns its scalar type when its signature is usable.
+pub fn check_function(
+    function: &Function,
+    signatures: &Signatures,
+    errors: &mut Errors,
+) -> Option<Scalar> {
+    let scalar = check_signature(function, errors);
+    if let Some(body) = &function.body {
+        let mut checker = Checker {
+            function,
+            signatures,
+            errors,
+            scopes: vec![function
+                .params
+                .iter()
+                .map(|p| (p.name.to_string(), Binding::Param))
+                .collect()],
+        };
+        checker.result_block(body);
+        if !completes(&body.stmts) {
+            let span = body
+                .stmts
+                .last()
+                .map_or(body.span, stmt_span);
+            errors.push(
+                span,
+                format!(
+                    "`{}` must end in a value on every path: finish the body with an \
+                     expression (no `;`) or `return x;`",
+                    function.name
+                ),
+            );
+        }
+    }
+    scalar
+}
+
+fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
+    if function.params.is_empty() {
+        errors.push(
+            function.name.span(),
+            format!(
+                "`{}` has no parameters: there is nothing to differentiate with respect to",
+                function.name
+            ),
+        );
+    }
+    let mut seen: Vec<&Ident> = Vec::new();
+    for param in &function.params {
+        if let Some(first) = seen.iter().find(|p| **p == &param.name) {
+            errors.push(
+                param.name.span(),
+                format!("parameter `{first}` is declared twice"),
+            );
+        }
+        seen.push(&param.name);
+        if is_constant_name(&param.name) {
+            errors.push(
+                param.name.span(),
+                format!(
+                    "`{}` is spelled like a constant: names in capitals are constants from \
+                     outside the function; name parameters in lowercase",
+                    param.name
+                ),
+            );
+        }
+    }
+    if let Some(wrt) = &function.wrt {
+        if wrt.is_empty() {
+            errors.push(
+                function.name.span(),
+                "`#[wrt()]` is empty: name at least one parameter, or leave `wrt` out to \
+                 differentiate with respect to all of them",
+            );
+        }
+        for (i, name) in wrt.iter().enumerate() {
+            if !function.params.iter().any(|p| &p.name == name) {
+                let params: Vec<String> = function.params.iter().map(|p| p.name.to_string()).collect();
+                errors.push(
+                    name.span(),
+                    format!(
+                        "`wrt` names `{name}`, which is not a parameter; parameters: {}",
+                        params.join(", ")
+                    ),
+                );
+            } else if wrt[..i].contains(name) {
+                errors.push(name.span(), format!("`{name}` is listed twice in `wrt`"));
+            }
+        }
+    }
+    scalar_type(function, errors)
+}
+
+fn type_name(ty: &syn::Type) -> Option<Ident> {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => path.path.get_ident().cloned(),
+        syn::Type::Paren(paren) => type_name(&paren.elem),
+        syn::Type::Group(group) => type_name(&group.elem),
+        _ => None,
+    }
+}
+
+/// The function's number type: all parameters untyped (generic), or all of one type.
+fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
+    let type_params: Vec<&Ident> = function
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
+    let is_allowed = |ident: &Ident| ident == "f32" || ident == "f64" || type_params.contains(&ident);
+    let allowed_list = || {
+        let mut list = String::from("`f32` or `f64`");
+        for param in &type_params {
+            list.push_str(&format!(" or `{param}`"));
+        }
+        list
+    };
+    let mut scalar: Option<(Scalar, &Ident)> = None;
+    let mut ok = true;
+    for param in &function.params {
+        let this = match &param.ty {
+            None => Scalar::Generic(Ident::new("T", Span::call_site())),
+            Some(ty) => match type_name(ty) {
+                Some(ident) if is_allowed(&ident) => {
+                    if type_params.contains(&&ident) {
+                        Scalar::Generic(ident)
+                    } else {
+                        Scalar::Concrete(ident)
+                    }
+                }
+                _ => {
+                    errors.push(
+                        ty_span(ty),
+                        format!(
+                            "parameter `{}` has type `{}`: parameters are numbers of type {}, \
+                             or untyped (generic over `T: autograd::Real`)",
+                            param.name,
+                            ty.to_token_stream(),
+                            allowed_list()
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                }
+            },
+        };
+        match &scalar {
+            None => scalar = Some((this, &param.name)),
+            Some((first, first_name)) => {
+                let same = match (first, &this) {
+                    (Scalar::Generic(a), Scalar::Generic(b)) | (Scalar::Concrete(a), Scalar::Concrete(b)) => a == b,
+                    _ => false,
+                };
+                if !same {
+                    let describe = |p: &Option<syn::Type>| match p {
+                        None => "untyped".to_string(),
+                        Some(ty) => format!("`{}`", ty.to_token_stream()),
+                    };
+                    let first_ty = function
+                        .params
+                        .iter()
+                        .find(|p| &p.name == *first_name)
+                        .map(|p| describe(&p.ty))
+                        .unwrap_or_default();
+                    errors.push(
+                        param.ty.as_ref().map_or(param.name.span(), ty_span),
+                        format!(
+                            "parameter `{}` is {} but `{}` is {}: all parameters of a \
+                             differentiable function have one number type (all untyped, or \
+                             all `f64`, ...)",
+                            param.name,
+                            describe(&param.ty),
+                            first_name,
+                            first_ty
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    let scalar = scalar.map(|(scalar, _)| scalar);
+    if let (Some(ret), Some(scalar)) = (&function.ret, &scalar) {
+        let matches = type_name(ret).is_some_and(|ident| &ident == scalar.ident());
+        let untyped = matches!(scalar, Scalar::Generic(ident) if ident == "T" && function.generics.params.is_empty());
+        if !matches && !(untyped && type_name(ret).is_some_and(|i| i == "T")) {
+            errors.push(
+                ty_span(ret),
+                format!(
+                    "the result type must be the parameters' type, `{}`",
+                    scalar.ident()
+                ),
+            );
+            ok = false;
+        }
+    }
+    if ok {
+        scalar
+    } else {
+        None
+    }
+}
+
+fn ty_span(ty: &syn::Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+fn stmt_span(stmt: &Stmt) -> Span {
+    match stmt {
+        Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
+        Stmt::If(if_expr) => if_expr.if_span,
+        Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
+        Stmt::Tail(expr) => expr.span(),
+    }
+}
+
+/// Whether running `stmts` always ends in a value (a tail or a `return`).
+fn completes(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Return { .. } | Stmt::Tail(_) => true,
+        Stmt::If(if_expr) => if_completes(if_expr),
+        _ => false,
+    })
+}
+
+fn if_completes(if_expr: &IfExpr) -> bool {
+    completes(&if_expr.then_branch.stmts)
+        && if_expr
+            .else_branch
+            .as_ref()
+            .is_some_and(|block| completes(&block.stmts))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Binding {
+    Param,
+    Let,
+    LetMut,
+}
+
+struct Checker<'a> {
+    function: &'a Function,
+    signatures: &'a Signatures,
+    errors: &'a mut Errors,
+    scopes: Vec<Vec<(String, Binding)>>,
+}
+
+impl Checker<'_> {
+    fn lookup(&self, name: &Ident) -> Option<Binding> {
+        let name = name.to_string();
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(n, _)| *n == name)
+            .map(|(_, binding)| *binding)
+    }
+
+    fn names_in_scope(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in self.scopes.iter().flatten() {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        names.join(", ")
+    }
+
+    fn declare(&mut self, name: &Ident, binding: Binding) {
+        if is_constant_name(name) {
+            self.errors.push(
+                name.span(),
+                format!(
+                    "`{name}` is spelled like a constant: names in capitals are constants from \
+                     outside the function; name locals in lowercase"
+                ),
+            );
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), binding));
+        }
+    }
+
+    /// A block whose value is the function's result: `return` may stand in it, and in the
+    /// arms of its `if` statements.
+    fn result_block(&mut self, block: &Block) {
+        self.block(block, true);
+    }
+
+    fn block(&mut self, block: &Block, returns_allowed: bool) {
+        self.scopes.push(Vec::new());
+        let mut finished = false;
+        for stmt in &block.stmts {
+            if finished {
+                self.errors.push(
+                    stmt_span(stmt),
+                    "this code never runs: every path before it has already returned",
+                );
+                break;
+            }
+            self.stmt(stmt, returns_allowed);
+            finished = match stmt {
+                Stmt::Return { .. } => true,
+                Stmt::If(if_expr) => returns_allowed && if_completes(if_expr),
+                _ => false,
+            };
+        }
+        self.scopes.pop();
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, returns_allowed: bool) {
+        match stmt {
+            Stmt::Let {
+                name,
+                mutable,
+                init,
+            } => {
+                self.expr(init);
+                let binding = if *mutable {
+                    Binding::LetMut
+                } else {
+                    Binding::Let
+                };
+                self.declare(name, binding);
+            }
+            Stmt::Assign { name, value, .. } => {
+                self.expr(value);
+                match self.lookup(name) {
+                    Some(Binding::LetMut) => {}
+                    Some(Binding::Let) => self.errors.push(
+                        name.span(),
+                        format!("`{name}` is not mutable: declare it with `let mut {name} = ...;`"),
+                    ),
+                    Some(Binding::Param) => self.errors.push(
+                        name.span(),
+                        format!(
+                            "parameter `{name}` cannot be assigned; shadow it: \
+                             `let mut {name} = {name};`"
+                        ),
+                    ),
+                    None => self.errors.push(
+                        name.span(),
+                        format!(
+                            "cannot assign to unknown name `{name}`; declare it first with \
+                             `let mut {name} = ...;`"
+                        ),
+                    ),
+                }
+            }
+            Stmt::If(if_expr) => {
+                self.cond(&if_expr.cond);
+                // A statement `if` in a result block may return; its arms have no unused tail.
+                self.arm(&if_expr.then_branch, returns_allowed);
+                if let Some(else_block) = &if_expr.else_branch {
+                    self.arm(else_block, returns_allowed);
+                }
+            }
+            Stmt::Return { value, span } => {
+                if !returns_allowed {
+                    self.errors.push(
+                        *span,
+                        "`return` is supported in the function body and in the branches of \
+                         its `if` statements, not inside an `if` used as a value",
+                    );
+                }
+                self.expr(value);
+            }
+            Stmt::Tail(Expr::If(if_expr)) if returns_allowed => {
+                self.cond(&if_expr.cond);
+                self.result_arm(&if_expr.then_branch);
+                match &if_expr.else_branch {
+                    Some(else_block) => self.result_arm(else_block),
+                    None => self.errors.push(
+                        if_expr.if_span,
+                        "an `if` that gives the result needs an `else` branch",
+                    ),
+                }
+            }
+            Stmt::Tail(expr) => self.expr(expr),
+            Stmt::Unsupported { span, what } => self.errors.push(*span, what),
+        }
+    }
+
+    /// An arm of a statement `if`. In a result block its tail is the result (when the `if`
+    /// is the last statement); elsewhere a tail would be a value nobody uses.
+    fn arm(&mut self, block: &Block, returns_allowed: bool) {
+        self.block(block, returns_allowed);
+        if let Some(Stmt::Tail(expr)) = block.stmts.last() {
+            self.errors.push(
+                expr.span(),
+                "this value is unused: an `if` statement's branches end in statements; to \
+                 use the value, make the `if` the last expression or bind it with `let`",
+            );
+        }
+    }
+
+    /// An arm of the `if` that gives the function's result: a result block.
+    fn result_arm(&mut self, block: &Block) {
+        self.block(block, true);
+        if !completes(&block.stmts) {
+            self.errors.push(
+                block.span,
+                "this branch gives no value: end it with an expression (no `;`) or `return x;`",
+            );
+        }
+    }
+
+    fn value_if(&mut self, if_expr: &IfExpr) {
+        self.cond(&if_expr.cond);
+        self.value_block(&if_expr.then_branch);
+        match &if_expr.else_branch {
+            Some(else_block) => self.value_block(else_block),
+            None => self.errors.push(
+                if_expr.if_span,
+                "an `if` used as a value needs an `else` branch",
+            ),
+        }
+    }
+
+    /// The arm of an `if` used as a value: statements, then the value.
+    fn value_block(&mut self, block: &Block) {
+        self.block(block, false);
+        if !matches!(block.stmts.last(), Some(Stmt::Tail(_))) {
+            self.errors.push(
+                block.span,
+                "this branch gives no value: end it with an expression (no `;`)",
+            );
+        }
+    }
+
+    fn cond(&mut self, cond: &Cond) {
+        match cond {
+            Cond::Cmp { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                self.cond(a);
+                self.cond(b);
+            }
+            Cond::Not(a) => self.cond(a),
+            Cond::Bool(_) => {}
+            Cond::Unsupported { span, what } => self.errors.push(*span, what),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Lit { .. } | Expr::Const(_) => {}
+            Expr::Var(name) => {
+                if self.lookup(name).is_none() {
+                    self.errors.push(
+                        name.span(),
+                        format!(
+                            "unknown name `{name}`; in scope: {}. A constant from outside is \
+                             spelled in capitals (`SCALE`) or as a path (`std::f64::consts::PI`)",
+                            self.names_in_scope()
+                        ),
+                    );
+                }
+            }
+            Expr::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            Expr::Neg { expr, .. } => self.expr(expr),
+            Expr::Method {
+                receiver,
+                method,
+                args,
+            } => {
+                self.expr(receiver);
+                for arg in args {
+                    self.expr(arg);
+                }
+                self.method(method, args.len());
+            }
+            Expr::Powi { receiver, .. } => self.expr(receiver),
+            Expr::Call { func, args } => {
+                for arg in args {
+                    self.expr(arg);
+                }
+                self.call(func, args.len());
+            }
+            Expr::If(if_expr) => self.value_if(if_expr),
+            Expr::Unsupported { span, what } => self.errors.push(*span, what),
+        }
+    }
+
+    fn method(&mut self, method: &Ident, arg_count: usize) {
+        let name = method.to_string();
+        if name == "powi" {
+            self.errors.push(
+                method.span(),
+                "`powi` takes an integer literal exponent, like `x.powi(2)` or `x.powi(-1)`; \
+                 for a real exponent use `powf`",
+            );
+            return;
+        }
+        match Method::lookup(&name) {
+            Some((_, expected)) if expected == arg_count => {}
+            Some((_, expected)) => self.errors.push(
+                method.span(),
+                format!(
+                    "`{name}` takes {expected} argument{}, found {arg_count}",
+                    if expected == 1 { "" } else { "s" }
+                ),
+            ),
+            None => self.errors.push(
+                method.span(),
+                format!(
+                    "unsupported method `{name}`; supported: {}",
+                    supported_methods()
+                ),
+            ),
+        }
+    }
+
+    fn call(&mut self, func: &Ident, arg_count: usize) {
+        if func == &self.function.name {
+            self.errors.push(
+                func.span(),
+                format!("`{func}` calls itself: recursion is not supported"),
+            );
+            return;
+        }
+        if self.lookup(func).is_some() {
+            self.errors.push(
+                func.span(),
+                format!("`{func}` is a number, not a function"),
+            );
+            return;
+        }
+        if let Some((expected, _)) = self.signatures.by_name.get(&func.to_string()) {
+            if *expected != arg_count {
+                self.errors.push(
+                    func.span(),
+                    format!("`{func}` takes {expected} arguments, found {arg_count}"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The driver: parse → check → lower → reverse → simplify → emit; on error, fallback.
+
+use proc_macro2::TokenStream;
+
+use crate::ast::Function;
+use crate::check::{self, Scalar, Signatures};
+use crate::errors::Errors;
+use crate::{emit, fallback, lower, parse, reverse, simplify};
+
+/// `grad! { fn f(x, y) { ... } ... }`
+pub fn grad(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let functions = parse::parse_bang(input, &mut errors);
+    expand(&functions, errors)
+}
+
+/// `#[differentiable] fn f(x: f64) -> f64 { ... }`
+pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    match parse::parse_attribute(args, item.clone(), &mut errors) {
+        Some(function) => expand(&[function], errors),
+        None => {
+            let mut out = errors.combined().map(|e| e.to_compile_error()).unwrap_or_default();
+            out.extend(item);
+            out
+        }
+    }
+}
+
+fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
+    let signatures = Signatures::new(functions);
+    let scalars: Vec<Option<Scalar>> = functions
+        .iter()
+        .map(|function| check::check_function(function, &signatures, &mut errors))
+        .collect();
+    let mut out = TokenStream::new();
+    if errors.is_empty() {
+        for (function, scalar) in functions.iter().zip(&scalars) {
+            match scalar {
+                Some(scalar) => match generate(function, scalar, &signatures) {
+                    Ok(tokens) => out.extend(tokens),
+                    Err(error) => errors.push_error(error),
+                },
+                None => errors.push(function.name.span(), "internal error in grad!: no type"),
+            }
+        }
+    }
+    match errors.combined() {
+        Some(error) => fallback::emit(functions, &scalars, error),
+        None => out,
+    }
+}
+
+fn generate(function: &Function, scalar: &Scalar, signatures: &Signatures) -> syn::Result<TokenStream> {
+    let lowered = lower::lower(function, signatures)?;
+    let wrt: Vec<bool> = function.params.iter().map(|p| function.is_wrt(&p.name)).collect();
+    let mut program = reverse::differentiate(lowered, &wrt);
+    simplify::simplify(&mut program);
+    Ok(emit::emit(function, scalar, &program))
+}

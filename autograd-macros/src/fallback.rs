@@ -1,0 +1,61 @@
+//! On bad input: the errors, plus stubs of the items the user expects.
+//!
+//! Every function whose signature parsed still gets its forward function, `NAME_grad` and
+//! `NameGrad` with the right signatures (bodies that never run), so the rest of the user's
+//! crate type-checks and the only errors they see are the real ones.
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+use crate::ast::{Form, Function};
+use crate::check::Scalar;
+use crate::emit::{allowed_lints, grad_fn_name, grad_struct, signature, struct_name, Signature};
+
+pub fn emit(functions: &[Function], scalars: &[Option<Scalar>], error: syn::Error) -> TokenStream {
+    let mut out = error.to_compile_error();
+    for (function, scalar) in functions.iter().zip(scalars) {
+        let scalar = scalar
+            .clone()
+            .unwrap_or_else(|| Scalar::Generic(Ident::new("T", Span::call_site())));
+        out.extend(stubs(function, &scalar));
+    }
+    out
+}
+
+fn stubs(function: &Function, scalar: &Scalar) -> TokenStream {
+    let vis = &function.vis;
+    let name = &function.name;
+    let grad_name = grad_fn_name(function);
+    let struct_name = struct_name(function);
+    let lints = allowed_lints();
+    let Signature {
+        generics,
+        params,
+        where_clause,
+        ty,
+    } = signature(function, scalar);
+    let message = format!("`{name}` did not compile: see the errors of grad!");
+    let forward = match &function.form {
+        Form::Attribute(item) => {
+            let mut item = (**item).clone();
+            item.attrs = function.attrs.clone();
+            quote!(#item)
+        }
+        Form::Bang => quote! {
+            #lints
+            #vis fn #name #generics (#params) -> #ty #where_clause {
+                ::core::unreachable!(#message)
+            }
+        },
+    };
+    let grad_struct = grad_struct(function);
+    quote! {
+        #forward
+        #lints
+        #vis fn #grad_name #generics (#params) -> (#ty, #struct_name<#ty>) #where_clause {
+            ::core::unreachable!(#message)
+        }
+        #grad_struct
+    }
+}

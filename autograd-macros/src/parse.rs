@@ -1,0 +1,800 @@
+//! Tokens → AST: the DSL's own syntax (untyped parameters, `#[wrt]`) on top of syn's Rust.
+//!
+//! Syntax errors are recorded and parsing goes on with the next function, so that every
+//! function whose signature parsed can still get a stub. Constructs that parse as Rust but are
+//! not part of the DSL become `Unsupported` nodes for `check.rs` to report.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Token};
+
+use crate::ast::{
+    is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, Form, Function, IfExpr, Param, Stmt,
+};
+use crate::errors::Errors;
+
+/// Parses the contents of `grad! { ... }`: one or more functions.
+pub fn parse_bang(input: TokenStream, errors: &mut Errors) -> Vec<Function> {
+    let parser = |stream: ParseStream| Ok(parse_functions(stream, errors));
+    match parser.parse2(input) {
+        Ok(functions) => functions,
+        Err(error) => {
+            errors.push_error(error);
+            Vec::new()
+        }
+    }
+}
+
+/// Parses `#[differentiable(...)] fn ...`: the attribute's arguments and the item.
+pub fn parse_attribute(args: TokenStream, item: TokenStream, errors: &mut Errors) -> Option<Function> {
+    let item_fn: syn::ItemFn = match syn::parse2(item) {
+        Ok(item_fn) => item_fn,
+        Err(error) => {
+            errors.push(
+                error.span(),
+                "#[differentiable] goes on a function: `fn f(x: f64, y: f64) -> f64 { ... }`",
+            );
+            return None;
+        }
+    };
+    let mut wrt = parse_attribute_args(args, errors);
+    let (attrs, attr_wrt) = split_wrt(&item_fn.attrs, errors);
+    if attr_wrt.is_some() {
+        wrt = attr_wrt;
+    }
+    let sig = &item_fn.sig;
+    for unsupported in [
+        sig.constness.map(|t| (t.span, "a `const fn`")),
+        sig.asyncness.map(|t| (t.span, "an `async fn`")),
+        sig.unsafety.map(|t| (t.span, "an `unsafe fn`")),
+        sig.variadic.as_ref().map(|v| (v.dots.spans[0], "a variadic function")),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        errors.push(unsupported.0, format!("#[differentiable] does not take {}", unsupported.1));
+    }
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Typed(pat_type) => match &*pat_type.pat {
+                syn::Pat::Ident(pat) if pat.subpat.is_none() && pat.by_ref.is_none() => {
+                    params.push(Param {
+                        name: pat.ident.clone(),
+                        ty: Some((*pat_type.ty).clone()),
+                    });
+                }
+                other => errors.push(
+                    other.span(),
+                    "a parameter is a plain name with a numeric type, like `x: f64`",
+                ),
+            },
+            syn::FnArg::Receiver(receiver) => errors.push(
+                receiver.span(),
+                "methods are not supported: differentiable functions are free functions of numbers",
+            ),
+        }
+    }
+    let ret = match &sig.output {
+        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+        syn::ReturnType::Default => {
+            errors.push(
+                sig.paren_token.span.close(),
+                "a differentiable function returns a number: add `-> f64` (or `-> f32`, `-> T`)",
+            );
+            None
+        }
+    };
+    let body = Some(convert_block(&item_fn.block, false));
+    Some(Function {
+        attrs,
+        vis: item_fn.vis.clone(),
+        name: sig.ident.clone(),
+        generics: sig.generics.clone(),
+        params,
+        ret,
+        wrt,
+        body,
+        form: Form::Attribute(Box::new(item_fn)),
+    })
+}
+
+// #[differentiable]  or  #[differentiable(wrt(a, b))]
+fn parse_attribute_args(args: TokenStream, errors: &mut Errors) -> Option<Vec<syn::Ident>> {
+    if args.is_empty() {
+        return None;
+    }
+    let parser = |input: ParseStream| {
+        let key: syn::Ident = input.parse()?;
+        if key != "wrt" {
+            return Err(syn::Error::new(
+                key.span(),
+                "unknown argument; #[differentiable] takes `wrt(a, b)` or nothing",
+            ));
+        }
+        let content;
+        syn::parenthesized!(content in input);
+        let names = Punctuated::<syn::Ident, Token![,]>::parse_terminated(&content)?;
+        Ok(names.into_iter().collect())
+    };
+    match parser.parse2(args) {
+        Ok(names) => Some(names),
+        Err(error) => {
+            errors.push_error(error);
+            None
+        }
+    }
+}
+
+/// Splits `#[wrt(a, b)]` off a function's attributes.
+fn split_wrt(attrs: &[Attribute], errors: &mut Errors) -> (Vec<Attribute>, Option<Vec<syn::Ident>>) {
+    let mut kept = Vec::new();
+    let mut wrt = None;
+    for attr in attrs {
+        if !attr.path().is_ident("wrt") {
+            kept.push(attr.clone());
+            continue;
+        }
+        // #[wrt(a, b)]
+        let names = attr
+            .parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated)
+            .map_err(|_| {
+                syn::Error::new(
+                    attr.span(),
+                    "`wrt` lists parameter names: `#[wrt(w, b)]`",
+                )
+            });
+        match names {
+            Ok(names) if wrt.is_none() => wrt = Some(names.into_iter().collect()),
+            Ok(_) => errors.push(attr.span(), "`#[wrt]` is given twice"),
+            Err(error) => errors.push_error(error),
+        }
+    }
+    (kept, wrt)
+}
+
+fn parse_functions(input: ParseStream, errors: &mut Errors) -> Vec<Function> {
+    let mut functions = Vec::new();
+    if input.is_empty() {
+        errors.push(
+            Span::call_site(),
+            "grad! needs a function: `grad! { fn f(x, y) { x * y } }`",
+        );
+    }
+    while !input.is_empty() {
+        match parse_function(input, errors) {
+            Ok(function) => functions.push(function),
+            Err(error) => {
+                errors.push_error(error);
+                skip_to_next_function(input);
+            }
+        }
+    }
+    functions
+}
+
+/// After a syntax error, skips to the next `fn` (or its attributes and visibility).
+fn skip_to_next_function(input: ParseStream) {
+    while !input.is_empty() {
+        if input.peek(Token![fn]) || input.peek(Token![pub]) || input.peek(Token![#]) {
+            // Make progress even when the error was at this very token.
+            if input.peek(Token![fn]) {
+                let _ = input.parse::<TokenTree>();
+                continue;
+            }
+            return;
+        }
+        let _ = input.parse::<TokenTree>();
+    }
+}
+
+// /// docs
+// #[wrt(w, b)]
+// pub fn name(w, b, x: f64) -> T { body }
+fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Function> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: syn::Visibility = input.parse()?;
+    if !input.peek(Token![fn]) {
+        return Err(input.error("expected a function: `fn name(x, y) { ... }`"));
+    }
+    input.parse::<Token![fn]>()?;
+    let name: syn::Ident = input.parse()?;
+    if input.peek(Token![<]) {
+        return Err(input.error(
+            "grad! functions take no generics: untyped parameters are already generic over \
+             `T: autograd::Real`; for your own generics use #[autograd::differentiable]",
+        ));
+    }
+    let content;
+    syn::parenthesized!(content in input);
+    let params = parse_params(&content, errors)?;
+    let ret = if input.peek(Token![->]) {
+        input.parse::<Token![->]>()?;
+        Some(input.parse::<syn::Type>()?)
+    } else {
+        None
+    };
+    if input.peek(Token![where]) {
+        return Err(input.error("grad! functions take no `where` clause"));
+    }
+    if !input.peek(syn::token::Brace) {
+        let span = if input.is_empty() {
+            name.span()
+        } else {
+            input.span()
+        };
+        errors.push(
+            span,
+            format!("`{name}` has no body: write it as `fn {name}(...) {{ ... }}`"),
+        );
+        if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+        }
+        let (attrs, wrt) = split_wrt(&attrs, errors);
+        return Ok(Function {
+            form: Form::Bang,
+            attrs,
+            vis,
+            name,
+            generics: Default::default(),
+            params,
+            ret,
+            wrt,
+            body: None,
+        });
+    }
+    let group: proc_macro2::Group = input.parse::<TokenTree>().and_then(|tree| match tree {
+        TokenTree::Group(group) => Ok(group),
+        other => Err(syn::Error::new(other.span(), "expected `{`")),
+    })?;
+    let (attrs, wrt) = split_wrt(&attrs, errors);
+    let tokens = TokenStream::from(TokenTree::Group(group));
+    let body = match syn::parse2::<syn::Block>(tokens) {
+        Ok(block) => Some(convert_block(&block, false)),
+        Err(error) => {
+            errors.push_error(error);
+            None
+        }
+    };
+    Ok(Function {
+        form: Form::Bang,
+        attrs,
+        vis,
+        name,
+        generics: Default::default(),
+        params,
+        ret,
+        wrt,
+        body,
+    })
+}
+
+// (w, b, x: f64)
+fn parse_params(content: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Param>> {
+    let mut params = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Token![mut]) || content.peek(Token![&]) || content.peek(Token![self]) {
+            let token: TokenTree = content.parse()?;
+            errors.push(
+                token.span(),
+                "a parameter is a plain name, optionally typed: `x` or `x: f64`",
+            );
+            continue;
+        }
+        let name: syn::Ident = content.parse()?;
+        let ty = if content.peek(Token![:]) {
+            content.parse::<Token![:]>()?;
+            Some(content.parse::<syn::Type>()?)
+        } else {
+            None
+        };
+        params.push(Param { name, ty });
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(params)
+}
+
+/// Converts a syn block into the DSL's block.
+///
+/// In a statement block (an arm of an `if` statement) a last `if` without `;` is a statement
+/// too; elsewhere it is the block's value.
+pub fn convert_block(block: &syn::Block, statement_block: bool) -> Block {
+    let count = block.stmts.len();
+    let stmts = block
+        .stmts
+        .iter()
+        .enumerate()
+        .map(|(i, stmt)| convert_stmt(stmt, i + 1 == count, statement_block))
+        .collect();
+    Block {
+        stmts,
+        span: block.brace_token.span.join(),
+    }
+}
+
+fn unsupported_stmt(span: Span, what: impl Into<String>) -> Stmt {
+    Stmt::Unsupported {
+        span,
+        what: what.into(),
+    }
+}
+
+fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt {
+    match stmt {
+        // let x = e;  let mut x = e;  let x: f64 = e;
+        syn::Stmt::Local(local) => {
+            let pat = match &local.pat {
+                syn::Pat::Type(pat_type) => &*pat_type.pat,
+                pat => pat,
+            };
+            let syn::Pat::Ident(pat_ident) = pat else {
+                return unsupported_stmt(
+                    local.pat.span(),
+                    "this pattern is not supported; bind one name: `let x = ...;`",
+                );
+            };
+            if pat_ident.by_ref.is_some() || pat_ident.subpat.is_some() {
+                return unsupported_stmt(
+                    pat_ident.span(),
+                    "this pattern is not supported; bind one name: `let x = ...;`",
+                );
+            }
+            let Some(init) = &local.init else {
+                return unsupported_stmt(
+                    local.let_token.span,
+                    "a `let` without a value is not supported; write `let x = ...;`",
+                );
+            };
+            if let Some((else_token, _)) = &init.diverge {
+                return unsupported_stmt(else_token.span, "`let ... else` is not supported");
+            }
+            Stmt::Let {
+                name: pat_ident.ident.clone(),
+                mutable: pat_ident.mutability.is_some(),
+                init: convert_expr(&init.expr),
+            }
+        }
+        syn::Stmt::Item(item) => unsupported_stmt(
+            item.span(),
+            "items inside a differentiable function are not supported; define them outside",
+        ),
+        syn::Stmt::Macro(mac) => unsupported_stmt(
+            mac.mac.path.span(),
+            "macros inside a differentiable function are not supported",
+        ),
+        syn::Stmt::Expr(expr, semi) => {
+            convert_expr_stmt(expr, semi.is_some(), is_last && !statement_block)
+        }
+    }
+}
+
+fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
+    match expr {
+        // x = e;
+        syn::Expr::Assign(assign) => match assigned_name(&assign.left) {
+            Some(name) => Stmt::Assign {
+                name,
+                op: AssignOp::Set,
+                op_span: assign.eq_token.span,
+                value: convert_expr(&assign.right),
+            },
+            None => unsupported_stmt(
+                assign.left.span(),
+                "only a local variable can be assigned: `x = ...;`",
+            ),
+        },
+        // x += e;  x -= e;  x *= e;  x /= e;
+        syn::Expr::Binary(binary) if compound_assign(&binary.op).is_some() => {
+            let (op, op_span) = compound_assign(&binary.op).unwrap_or((AssignOp::Set, binary.op.span()));
+            match assigned_name(&binary.left) {
+                Some(name) => Stmt::Assign {
+                    name,
+                    op,
+                    op_span,
+                    value: convert_expr(&binary.right),
+                },
+                None => unsupported_stmt(
+                    binary.left.span(),
+                    "only a local variable can be assigned: `x += ...;`",
+                ),
+            }
+        }
+        // return e;
+        syn::Expr::Return(ret) => match &ret.expr {
+            Some(value) => Stmt::Return {
+                value: convert_expr(value),
+                span: ret.return_token.span,
+            },
+            None => unsupported_stmt(
+                ret.return_token.span,
+                "`return` needs a value: `return x;`",
+            ),
+        },
+        syn::Expr::If(if_expr) if !(is_last && !has_semi) => Stmt::If(convert_if(if_expr, true)),
+        _ if is_last && !has_semi => Stmt::Tail(convert_expr(expr)),
+        syn::Expr::Macro(mac) => unsupported_stmt(
+            mac.mac.path.span(),
+            "macros inside a differentiable function are not supported",
+        ),
+        _ => unsupported_stmt(
+            expr.span(),
+            "this statement does nothing: its value is unused; bind it with `let` or make it \
+             the last expression",
+        ),
+    }
+}
+
+fn compound_assign(op: &syn::BinOp) -> Option<(AssignOp, Span)> {
+    match op {
+        syn::BinOp::AddAssign(t) => Some((AssignOp::Add, t.span())),
+        syn::BinOp::SubAssign(t) => Some((AssignOp::Sub, t.span())),
+        syn::BinOp::MulAssign(t) => Some((AssignOp::Mul, t.span())),
+        syn::BinOp::DivAssign(t) => Some((AssignOp::Div, t.span())),
+        _ => None,
+    }
+}
+
+fn assigned_name(expr: &syn::Expr) -> Option<syn::Ident> {
+    match expr {
+        syn::Expr::Path(path) if path.qself.is_none() => path.path.get_ident().cloned(),
+        _ => None,
+    }
+}
+
+/// `statement`: whether the `if` is a statement (its arms are statement blocks).
+fn convert_if(if_expr: &syn::ExprIf, statement: bool) -> IfExpr {
+    let else_branch = if_expr.else_branch.as_ref().map(|(_, else_expr)| match &**else_expr {
+        syn::Expr::Block(block) => convert_block(&block.block, statement),
+        // else if ...: a block holding the inner `if`.
+        syn::Expr::If(inner) if statement => Block {
+            span: inner.if_token.span,
+            stmts: vec![Stmt::If(convert_if(inner, true))],
+        },
+        other => Block {
+            span: other.span(),
+            stmts: vec![Stmt::Tail(convert_expr(other))],
+        },
+    });
+    IfExpr {
+        if_span: if_expr.if_token.span,
+        cond: convert_cond(&if_expr.cond),
+        then_branch: convert_block(&if_expr.then_branch, statement),
+        else_branch,
+    }
+}
+
+fn unsupported(span: Span, what: impl Into<String>) -> Expr {
+    Expr::Unsupported {
+        span,
+        what: what.into(),
+    }
+}
+
+/// Converts an expression. Numbers, names, `+ - * /`, unary `-`, methods, calls and `if`.
+pub fn convert_expr(expr: &syn::Expr) -> Expr {
+    match expr {
+        syn::Expr::Lit(lit) => convert_lit(&lit.lit),
+        syn::Expr::Path(path) => {
+            if path.qself.is_some() {
+                return unsupported(path.span(), "qualified paths are not supported");
+            }
+            if let Some(ident) = path.path.get_ident() {
+                if is_constant_name(ident) {
+                    return Expr::Const(path.path.clone());
+                }
+                return Expr::Var(ident.clone());
+            }
+            let has_generics = path
+                .path
+                .segments
+                .iter()
+                .any(|s| !matches!(s.arguments, syn::PathArguments::None));
+            if has_generics {
+                return unsupported(path.span(), "paths with generic arguments are not supported");
+            }
+            Expr::Const(path.path.clone())
+        }
+        syn::Expr::Paren(paren) => convert_expr(&paren.expr),
+        syn::Expr::Group(group) => convert_expr(&group.expr),
+        syn::Expr::Binary(binary) => {
+            let op = match binary.op {
+                syn::BinOp::Add(_) => BinOp::Add,
+                syn::BinOp::Sub(_) => BinOp::Sub,
+                syn::BinOp::Mul(_) => BinOp::Mul,
+                syn::BinOp::Div(_) => BinOp::Div,
+                syn::BinOp::Lt(_)
+                | syn::BinOp::Le(_)
+                | syn::BinOp::Gt(_)
+                | syn::BinOp::Ge(_)
+                | syn::BinOp::Eq(_)
+                | syn::BinOp::Ne(_)
+                | syn::BinOp::And(_)
+                | syn::BinOp::Or(_) => {
+                    return unsupported(
+                        binary.op.span(),
+                        "comparisons and `&&`, `||` are supported only as `if` conditions",
+                    )
+                }
+                syn::BinOp::Rem(_) => {
+                    return unsupported(
+                        binary.op.span(),
+                        "`%` is not supported; supported operators: + - * / and unary -",
+                    )
+                }
+                _ if compound_assign(&binary.op).is_some() => {
+                    return unsupported(
+                        binary.op.span(),
+                        "assignments are statements: write `x += ...;` on its own line",
+                    )
+                }
+                _ => {
+                    return unsupported(
+                        binary.op.span(),
+                        "this operator is not supported; supported operators: + - * / and unary -",
+                    )
+                }
+            };
+            Expr::Binary {
+                op,
+                op_span: binary.op.span(),
+                lhs: Box::new(convert_expr(&binary.left)),
+                rhs: Box::new(convert_expr(&binary.right)),
+            }
+        }
+        syn::Expr::Unary(unary) => match unary.op {
+            syn::UnOp::Neg(minus) => Expr::Neg {
+                span: minus.span,
+                expr: Box::new(convert_expr(&unary.expr)),
+            },
+            syn::UnOp::Not(bang) => unsupported(
+                bang.span,
+                "`!` is supported only in `if` conditions",
+            ),
+            syn::UnOp::Deref(star) => unsupported(
+                star.span,
+                "references and dereferences are not supported: parameters are numbers",
+            ),
+            _ => unsupported(unary.span(), "this operator is not supported"),
+        },
+        syn::Expr::MethodCall(call) => convert_method(call),
+        syn::Expr::Call(call) => convert_call(call),
+        syn::Expr::If(if_expr) => Expr::If(Box::new(convert_if(if_expr, false))),
+        other => unsupported(other.span(), describe_unsupported(other)),
+    }
+}
+
+/// What an unsupported expression is, and what to do instead.
+fn describe_unsupported(expr: &syn::Expr) -> &'static str {
+    match expr {
+        syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
+            "loops are not supported yet; write the steps out, or call a differentiable \
+             function for each"
+        }
+        syn::Expr::Closure(_) => {
+            "closures are not supported; define another function in the same grad! block and \
+             call it"
+        }
+        syn::Expr::Macro(_) => "macros inside a differentiable function are not supported",
+        syn::Expr::Index(_) => {
+            "indexing is not supported: arrays and slices are not supported yet; pass each \
+             number as a parameter"
+        }
+        syn::Expr::Reference(_) => {
+            "references are not supported: parameters and values are numbers"
+        }
+        syn::Expr::Array(_) | syn::Expr::Repeat(_) => "arrays are not supported yet",
+        syn::Expr::Tuple(_) => "tuples are not supported: a differentiable function returns one number",
+        syn::Expr::Cast(_) => {
+            "`as` casts are not supported: every value already has the function's number type"
+        }
+        syn::Expr::Field(_) | syn::Expr::Struct(_) => "structs and fields are not supported",
+        syn::Expr::Match(_) => "`match` is not supported; use `if` / `else if` / `else`",
+        syn::Expr::Block(_) | syn::Expr::Unsafe(_) | syn::Expr::Const(_) => {
+            "block expressions are not supported; use `let` statements in the function body"
+        }
+        syn::Expr::Let(_) => "`if let` and `let` in expressions are not supported",
+        syn::Expr::Range(_) => "ranges are not supported",
+        syn::Expr::Try(_) => "`?` is not supported",
+        syn::Expr::Async(_) | syn::Expr::Await(_) => "async code is not supported",
+        syn::Expr::Break(_) | syn::Expr::Continue(_) => "`break` and `continue` are not supported",
+        syn::Expr::Return(_) => {
+            "`return` is supported only as a statement: `return x;` in the body or in an `if` branch"
+        }
+        syn::Expr::Assign(_) => "assignments are statements: write `x = ...;` on its own line",
+        _ => "this expression is not supported in a differentiable function",
+    }
+}
+
+fn convert_lit(lit: &syn::Lit) -> Expr {
+    match lit {
+        syn::Lit::Float(float) => match float.base10_parse::<f64>() {
+            Ok(value) => Expr::Lit {
+                value,
+                span: float.span(),
+            },
+            Err(error) => unsupported(float.span(), error.to_string()),
+        },
+        syn::Lit::Int(int) => match int.base10_parse::<u64>() {
+            // Integer literals are numbers of the function's type: `2 * x` means `2.0 * x`.
+            Ok(value) => Expr::Lit {
+                value: value as f64,
+                span: int.span(),
+            },
+            Err(error) => unsupported(int.span(), error.to_string()),
+        },
+        syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_) => unsupported(
+            lit.span(),
+            "string literals are not supported: values are numbers",
+        ),
+        syn::Lit::Bool(_) => unsupported(
+            lit.span(),
+            "`true` and `false` are supported only as `if` conditions",
+        ),
+        _ => unsupported(lit.span(), "this literal is not supported: values are numbers"),
+    }
+}
+
+// x.powi(2), x.powi(-1)
+fn powi_exponent(expr: &syn::Expr) -> Option<(i32, Span)> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse::<i32>().ok().map(|n| (n, int.span())),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(minus),
+            expr,
+            ..
+        }) => powi_exponent(expr).and_then(|(n, _)| n.checked_neg().map(|n| (n, minus.span))),
+        syn::Expr::Paren(paren) => powi_exponent(&paren.expr),
+        syn::Expr::Group(group) => powi_exponent(&group.expr),
+        _ => None,
+    }
+}
+
+fn make_method(receiver: Expr, method: syn::Ident, args: &[&syn::Expr]) -> Expr {
+    if method == "powi" && args.len() == 1 {
+        if let Some((exponent, exponent_span)) = powi_exponent(args[0]) {
+            return Expr::Powi {
+                receiver: Box::new(receiver),
+                method,
+                exponent,
+                exponent_span,
+            };
+        }
+    }
+    Expr::Method {
+        receiver: Box::new(receiver),
+        method,
+        args: args.iter().map(|arg| convert_expr(arg)).collect(),
+    }
+}
+
+// receiver.method(args)
+fn convert_method(call: &syn::ExprMethodCall) -> Expr {
+    if let Some(turbofish) = &call.turbofish {
+        return unsupported(turbofish.span(), "methods with generic arguments are not supported");
+    }
+    let args: Vec<&syn::Expr> = call.args.iter().collect();
+    make_method(convert_expr(&call.receiver), call.method.clone(), &args)
+}
+
+// g(a, b)  or  f64::sin(x)  or  T::lit(0.5), T::zero(), T::one()
+fn convert_call(call: &syn::ExprCall) -> Expr {
+    let syn::Expr::Path(path) = &*call.func else {
+        return unsupported(
+            call.func.span(),
+            "only named functions can be called: `g(x, y)`",
+        );
+    };
+    if path.qself.is_some() {
+        return unsupported(path.span(), "qualified paths are not supported");
+    }
+    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    let args: Vec<&syn::Expr> = call.args.iter().collect();
+    if let [segment] = segments.as_slice() {
+        if !segment.arguments.is_none() {
+            return unsupported(segment.span(), "calls with generic arguments are not supported");
+        }
+        return Expr::Call {
+            func: segment.ident.clone(),
+            args: args.iter().map(|arg| convert_expr(arg)).collect(),
+        };
+    }
+    if let [ty, method] = segments.as_slice() {
+        let ty_name = ty.ident.to_string();
+        let is_scalar_type = ty_name == "f32" || ty_name == "f64" || ty_name.len() == 1;
+        if is_scalar_type && ty.arguments.is_none() && method.arguments.is_none() {
+            let method_ident = method.ident.clone();
+            let name = method_ident.to_string();
+            let span = method_ident.span();
+            match (name.as_str(), args.as_slice()) {
+                ("zero", []) => return literal(0.0, span),
+                ("one", []) => return literal(1.0, span),
+                ("lit", [arg]) => {
+                    if let lit @ Expr::Lit { .. } = convert_expr(arg) {
+                        return lit;
+                    }
+                }
+                (_, [receiver, rest @ ..]) => {
+                    return make_method(convert_expr(receiver), method_ident, rest)
+                }
+                _ => {}
+            }
+        }
+    }
+    unsupported(
+        path.span(),
+        "this call is not supported; call a differentiable function by name, `g(x, y)`, or a \
+         method as `x.sin()`",
+    )
+}
+
+fn literal(value: f64, span: Span) -> Expr {
+    Expr::Lit { value, span }
+}
+
+// x > 0.0 && !(y <= x) || true
+fn convert_cond(expr: &syn::Expr) -> Cond {
+    match expr {
+        syn::Expr::Paren(paren) => convert_cond(&paren.expr),
+        syn::Expr::Group(group) => convert_cond(&group.expr),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => Cond::Bool(b.value),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Not(_),
+            expr,
+            ..
+        }) => Cond::Not(Box::new(convert_cond(expr))),
+        syn::Expr::Binary(binary) => {
+            let cmp = match binary.op {
+                syn::BinOp::Lt(_) => CmpOp::Lt,
+                syn::BinOp::Le(_) => CmpOp::Le,
+                syn::BinOp::Gt(_) => CmpOp::Gt,
+                syn::BinOp::Ge(_) => CmpOp::Ge,
+                syn::BinOp::Eq(_) => CmpOp::Eq,
+                syn::BinOp::Ne(_) => CmpOp::Ne,
+                syn::BinOp::And(_) => {
+                    return Cond::And(
+                        Box::new(convert_cond(&binary.left)),
+                        Box::new(convert_cond(&binary.right)),
+                    )
+                }
+                syn::BinOp::Or(_) => {
+                    return Cond::Or(
+                        Box::new(convert_cond(&binary.left)),
+                        Box::new(convert_cond(&binary.right)),
+                    )
+                }
+                _ => {
+                    return Cond::Unsupported {
+                        span: binary.span(),
+                        what: "a condition compares numbers: `x > 0.0`, joined by `&&`, `||`, `!`"
+                            .into(),
+                    }
+                }
+            };
+            Cond::Cmp {
+                op: cmp,
+                op_span: binary.op.span(),
+                lhs: convert_expr(&binary.left),
+                rhs: convert_expr(&binary.right),
+            }
+        }
+        syn::Expr::Let(let_expr) => Cond::Unsupported {
+            span: let_expr.let_token.span,
+            what: "`if let` is not supported; a condition compares numbers: `x > 0.0`".into(),
+        },
+        other => Cond::Unsupported {
+            span: other.span(),
+            what: "a condition compares numbers: `x > 0.0`, joined by `&&`, `||`, `!`".into(),
+        },
+    }
+}

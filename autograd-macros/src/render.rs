@@ -1,0 +1,517 @@
+//! IR → Rust statements: names, inlining, parentheses.
+//!
+//! A node gets a `let` when it has a name (the user's, or `d_` + one) or is used more than
+//! once or from another block; every other node is written inline where it is used, so the
+//! code has no needless temporaries. Names are the user's, made unique with `_1`, `_2` where
+//! a variable was assigned again; temporaries the user had no name for are `t1`, `t2`, ...
+//! Literals and constants are rendered here for both the IR and the forward function.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use crate::ast::CmpOp;
+use crate::check::Scalar;
+use crate::ir::{BlockId, Graph, Inst, NodeId, Op};
+use crate::reverse::Program;
+
+/// Operator precedence, loosest first, for parentheses.
+pub mod prec {
+    pub const IF: u8 = 0;
+    pub const OR: u8 = 1;
+    pub const AND: u8 = 2;
+    pub const CMP: u8 = 3;
+    pub const ADD: u8 = 4;
+    pub const MUL: u8 = 5;
+    pub const UNARY: u8 = 6;
+    pub const ATOM: u8 = 7;
+}
+
+/// An expression and the precedence of its outermost operator.
+pub struct Rendered {
+    pub tokens: TokenStream,
+    pub prec: u8,
+}
+
+impl Rendered {
+    pub fn atom(tokens: TokenStream) -> Rendered {
+        Rendered {
+            tokens,
+            prec: prec::ATOM,
+        }
+    }
+
+    /// The expression, in parentheses unless it binds at least as tightly as `min`.
+    pub fn at_least(self, min: u8) -> TokenStream {
+        let tokens = self.tokens;
+        if self.prec >= min {
+            tokens
+        } else {
+            quote!((#tokens))
+        }
+    }
+}
+
+/// A literal of the function's number type: `T::lit(0.5)` or `0.5_f64`.
+pub fn literal(value: f64, scalar: &Scalar, span: Span) -> Rendered {
+    let ty = scalar.ident();
+    if !value.is_finite() {
+        let tokens = if value.is_nan() {
+            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::nan())
+        } else if value > 0.0 {
+            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::infinity())
+        } else {
+            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::neg_infinity())
+        };
+        return Rendered::atom(tokens);
+    }
+    let negative = value.is_sign_negative();
+    match scalar {
+        Scalar::Generic(ty) => {
+            let magnitude = float_literal(value.abs(), None, span);
+            let sign = negative.then(|| quote!(-));
+            Rendered::atom(quote_spanned!(span=> #ty::lit(#sign #magnitude)))
+        }
+        Scalar::Concrete(ty) => {
+            let suffixed = float_literal(value.abs(), Some(ty), span);
+            if negative {
+                Rendered {
+                    tokens: quote_spanned!(span=> -#suffixed),
+                    prec: prec::UNARY,
+                }
+            } else {
+                Rendered::atom(suffixed)
+            }
+        }
+    }
+}
+
+/// `2.0`, `1e-6`, `0.5_f64`: a float literal token for a finite, non-negative value.
+fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenStream {
+    let text = match suffix {
+        Some(ty) => format!("{value:?}_{ty}"),
+        None => format!("{value:?}"),
+    };
+    let mut literal = text
+        .parse::<proc_macro2::Literal>()
+        .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value));
+    literal.set_span(span);
+    quote!(#literal)
+}
+
+/// A constant path of the function's number type: `T::lit(PATH)`, `PATH`, `(PATH as f32)`.
+pub fn constant(path: &syn::Path, scalar: &Scalar) -> Rendered {
+    let is_f32_path = path.segments.iter().any(|s| s.ident == "f32");
+    match scalar {
+        Scalar::Generic(ty) if is_f32_path => {
+            Rendered::atom(quote!(#ty::lit(::core::primitive::f64::from(#path))))
+        }
+        Scalar::Generic(ty) => Rendered::atom(quote!(#ty::lit(#path))),
+        Scalar::Concrete(ty) if ty == "f64" && !is_f32_path => Rendered::atom(quote!(#path)),
+        Scalar::Concrete(ty) => Rendered::atom(quote!((#path as #ty))),
+    }
+}
+
+pub fn cmp_tokens(op: CmpOp, span: Span) -> TokenStream {
+    match op {
+        CmpOp::Lt => quote_spanned!(span=> <),
+        CmpOp::Le => quote_spanned!(span=> <=),
+        CmpOp::Gt => quote_spanned!(span=> >),
+        CmpOp::Ge => quote_spanned!(span=> >=),
+        CmpOp::Eq => quote_spanned!(span=> ==),
+        CmpOp::Ne => quote_spanned!(span=> !=),
+    }
+}
+
+/// A binary operation with the parentheses its operands need (operators associate left).
+pub fn binary(lhs: Rendered, op: TokenStream, rhs: Rendered, op_prec: u8) -> Rendered {
+    let lhs = lhs.at_least(op_prec);
+    let rhs = rhs.at_least(op_prec + 1);
+    Rendered {
+        tokens: quote!(#lhs #op #rhs),
+        prec: op_prec,
+    }
+}
+
+/// Renders the body of a `_grad` function.
+pub struct Renderer<'a> {
+    program: &'a Program,
+    scalar: &'a Scalar,
+    /// How often each node is used, and the block of its last use.
+    uses: Vec<usize>,
+    use_block: Vec<Option<BlockId>>,
+    defined_in: Vec<Option<BlockId>>,
+    /// The name each bound node has in the generated code.
+    names: Vec<Option<Ident>>,
+    taken: HashSet<String>,
+    temps: usize,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(program: &'a Program, scalar: &'a Scalar, params: &[Ident], reserved: &[String]) -> Self {
+        let count = program.graph.nodes.len();
+        let mut renderer = Renderer {
+            program,
+            scalar,
+            uses: vec![0; count],
+            use_block: vec![None; count],
+            defined_in: vec![None; count],
+            names: vec![None; count],
+            taken: reserved.iter().cloned().collect(),
+            temps: 0,
+        };
+        renderer.taken.insert(scalar.ident().to_string());
+        for (i, param) in params.iter().enumerate() {
+            renderer.taken.insert(param.to_string());
+            for (id, node) in program.graph.nodes.iter().enumerate() {
+                if node.op == Op::Param(i) {
+                    renderer.names[id] = Some(param.clone());
+                }
+            }
+        }
+        renderer.count_uses(program.root);
+        renderer.add_use(program.value, program.root);
+        for &grad in program.grads.iter().flatten() {
+            renderer.add_use(grad, program.root);
+        }
+        renderer.assign_names(program.root);
+        renderer
+    }
+
+    fn graph(&self) -> &'a Graph {
+        &self.program.graph
+    }
+
+    fn add_use(&mut self, node: NodeId, block: BlockId) {
+        self.uses[node] += 1;
+        self.use_block[node] = Some(block);
+    }
+
+    fn count_uses(&mut self, block: BlockId) {
+        let graph = self.graph();
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Node(id) => {
+                    self.defined_in[id] = Some(block);
+                    for &arg in &graph.nodes[id].args {
+                        self.add_use(arg, block);
+                    }
+                }
+                Inst::If(if_id) => {
+                    let the_if = &graph.ifs[if_id];
+                    self.add_use(the_if.cond, block);
+                    self.count_uses(the_if.then_block);
+                    self.count_uses(the_if.else_block);
+                    for &value in &the_if.then_values {
+                        self.add_use(value, the_if.then_block);
+                    }
+                    for &value in &the_if.else_values {
+                        self.add_use(value, the_if.else_block);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether node `id` gets its own `let` (or is bound by its call or `if`).
+    fn is_bound(&self, id: NodeId) -> bool {
+        let node = &self.graph().nodes[id];
+        match node.op {
+            Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
+            Op::Partial(_) | Op::Phi(..) => true,
+            Op::Call(_) if self.has_partials(id) => true,
+            _ => {
+                node.name.is_some()
+                    || self.uses[id] != 1
+                    || self.use_block[id] != self.defined_in[id]
+            }
+        }
+    }
+
+    fn has_partials(&self, call: NodeId) -> bool {
+        let Op::Call(site) = self.graph().nodes[call].op else {
+            return false;
+        };
+        self.graph().calls[site]
+            .partials
+            .iter()
+            .flatten()
+            .any(|&p| self.uses[p] > 0)
+    }
+
+    fn unique(&mut self, base: &str) -> String {
+        if base == "t" {
+            loop {
+                self.temps += 1;
+                let name = format!("t{}", self.temps);
+                if self.taken.insert(name.clone()) {
+                    return name;
+                }
+            }
+        }
+        if self.taken.insert(base.to_string()) {
+            return base.to_string();
+        }
+        (1..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|name| !self.taken.contains(name))
+            .map(|name| {
+                self.taken.insert(name.clone());
+                name
+            })
+            .unwrap_or_default()
+    }
+
+    fn base_name(&self, id: NodeId) -> String {
+        let node = &self.graph().nodes[id];
+        if let Some(primal) = node.adjoint_of {
+            if let Some(primal_name) = &self.names[primal] {
+                return format!("d_{primal_name}");
+            }
+        }
+        match (&node.name, &node.op) {
+            (Some(name), _) => name.text.clone(),
+            (None, op) if op.is_bool() => "cond".to_string(),
+            _ => "t".to_string(),
+        }
+    }
+
+    fn assign_name(&mut self, id: NodeId) {
+        let span = self.graph().nodes[id].span;
+        let name = match self.graph().nodes[id].export_of {
+            Some(original) if self.names[original].is_some() => {
+                self.names[original].as_ref().map(ToString::to_string).unwrap_or_default()
+            }
+            _ => {
+                let base = self.base_name(id);
+                self.unique(&base)
+            }
+        };
+        self.names[id] = Some(Ident::new(&name, span));
+    }
+
+    /// Names every bound node, in program order (so a primal is named before its adjoint).
+    fn assign_names(&mut self, block: BlockId) {
+        let graph = self.graph();
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Node(id) => {
+                    if matches!(graph.nodes[id].op, Op::Partial(_)) || !self.is_bound(id) {
+                        continue;
+                    }
+                    self.assign_name(id);
+                    if let Op::Call(site) = graph.nodes[id].op {
+                        self.name_partials(id, site);
+                    }
+                }
+                Inst::If(if_id) => {
+                    let the_if = &graph.ifs[if_id];
+                    self.assign_names(the_if.then_block);
+                    self.assign_names(the_if.else_block);
+                    for &phi in &the_if.outputs {
+                        self.assign_name(phi);
+                    }
+                }
+            }
+        }
+    }
+
+    // ∂s/∂a of `let s = g(a, b)` is `ds_da`
+    fn name_partials(&mut self, call: NodeId, site: usize) {
+        let graph = self.graph();
+        let call_name = self.names[call].as_ref().map(ToString::to_string).unwrap_or_default();
+        for (i, partial) in graph.calls[site].partials.iter().enumerate() {
+            let Some(partial) = *partial else { continue };
+            if self.uses[partial] == 0 {
+                continue;
+            }
+            let arg = graph.nodes[call].args[i];
+            let base = match &self.names[arg] {
+                Some(arg_name) => format!("d{call_name}_d{arg_name}"),
+                None => format!("d{call_name}_d{}", i + 1),
+            };
+            let name = self.unique(&base);
+            self.names[partial] = Some(Ident::new(&name, graph.nodes[partial].span));
+        }
+    }
+
+    /// The statements of `block`.
+    pub fn block(&self, block: BlockId) -> TokenStream {
+        let graph = self.graph();
+        let mut out = TokenStream::new();
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Node(id) => {
+                    let node = &graph.nodes[id];
+                    if matches!(node.op, Op::Partial(_)) || !self.is_bound(id) {
+                        continue;
+                    }
+                    let name = &self.names[id];
+                    if let Op::Call(site) = node.op {
+                        if self.has_partials(id) {
+                            out.extend(self.call_with_partials(id, site));
+                            continue;
+                        }
+                    }
+                    let value = self.render_op(id).tokens;
+                    out.extend(quote_spanned!(node.span=> let #name = #value;));
+                }
+                Inst::If(if_id) => {
+                    let the_if = &graph.ifs[if_id];
+                    let cond = self.expr(the_if.cond).tokens;
+                    let then_stmts = self.block(the_if.then_block);
+                    let else_stmts = self.block(the_if.else_block);
+                    let then_values = self.tuple(&the_if.then_values);
+                    let else_values = self.tuple(&the_if.else_values);
+                    let names: Vec<&Option<Ident>> =
+                        the_if.outputs.iter().map(|&phi| &self.names[phi]).collect();
+                    let pattern = match names.as_slice() {
+                        [one] => quote!(#one),
+                        many => quote!((#(#many),*)),
+                    };
+                    let span = the_if.span;
+                    if the_if.outputs.is_empty() {
+                        out.extend(quote_spanned!(span=>
+                            if #cond { #then_stmts } else { #else_stmts }
+                        ));
+                    } else {
+                        out.extend(quote_spanned!(span=>
+                            let #pattern = if #cond {
+                                #then_stmts
+                                #then_values
+                            } else {
+                                #else_stmts
+                                #else_values
+                            };
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn tuple(&self, values: &[NodeId]) -> TokenStream {
+        let values: Vec<TokenStream> = values.iter().map(|&v| self.expr(v).tokens).collect();
+        match values.as_slice() {
+            [] => TokenStream::new(),
+            [one] => one.clone(),
+            many => quote!((#(#many),*)),
+        }
+    }
+
+    // let (s, s_grad) = g_grad(a, b);
+    // let [ds_da, ds_db] = ::autograd::Partials::partials(s_grad);
+    fn call_with_partials(&self, id: NodeId, site: usize) -> TokenStream {
+        let graph = self.graph();
+        let node = &graph.nodes[id];
+        let call = &graph.calls[site];
+        let name = self.names[id].clone().unwrap_or_else(|| format_ident!("t"));
+        let grad_fn = format_ident!("{}_grad", call.name, span = call.name.span());
+        let grad_name = format_ident!("{}_grad", name);
+        let args: Vec<TokenStream> = node.args.iter().map(|&a| self.expr(a).tokens).collect();
+        let parts: Vec<TokenStream> = call
+            .partials
+            .iter()
+            .flatten()
+            .map(|&p| match &self.names[p] {
+                Some(partial_name) if self.uses[p] > 0 => quote!(#partial_name),
+                _ => quote!(_),
+            })
+            .collect();
+        quote_spanned!(node.span=>
+            let (#name, #grad_name) = #grad_fn(#(#args),*);
+            let [#(#parts),*] = ::autograd::Partials::partials(#grad_name);
+        )
+    }
+
+    /// A use of node `id`: its name if it is bound, else its expression.
+    pub fn expr(&self, id: NodeId) -> Rendered {
+        match &self.names[id] {
+            Some(name) if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) => {
+                Rendered::atom(quote!(#name))
+            }
+            _ => self.render_op(id),
+        }
+    }
+
+    fn render_op(&self, id: NodeId) -> Rendered {
+        let graph = self.graph();
+        let node = &graph.nodes[id];
+        let span = node.span;
+        let arg = |i: usize| {
+            node.args
+                .get(i)
+                .map(|&a| self.expr(a))
+                .unwrap_or_else(|| Rendered::atom(quote!(())))
+        };
+        match &node.op {
+            Op::Param(_) | Op::Phi(..) | Op::Partial(_) => {
+                let name = &self.names[id];
+                Rendered::atom(quote!(#name))
+            }
+            Op::Lit(value) => literal(*value, self.scalar, span),
+            Op::Const(index) => match graph.consts.get(*index) {
+                Some(path) => constant(path, self.scalar),
+                None => Rendered::atom(quote!(())),
+            },
+            Op::Add => binary(arg(0), quote_spanned!(span=> +), arg(1), prec::ADD),
+            Op::Sub => binary(arg(0), quote_spanned!(span=> -), arg(1), prec::ADD),
+            Op::Mul => binary(arg(0), quote_spanned!(span=> *), arg(1), prec::MUL),
+            Op::Div => binary(arg(0), quote_spanned!(span=> /), arg(1), prec::MUL),
+            Op::Neg => {
+                let a = arg(0).at_least(prec::UNARY);
+                Rendered {
+                    tokens: quote_spanned!(span=> -#a),
+                    prec: prec::UNARY,
+                }
+            }
+            Op::Method(method) => {
+                let receiver = arg(0).at_least(prec::ATOM);
+                let name = Ident::new(method.name(), span);
+                let rest: Vec<TokenStream> = (1..node.args.len()).map(|i| arg(i).tokens).collect();
+                Rendered::atom(quote_spanned!(span=> #receiver.#name(#(#rest),*)))
+            }
+            Op::Powi(n) => {
+                let receiver = arg(0).at_least(prec::ATOM);
+                let exponent = proc_macro2::Literal::i32_unsuffixed(n.abs());
+                let sign = (*n < 0).then(|| quote!(-));
+                Rendered::atom(quote_spanned!(span=> #receiver.powi(#sign #exponent)))
+            }
+            Op::Helper(helper) => {
+                let name = Ident::new(helper.name(), span);
+                let args: Vec<TokenStream> = (0..node.args.len()).map(|i| arg(i).tokens).collect();
+                Rendered::atom(quote_spanned!(span=> ::autograd::__private::#name(#(#args),*)))
+            }
+            Op::Call(site) => {
+                let name = graph
+                    .calls
+                    .get(*site)
+                    .map_or_else(|| format_ident!("missing"), |c| c.name.clone());
+                let args: Vec<TokenStream> = (0..node.args.len()).map(|i| arg(i).tokens).collect();
+                Rendered::atom(quote_spanned!(span=> #name(#(#args),*)))
+            }
+            Op::Cmp(op) => binary(arg(0), cmp_tokens(*op, span), arg(1), prec::CMP),
+            Op::And => binary(arg(0), quote!(&&), arg(1), prec::AND),
+            Op::Or => binary(arg(0), quote!(||), arg(1), prec::OR),
+            Op::Not => {
+                let a = arg(0).at_least(prec::UNARY);
+                Rendered {
+                    tokens: quote!(!#a),
+                    prec: prec::UNARY,
+                }
+            }
+            Op::Bool(value) => Rendered::atom(quote!(#value)),
+        }
+    }
+
+    /// Whether the code calls a method of `autograd::Real` (which a concrete-typed function
+    /// must bring into scope).
+    pub fn uses_real_trait(&self) -> bool {
+        self.graph().nodes.iter().enumerate().any(|(id, node)| {
+            self.uses[id] > 0 && matches!(node.op, Op::Method(m) if m.is_real_trait_method())
+        })
+    }
+}
