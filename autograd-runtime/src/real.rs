@@ -17,7 +17,7 @@ use num_traits::{Float, NumAssign};
 /// assert_eq!(twice_sigmoid(0.0_f32), 1.0);
 /// ```
 pub trait Real:
-    Float + Default + core::fmt::Debug + core::iter::Sum + Send + Sync + 'static
+    Float + NumAssign + Default + core::fmt::Debug + core::iter::Sum + Send + Sync + 'static
 {
     /// Converts a literal of the source code to this type: exact for `f64`, rounded to nearest
     /// for `f32`. Inlined, so `T::lit(2.0)` costs nothing at run time.
