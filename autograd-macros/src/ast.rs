@@ -89,7 +89,10 @@ pub enum BinOp {
 
 pub enum Expr {
     /// A number.
-    Lit { value: f64, span: Span },
+    Lit {
+        value: f64,
+        span: Span,
+    },
     /// A parameter or a local.
     Var(Ident),
     /// A constant such as `std::f64::consts::PI` or a user's `SCALE`.
@@ -100,7 +103,10 @@ pub enum Expr {
         lhs: Box<Expr>,
         rhs: Box<Expr>,
     },
-    Neg { span: Span, expr: Box<Expr> },
+    Neg {
+        span: Span,
+        expr: Box<Expr>,
+    },
     /// `receiver.method(args)`; `f64::method(receiver, args)` is parsed into this too.
     Method {
         receiver: Box<Expr>,
@@ -115,10 +121,16 @@ pub enum Expr {
         exponent_span: Span,
     },
     /// `g(a, b)`: a call to another differentiable function.
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     If(Box<IfExpr>),
     /// An expression the DSL does not take.
-    Unsupported { span: Span, what: String },
+    Unsupported {
+        span: Span,
+        what: String,
+    },
 }
 
 pub struct IfExpr {
@@ -141,7 +153,10 @@ pub enum Cond {
     Or(Box<Cond>, Box<Cond>),
     Not(Box<Cond>),
     Bool(bool),
-    Unsupported { span: Span, what: String },
+    Unsupported {
+        span: Span,
+        what: String,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]

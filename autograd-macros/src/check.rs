@@ -69,10 +69,7 @@ pub fn check_function(
         };
         checker.result_block(body);
         if !completes(&body.stmts) {
-            let span = body
-                .stmts
-                .last()
-                .map_or(body.span, stmt_span);
+            let span = body.stmts.last().map_or(body.span, stmt_span);
             errors.push(
                 span,
                 format!(
@@ -126,7 +123,8 @@ fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
         }
         for (i, name) in wrt.iter().enumerate() {
             if !function.params.iter().any(|p| &p.name == name) {
-                let params: Vec<String> = function.params.iter().map(|p| p.name.to_string()).collect();
+                let params: Vec<String> =
+                    function.params.iter().map(|p| p.name.to_string()).collect();
                 errors.push(
                     name.span(),
                     format!(
@@ -158,7 +156,8 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
         .type_params()
         .map(|param| &param.ident)
         .collect();
-    let is_allowed = |ident: &Ident| ident == "f32" || ident == "f64" || type_params.contains(&ident);
+    let is_allowed =
+        |ident: &Ident| ident == "f32" || ident == "f64" || type_params.contains(&ident);
     let allowed_list = || {
         let mut list = String::from("`f32` or `f64`");
         for param in &type_params {
@@ -199,7 +198,8 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
             None => scalar = Some((this, &param.name)),
             Some((first, first_name)) => {
                 let same = match (first, &this) {
-                    (Scalar::Generic(a), Scalar::Generic(b)) | (Scalar::Concrete(a), Scalar::Concrete(b)) => a == b,
+                    (Scalar::Generic(a), Scalar::Generic(b))
+                    | (Scalar::Concrete(a), Scalar::Concrete(b)) => a == b,
                     _ => false,
                 };
                 if !same {
@@ -231,7 +231,7 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
         }
     }
     let scalar = scalar.map(|(scalar, _)| scalar);
-    if let (Some(ret), Some(scalar)) = (&function.ret, &scalar) {
+    if let (Some(ret), Some(scalar), true) = (&function.ret, &scalar, ok) {
         let matches = type_name(ret).is_some_and(|ident| &ident == scalar.ident());
         let untyped = matches!(scalar, Scalar::Generic(ident) if ident == "T" && function.generics.params.is_empty());
         if !matches && !(untyped && type_name(ret).is_some_and(|i| i == "T")) {
@@ -579,10 +579,8 @@ impl Checker<'_> {
             return;
         }
         if self.lookup(func).is_some() {
-            self.errors.push(
-                func.span(),
-                format!("`{func}` is a number, not a function"),
-            );
+            self.errors
+                .push(func.span(), format!("`{func}` is a number, not a function"));
             return;
         }
         if let Some((expected, _)) = self.signatures.by_name.get(&func.to_string()) {

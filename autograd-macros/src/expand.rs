@@ -20,7 +20,10 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     match parse::parse_attribute(args, item.clone(), &mut errors) {
         Some(function) => expand(&[function], errors),
         None => {
-            let mut out = errors.combined().map(|e| e.to_compile_error()).unwrap_or_default();
+            let mut out = errors
+                .combined()
+                .map(|e| e.to_compile_error())
+                .unwrap_or_default();
             out.extend(item);
             out
         }
@@ -51,9 +54,17 @@ fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
     }
 }
 
-fn generate(function: &Function, scalar: &Scalar, signatures: &Signatures) -> syn::Result<TokenStream> {
+fn generate(
+    function: &Function,
+    scalar: &Scalar,
+    signatures: &Signatures,
+) -> syn::Result<TokenStream> {
     let lowered = lower::lower(function, signatures)?;
-    let wrt: Vec<bool> = function.params.iter().map(|p| function.is_wrt(&p.name)).collect();
+    let wrt: Vec<bool> = function
+        .params
+        .iter()
+        .map(|p| function.is_wrt(&p.name))
+        .collect();
     let mut program = reverse::differentiate(lowered, &wrt);
     simplify::simplify(&mut program);
     Ok(emit::emit(function, scalar, &program))

@@ -201,6 +201,21 @@ impl Graph {
         }
     }
 
+    /// Whether `node` is a condition rather than a number (an `if` result is what its arms are).
+    pub fn is_bool(&self, mut node: NodeId) -> bool {
+        while let Op::Phi(if_id, i) = self.nodes[node].op {
+            match self
+                .ifs
+                .get(if_id)
+                .and_then(|the_if| the_if.then_values.get(i))
+            {
+                Some(&value) => node = value,
+                None => return false,
+            }
+        }
+        self.nodes[node].op.is_bool()
+    }
+
     pub fn lit_value(&self, node: NodeId) -> Option<f64> {
         match self.nodes[node].op {
             Op::Lit(value) => Some(value),

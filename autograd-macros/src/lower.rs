@@ -152,8 +152,9 @@ impl Lowerer<'_> {
                 Stmt::Return { value, .. } => return self.expr(value),
                 Stmt::Tail(Expr::If(if_expr)) => return self.result_if(if_expr, &items[i + 1..]),
                 Stmt::Tail(expr) => return self.expr(expr),
-                Stmt::If(if_expr) if contains_return(&if_expr.then_branch)
-                    || if_expr.else_branch.as_ref().is_some_and(contains_return) =>
+                Stmt::If(if_expr)
+                    if contains_return(&if_expr.then_branch)
+                        || if_expr.else_branch.as_ref().is_some_and(contains_return) =>
                 {
                     return self.result_if(if_expr, &items[i + 1..]);
                 }

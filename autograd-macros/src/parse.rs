@@ -11,7 +11,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Token};
 
 use crate::ast::{
-    is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, Form, Function, IfExpr, Param, Stmt,
+    is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, Form, Function, IfExpr, Param,
+    Stmt,
 };
 use crate::errors::Errors;
 
@@ -28,7 +29,11 @@ pub fn parse_bang(input: TokenStream, errors: &mut Errors) -> Vec<Function> {
 }
 
 /// Parses `#[differentiable(...)] fn ...`: the attribute's arguments and the item.
-pub fn parse_attribute(args: TokenStream, item: TokenStream, errors: &mut Errors) -> Option<Function> {
+pub fn parse_attribute(
+    args: TokenStream,
+    item: TokenStream,
+    errors: &mut Errors,
+) -> Option<Function> {
     let item_fn: syn::ItemFn = match syn::parse2(item) {
         Ok(item_fn) => item_fn,
         Err(error) => {
@@ -49,12 +54,17 @@ pub fn parse_attribute(args: TokenStream, item: TokenStream, errors: &mut Errors
         sig.constness.map(|t| (t.span, "a `const fn`")),
         sig.asyncness.map(|t| (t.span, "an `async fn`")),
         sig.unsafety.map(|t| (t.span, "an `unsafe fn`")),
-        sig.variadic.as_ref().map(|v| (v.dots.spans[0], "a variadic function")),
+        sig.variadic
+            .as_ref()
+            .map(|v| (v.dots.spans[0], "a variadic function")),
     ]
     .into_iter()
     .flatten()
     {
-        errors.push(unsupported.0, format!("#[differentiable] does not take {}", unsupported.1));
+        errors.push(
+            unsupported.0,
+            format!("#[differentiable] does not take {}", unsupported.1),
+        );
     }
     let mut params = Vec::new();
     for input in &sig.inputs {
@@ -129,7 +139,10 @@ fn parse_attribute_args(args: TokenStream, errors: &mut Errors) -> Option<Vec<sy
 }
 
 /// Splits `#[wrt(a, b)]` off a function's attributes.
-fn split_wrt(attrs: &[Attribute], errors: &mut Errors) -> (Vec<Attribute>, Option<Vec<syn::Ident>>) {
+fn split_wrt(
+    attrs: &[Attribute],
+    errors: &mut Errors,
+) -> (Vec<Attribute>, Option<Vec<syn::Ident>>) {
     let mut kept = Vec::new();
     let mut wrt = None;
     for attr in attrs {
@@ -141,10 +154,7 @@ fn split_wrt(attrs: &[Attribute], errors: &mut Errors) -> (Vec<Attribute>, Optio
         let names = attr
             .parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated)
             .map_err(|_| {
-                syn::Error::new(
-                    attr.span(),
-                    "`wrt` lists parameter names: `#[wrt(w, b)]`",
-                )
+                syn::Error::new(attr.span(), "`wrt` lists parameter names: `#[wrt(w, b)]`")
             });
         match names {
             Ok(names) if wrt.is_none() => wrt = Some(names.into_iter().collect()),
@@ -390,7 +400,8 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
         },
         // x += e;  x -= e;  x *= e;  x /= e;
         syn::Expr::Binary(binary) if compound_assign(&binary.op).is_some() => {
-            let (op, op_span) = compound_assign(&binary.op).unwrap_or((AssignOp::Set, binary.op.span()));
+            let (op, op_span) =
+                compound_assign(&binary.op).unwrap_or((AssignOp::Set, binary.op.span()));
             match assigned_name(&binary.left) {
                 Some(name) => Stmt::Assign {
                     name,
@@ -410,10 +421,7 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
                 value: convert_expr(value),
                 span: ret.return_token.span,
             },
-            None => unsupported_stmt(
-                ret.return_token.span,
-                "`return` needs a value: `return x;`",
-            ),
+            None => unsupported_stmt(ret.return_token.span, "`return` needs a value: `return x;`"),
         },
         syn::Expr::If(if_expr) if !(is_last && !has_semi) => Stmt::If(convert_if(if_expr, true)),
         _ if is_last && !has_semi => Stmt::Tail(convert_expr(expr)),
@@ -448,18 +456,21 @@ fn assigned_name(expr: &syn::Expr) -> Option<syn::Ident> {
 
 /// `statement`: whether the `if` is a statement (its arms are statement blocks).
 fn convert_if(if_expr: &syn::ExprIf, statement: bool) -> IfExpr {
-    let else_branch = if_expr.else_branch.as_ref().map(|(_, else_expr)| match &**else_expr {
-        syn::Expr::Block(block) => convert_block(&block.block, statement),
-        // else if ...: a block holding the inner `if`.
-        syn::Expr::If(inner) if statement => Block {
-            span: inner.if_token.span,
-            stmts: vec![Stmt::If(convert_if(inner, true))],
-        },
-        other => Block {
-            span: other.span(),
-            stmts: vec![Stmt::Tail(convert_expr(other))],
-        },
-    });
+    let else_branch = if_expr
+        .else_branch
+        .as_ref()
+        .map(|(_, else_expr)| match &**else_expr {
+            syn::Expr::Block(block) => convert_block(&block.block, statement),
+            // else if ...: a block holding the inner `if`.
+            syn::Expr::If(inner) if statement => Block {
+                span: inner.if_token.span,
+                stmts: vec![Stmt::If(convert_if(inner, true))],
+            },
+            other => Block {
+                span: other.span(),
+                stmts: vec![Stmt::Tail(convert_expr(other))],
+            },
+        });
     IfExpr {
         if_span: if_expr.if_token.span,
         cond: convert_cond(&if_expr.cond),
@@ -495,50 +506,52 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                 .iter()
                 .any(|s| !matches!(s.arguments, syn::PathArguments::None));
             if has_generics {
-                return unsupported(path.span(), "paths with generic arguments are not supported");
+                return unsupported(
+                    path.span(),
+                    "paths with generic arguments are not supported",
+                );
             }
             Expr::Const(path.path.clone())
         }
         syn::Expr::Paren(paren) => convert_expr(&paren.expr),
         syn::Expr::Group(group) => convert_expr(&group.expr),
         syn::Expr::Binary(binary) => {
-            let op = match binary.op {
-                syn::BinOp::Add(_) => BinOp::Add,
-                syn::BinOp::Sub(_) => BinOp::Sub,
-                syn::BinOp::Mul(_) => BinOp::Mul,
-                syn::BinOp::Div(_) => BinOp::Div,
-                syn::BinOp::Lt(_)
-                | syn::BinOp::Le(_)
-                | syn::BinOp::Gt(_)
-                | syn::BinOp::Ge(_)
-                | syn::BinOp::Eq(_)
-                | syn::BinOp::Ne(_)
-                | syn::BinOp::And(_)
-                | syn::BinOp::Or(_) => {
-                    return unsupported(
-                        binary.op.span(),
-                        "comparisons and `&&`, `||` are supported only as `if` conditions",
-                    )
-                }
-                syn::BinOp::Rem(_) => {
-                    return unsupported(
-                        binary.op.span(),
-                        "`%` is not supported; supported operators: + - * / and unary -",
-                    )
-                }
-                _ if compound_assign(&binary.op).is_some() => {
-                    return unsupported(
-                        binary.op.span(),
-                        "assignments are statements: write `x += ...;` on its own line",
-                    )
-                }
-                _ => {
-                    return unsupported(
+            let op =
+                match binary.op {
+                    syn::BinOp::Add(_) => BinOp::Add,
+                    syn::BinOp::Sub(_) => BinOp::Sub,
+                    syn::BinOp::Mul(_) => BinOp::Mul,
+                    syn::BinOp::Div(_) => BinOp::Div,
+                    syn::BinOp::Lt(_)
+                    | syn::BinOp::Le(_)
+                    | syn::BinOp::Gt(_)
+                    | syn::BinOp::Ge(_)
+                    | syn::BinOp::Eq(_)
+                    | syn::BinOp::Ne(_)
+                    | syn::BinOp::And(_)
+                    | syn::BinOp::Or(_) => {
+                        return unsupported(
+                            binary.op.span(),
+                            "comparisons and `&&`, `||` are supported only as `if` conditions",
+                        )
+                    }
+                    syn::BinOp::Rem(_) => {
+                        return unsupported(
+                            binary.op.span(),
+                            "`%` is not supported; supported operators: + - * / and unary -",
+                        )
+                    }
+                    _ if compound_assign(&binary.op).is_some() => {
+                        return unsupported(
+                            binary.op.span(),
+                            "assignments are statements: write `x += ...;` on its own line",
+                        )
+                    }
+                    _ => return unsupported(
                         binary.op.span(),
                         "this operator is not supported; supported operators: + - * / and unary -",
-                    )
-                }
-            };
+                    ),
+                };
             Expr::Binary {
                 op,
                 op_span: binary.op.span(),
@@ -551,10 +564,9 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                 span: minus.span,
                 expr: Box::new(convert_expr(&unary.expr)),
             },
-            syn::UnOp::Not(bang) => unsupported(
-                bang.span,
-                "`!` is supported only in `if` conditions",
-            ),
+            syn::UnOp::Not(bang) => {
+                unsupported(bang.span, "`!` is supported only in `if` conditions")
+            }
             syn::UnOp::Deref(star) => unsupported(
                 star.span,
                 "references and dereferences are not supported: parameters are numbers",
@@ -635,7 +647,10 @@ fn convert_lit(lit: &syn::Lit) -> Expr {
             lit.span(),
             "`true` and `false` are supported only as `if` conditions",
         ),
-        _ => unsupported(lit.span(), "this literal is not supported: values are numbers"),
+        _ => unsupported(
+            lit.span(),
+            "this literal is not supported: values are numbers",
+        ),
     }
 }
 
@@ -678,7 +693,10 @@ fn make_method(receiver: Expr, method: syn::Ident, args: &[&syn::Expr]) -> Expr 
 // receiver.method(args)
 fn convert_method(call: &syn::ExprMethodCall) -> Expr {
     if let Some(turbofish) = &call.turbofish {
-        return unsupported(turbofish.span(), "methods with generic arguments are not supported");
+        return unsupported(
+            turbofish.span(),
+            "methods with generic arguments are not supported",
+        );
     }
     let args: Vec<&syn::Expr> = call.args.iter().collect();
     make_method(convert_expr(&call.receiver), call.method.clone(), &args)
@@ -699,7 +717,10 @@ fn convert_call(call: &syn::ExprCall) -> Expr {
     let args: Vec<&syn::Expr> = call.args.iter().collect();
     if let [segment] = segments.as_slice() {
         if !segment.arguments.is_none() {
-            return unsupported(segment.span(), "calls with generic arguments are not supported");
+            return unsupported(
+                segment.span(),
+                "calls with generic arguments are not supported",
+            );
         }
         return Expr::Call {
             func: segment.ident.clone(),

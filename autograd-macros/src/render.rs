@@ -143,6 +143,8 @@ pub struct Renderer<'a> {
     uses: Vec<usize>,
     use_block: Vec<Option<BlockId>>,
     defined_in: Vec<Option<BlockId>>,
+    /// For a node used as an arm's value of an `if`: that result's Phi.
+    arm_value_of: Vec<Option<NodeId>>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
     taken: HashSet<String>,
@@ -150,7 +152,12 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(program: &'a Program, scalar: &'a Scalar, params: &[Ident], reserved: &[String]) -> Self {
+    pub fn new(
+        program: &'a Program,
+        scalar: &'a Scalar,
+        params: &[Ident],
+        reserved: &[String],
+    ) -> Self {
         let count = program.graph.nodes.len();
         let mut renderer = Renderer {
             program,
@@ -158,6 +165,7 @@ impl<'a> Renderer<'a> {
             uses: vec![0; count],
             use_block: vec![None; count],
             defined_in: vec![None; count],
+            arm_value_of: vec![None; count],
             names: vec![None; count],
             taken: reserved.iter().cloned().collect(),
             temps: 0,
@@ -204,11 +212,14 @@ impl<'a> Renderer<'a> {
                     self.add_use(the_if.cond, block);
                     self.count_uses(the_if.then_block);
                     self.count_uses(the_if.else_block);
-                    for &value in &the_if.then_values {
-                        self.add_use(value, the_if.then_block);
-                    }
-                    for &value in &the_if.else_values {
-                        self.add_use(value, the_if.else_block);
+                    for (i, &phi) in the_if.outputs.iter().enumerate() {
+                        for (value, arm) in [
+                            (the_if.then_values[i], the_if.then_block),
+                            (the_if.else_values[i], the_if.else_block),
+                        ] {
+                            self.add_use(value, arm);
+                            self.arm_value_of[value] = Some(phi);
+                        }
                     }
                 }
             }
@@ -223,9 +234,14 @@ impl<'a> Renderer<'a> {
             Op::Partial(_) | Op::Phi(..) => true,
             Op::Call(_) if self.has_partials(id) => true,
             _ => {
-                node.name.is_some()
-                    || self.uses[id] != 1
-                    || self.use_block[id] != self.defined_in[id]
+                let single_local_use =
+                    self.uses[id] == 1 && self.use_block[id] == self.defined_in[id];
+                // `y = y * 0.5` in an arm: the `if`'s result is named `y` already.
+                let named_by_phi = self.arm_value_of[id].is_some_and(|phi| {
+                    let name_of = |n: NodeId| self.graph().nodes[n].name.as_ref().map(|n| &n.text);
+                    name_of(phi) == name_of(id)
+                });
+                !single_local_use || (node.name.is_some() && !named_by_phi)
             }
         }
     }
@@ -271,19 +287,20 @@ impl<'a> Renderer<'a> {
                 return format!("d_{primal_name}");
             }
         }
-        match (&node.name, &node.op) {
-            (Some(name), _) => name.text.clone(),
-            (None, op) if op.is_bool() => "cond".to_string(),
-            _ => "t".to_string(),
+        match &node.name {
+            Some(name) => name.text.clone(),
+            None if self.graph().is_bool(id) => "cond".to_string(),
+            None => "t".to_string(),
         }
     }
 
     fn assign_name(&mut self, id: NodeId) {
         let span = self.graph().nodes[id].span;
         let name = match self.graph().nodes[id].export_of {
-            Some(original) if self.names[original].is_some() => {
-                self.names[original].as_ref().map(ToString::to_string).unwrap_or_default()
-            }
+            Some(original) if self.names[original].is_some() => self.names[original]
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             _ => {
                 let base = self.base_name(id);
                 self.unique(&base)
@@ -321,7 +338,10 @@ impl<'a> Renderer<'a> {
     // ∂s/∂a of `let s = g(a, b)` is `ds_da`
     fn name_partials(&mut self, call: NodeId, site: usize) {
         let graph = self.graph();
-        let call_name = self.names[call].as_ref().map(ToString::to_string).unwrap_or_default();
+        let call_name = self.names[call]
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         for (i, partial) in graph.calls[site].partials.iter().enumerate() {
             let Some(partial) = *partial else { continue };
             if self.uses[partial] == 0 {
@@ -430,7 +450,9 @@ impl<'a> Renderer<'a> {
     /// A use of node `id`: its name if it is bound, else its expression.
     pub fn expr(&self, id: NodeId) -> Rendered {
         match &self.names[id] {
-            Some(name) if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) => {
+            Some(name)
+                if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) =>
+            {
                 Rendered::atom(quote!(#name))
             }
             _ => self.render_op(id),

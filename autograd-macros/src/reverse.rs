@@ -43,7 +43,12 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> Program {
     };
     let mut terms = Terms::new();
     if reverse.is_active(result) {
-        let one = reverse.graph.push(root, Op::Lit(1.0), Vec::new(), reverse.graph.nodes[result].span);
+        let one = reverse.graph.push(
+            root,
+            Op::Lit(1.0),
+            Vec::new(),
+            reverse.graph.nodes[result].span,
+        );
         terms.insert(result, vec![one]);
     }
     let forward = reverse.graph.blocks[root].insts.clone();
@@ -252,7 +257,9 @@ impl Reverse<'_> {
                         }
                         total
                     }
-                    _ => self.graph.push(*arm_target, Op::Lit(0.0), Vec::new(), the_if.span),
+                    _ => self
+                        .graph
+                        .push(*arm_target, Op::Lit(0.0), Vec::new(), the_if.span),
                 };
                 sums.push(sum);
             }

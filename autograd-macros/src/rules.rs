@@ -156,7 +156,13 @@ impl Helper {
 /// The contributions `(argument index, term)` that the adjoint `dy` of node `y = op(args)`
 /// sends to the node's arguments. Calls are handled by the caller (`reverse.rs`), which knows
 /// their partials.
-pub fn adjoint(b: &mut Builder, op: &Op, args: &[NodeId], y: NodeId, dy: NodeId) -> Vec<(usize, NodeId)> {
+pub fn adjoint(
+    b: &mut Builder,
+    op: &Op,
+    args: &[NodeId],
+    y: NodeId,
+    dy: NodeId,
+) -> Vec<(usize, NodeId)> {
     let a = args.first().copied().unwrap_or(y);
     let second = args.get(1).copied().unwrap_or(y);
     match op {

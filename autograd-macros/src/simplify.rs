@@ -71,7 +71,12 @@ impl Peephole {
         let Some(key) = cse_key(graph, id) else {
             return;
         };
-        let existing = self.seen.iter().rev().find_map(|seen| seen.get(&key)).copied();
+        let existing = self
+            .seen
+            .iter()
+            .rev()
+            .find_map(|seen| seen.get(&key))
+            .copied();
         match existing {
             Some(target) => self.alias(graph, id, target),
             None => {
@@ -87,7 +92,10 @@ impl Peephole {
     fn alias(&mut self, graph: &mut Graph, id: NodeId, target: NodeId) {
         self.replace[id] = target;
         if let Some(name) = graph.nodes[id].name.clone() {
-            if !matches!(graph.nodes[target].op, Op::Param(_) | Op::Lit(_) | Op::Const(_)) {
+            if !matches!(
+                graph.nodes[target].op,
+                Op::Param(_) | Op::Lit(_) | Op::Const(_)
+            ) {
                 graph.name(target, &name.text, name.kind);
             }
         }
@@ -238,8 +246,11 @@ fn sweep(graph: &mut Graph, block: BlockId, live: &[bool]) {
                     (graph.ifs[if_id].then_block, graph.ifs[if_id].else_block);
                 sweep(graph, then_block, live);
                 sweep(graph, else_block, live);
-                let keep_outputs: Vec<bool> =
-                    graph.ifs[if_id].outputs.iter().map(|&phi| live[phi]).collect();
+                let keep_outputs: Vec<bool> = graph.ifs[if_id]
+                    .outputs
+                    .iter()
+                    .map(|&phi| live[phi])
+                    .collect();
                 retain_outputs(graph, if_id, &keep_outputs);
                 let empty = graph.ifs[if_id].outputs.is_empty()
                     && graph.blocks[then_block].insts.is_empty()
@@ -341,7 +352,9 @@ impl Exporter {
             let Some(defined) = self.defined_in[node] else {
                 return node;
             };
-            let (Some(if_id), Some(parent)) = (graph.blocks[defined].owner, graph.blocks[defined].parent) else {
+            let (Some(if_id), Some(parent)) =
+                (graph.blocks[defined].owner, graph.blocks[defined].parent)
+            else {
                 return node;
             };
             node = match self.exports.get(&(if_id, node)) {
@@ -349,16 +362,21 @@ impl Exporter {
                 None => {
                     let the_if = &graph.ifs[if_id];
                     let in_then = the_if.then_block == defined;
-                    let other = if in_then { the_if.else_block } else { the_if.then_block };
+                    let other = if in_then {
+                        the_if.else_block
+                    } else {
+                        the_if.then_block
+                    };
                     let span = graph.nodes[node].span;
                     // The arm that did not compute the value gives a placeholder.
-                    let filler = if graph.nodes[node].op.is_bool() {
+                    let filler = if graph.is_bool(node) {
                         Op::Bool(false)
                     } else {
                         Op::Lit(0.0)
                     };
                     let zero = graph.push(other, filler, Vec::new(), span);
-                    let (then_value, else_value) = if in_then { (node, zero) } else { (zero, node) };
+                    let (then_value, else_value) =
+                        if in_then { (node, zero) } else { (zero, node) };
                     let phi = graph.add_output(if_id, then_value, else_value);
                     graph.nodes[phi].name = graph.nodes[node].name.clone();
                     graph.nodes[phi].export_of = Some(node);

@@ -26,7 +26,11 @@ fn expansions_match_snapshots() {
         })
         .collect();
     inputs.sort();
-    assert!(!inputs.is_empty(), "no snapshot inputs in {}", dir.display());
+    assert!(
+        !inputs.is_empty(),
+        "no snapshot inputs in {}",
+        dir.display()
+    );
     let mut mismatches = Vec::new();
     for input in inputs {
         let source = std::fs::read_to_string(&input).expect("readable input");
