@@ -28,9 +28,9 @@ pub fn emit(function: &Function, scalar: &Scalar, program: &Program) -> TokenStr
 
 /// `loss` → `LossGrad`
 pub fn struct_name(function: &Function) -> Ident {
-    let camel: String = function
-        .name
-        .to_string()
+    let name = function.name.to_string();
+    let camel: String = name
+        .trim_start_matches("r#")
         .split('_')
         .filter(|part| !part.is_empty())
         .map(|part| {

@@ -59,13 +59,19 @@ fn generate(
     scalar: &Scalar,
     signatures: &Signatures,
 ) -> syn::Result<TokenStream> {
+    let program = derive(function, signatures)?;
+    Ok(emit::emit(function, scalar, &program))
+}
+
+/// The function and its gradient as IR: lower → reverse → simplify.
+pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<reverse::Program> {
     let lowered = lower::lower(function, signatures)?;
     let wrt: Vec<bool> = function
         .params
         .iter()
         .map(|p| function.is_wrt(&p.name))
         .collect();
-    let mut program = reverse::differentiate(lowered, &wrt);
+    let mut program = reverse::differentiate(lowered, &wrt)?;
     simplify::simplify(&mut program);
-    Ok(emit::emit(function, scalar, &program))
+    Ok(program)
 }

@@ -135,6 +135,21 @@ pub fn binary(lhs: Rendered, op: TokenStream, rhs: Rendered, op_prec: u8) -> Ren
     }
 }
 
+/// An identifier from a name; `r#let` stays a raw identifier.
+fn make_ident(text: &str, span: Span) -> Ident {
+    let mut ident = syn::parse_str::<Ident>(text)
+        .or_else(|_| syn::parse_str::<Ident>(&format!("r#{text}")))
+        .unwrap_or_else(|_| format_ident!("t"));
+    ident.set_span(span);
+    ident
+}
+
+/// A name without its `r#`, to build other names from: `d_` + `let`.
+fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map_or(text.clone(), str::to_string)
+}
+
 /// Renders the body of a `_grad` function.
 pub struct Renderer<'a> {
     program: &'a Program,
@@ -284,7 +299,7 @@ impl<'a> Renderer<'a> {
         let node = &self.graph().nodes[id];
         if let Some(primal) = node.adjoint_of {
             if let Some(primal_name) = &self.names[primal] {
-                return format!("d_{primal_name}");
+                return format!("d_{}", unraw(primal_name));
             }
         }
         match &node.name {
@@ -306,7 +321,7 @@ impl<'a> Renderer<'a> {
                 self.unique(&base)
             }
         };
-        self.names[id] = Some(Ident::new(&name, span));
+        self.names[id] = Some(make_ident(&name, span));
     }
 
     /// Names every bound node, in program order (so a primal is named before its adjoint).
@@ -349,11 +364,11 @@ impl<'a> Renderer<'a> {
             }
             let arg = graph.nodes[call].args[i];
             let base = match &self.names[arg] {
-                Some(arg_name) => format!("d{call_name}_d{arg_name}"),
+                Some(arg_name) => format!("d{call_name}_d{}", unraw(arg_name)),
                 None => format!("d{call_name}_d{}", i + 1),
             };
             let name = self.unique(&base);
-            self.names[partial] = Some(Ident::new(&name, graph.nodes[partial].span));
+            self.names[partial] = Some(make_ident(&name, graph.nodes[partial].span));
         }
     }
 
@@ -430,7 +445,7 @@ impl<'a> Renderer<'a> {
         let call = &graph.calls[site];
         let name = self.names[id].clone().unwrap_or_else(|| format_ident!("t"));
         let grad_fn = format_ident!("{}_grad", call.name, span = call.name.span());
-        let grad_name = format_ident!("{}_grad", name);
+        let grad_name = make_ident(&format!("{}_grad", unraw(&name)), node.span);
         let args: Vec<TokenStream> = node.args.iter().map(|&a| self.expr(a).tokens).collect();
         let parts: Vec<TokenStream> = call
             .partials

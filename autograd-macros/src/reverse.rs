@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::errors::Errors;
 use crate::ir::{BlockId, Builder, Graph, Inst, NameKind, NodeId, Op};
 use crate::lower::Lowered;
 use crate::rules;
@@ -28,7 +29,7 @@ pub struct Program {
 /// Adjoint terms waiting for their value's definition, by value.
 type Terms = BTreeMap<NodeId, Vec<NodeId>>;
 
-pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> Program {
+pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
     let Lowered {
         mut graph,
         root,
@@ -40,6 +41,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> Program {
         graph: &mut graph,
         active,
         param_adjoints: BTreeMap::new(),
+        errors: Errors::default(),
     };
     let mut terms = Terms::new();
     if reverse.is_active(result) {
@@ -54,6 +56,9 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> Program {
     let forward = reverse.graph.blocks[root].insts.clone();
     reverse.block(&forward, root, &mut terms);
     let param_adjoints = reverse.param_adjoints;
+    if let Some(error) = reverse.errors.combined() {
+        return Err(error);
+    }
 
     let grads = params
         .iter()
@@ -68,12 +73,12 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> Program {
             }))
         })
         .collect();
-    Program {
+    Ok(Program {
         graph,
         root,
         value: result,
         grads,
-    }
+    })
 }
 
 /// Which nodes depend on a differentiated parameter.
@@ -111,6 +116,7 @@ struct Reverse<'g> {
     graph: &'g mut Graph,
     active: Vec<bool>,
     param_adjoints: BTreeMap<NodeId, NodeId>,
+    errors: Errors,
 }
 
 impl Reverse<'_> {
@@ -142,7 +148,7 @@ impl Reverse<'_> {
             self.graph.nodes[total].adjoint_of = Some(node);
         }
         if let Some(name) = &self.graph.nodes[node].name {
-            let text = format!("d_{}", name.text);
+            let text = format!("d_{}", name.text.trim_start_matches("r#"));
             self.graph.name(total, &text, NameKind::Adjoint);
         }
         total
@@ -182,12 +188,27 @@ impl Reverse<'_> {
             Op::Call(site) => {
                 let partials = self.graph.calls[site].partials.clone();
                 for (i, partial) in partials.into_iter().enumerate() {
-                    let (Some(partial), Some(&arg)) = (partial, args.get(i)) else {
+                    let Some(&arg) = args.get(i) else { continue };
+                    if !self.is_active(arg) {
                         continue;
-                    };
-                    if self.is_active(arg) {
-                        let term = self.builder(target, id).mul(dy, partial);
-                        self.push_term(terms, arg, term);
+                    }
+                    match partial {
+                        Some(partial) => {
+                            let term = self.builder(target, id).mul(dy, partial);
+                            self.push_term(terms, arg, term);
+                        }
+                        None => {
+                            let callee = self.graph.calls[site].name.clone();
+                            self.errors.push(
+                                callee.span(),
+                                format!(
+                                    "argument {} of `{callee}` depends on a differentiated \
+                                     parameter, but `{callee}`'s `#[wrt]` leaves that \
+                                     parameter out; add it to `{callee}`'s `#[wrt]`",
+                                    i + 1
+                                ),
+                            );
+                        }
                     }
                 }
             }

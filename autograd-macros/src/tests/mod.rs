@@ -1,3 +1,7 @@
-//! Unit tests of the expansion: snapshots of generated code, and that no input panics.
+//! Unit tests of the expansion: snapshots of generated code, random programs against finite
+//! differences (through an IR interpreter), and that no input makes the macro panic.
 
+mod interpret;
+mod no_panic;
+mod random_programs;
 mod snapshots;
