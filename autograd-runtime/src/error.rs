@@ -77,6 +77,12 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A data file has no data rows.
+    #[error("{}: no data rows", path.display())]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// `Result` with the runtime's [`Error`].
