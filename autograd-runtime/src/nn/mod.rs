@@ -6,8 +6,11 @@ mod dense;
 mod gemm;
 mod init;
 pub mod kernels;
+pub mod loss;
+mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
 pub use gemm::Gemm;
 pub use init::Init;
+pub use mlp::{Mlp, ParamTensor};
