@@ -12,7 +12,7 @@
 use crate::Real;
 
 /// Products with at most this many multiply-adds (`m·k·n`) take the direct loop.
-pub const SMALL: usize = 1 << 18;
+pub const SMALL: usize = 1 << 16;
 
 /// A matrix view: `rows × cols`, element `(i, j)` at `data[i * rs + j * cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -175,35 +175,70 @@ fn check<T>(a: &View<'_, T>, b: &View<'_, T>, c: &[T]) -> (usize, usize, usize) 
     (m, a.cols, n)
 }
 
-/// The small-product loop: for each row of C, `C[i, :] = β C[i, :] + Σ_p A[i, p] B[p, :]`. The
-/// inner loop runs along a row of B, contiguous in every product the layers make but one (the
-/// forward product reads B = Wᵀ by columns, where `k` = fan-in is what varies).
+/// The small-product loop, in the form that reads both operands contiguously:
+/// - B's rows contiguous (`∂L/∂W = dzᵀ x` and `∂L/∂x = dz W`): `C[i, :] += A[i, p] B[p, :]`,
+///   an axpy along a row of B and C;
+/// - B's columns and A's rows contiguous (the forward product `x Wᵀ`): `C[i, j] += A[i, :] ·
+///   B[:, j]`, a dot product with independent accumulators;
+/// - anything else: a plain triple loop (the layers never ask for it).
 fn direct<T: Real>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
-    let n = b.cols;
+    let (k, n) = (a.cols, b.cols);
     if n == 0 {
         return;
     }
+    if beta == T::zero() {
+        // β = 0 overwrites, as BLAS does: C may hold NaN from before.
+        c.fill(T::zero());
+    } else if beta != T::one() {
+        c.iter_mut().for_each(|x| *x = *x * beta);
+    }
+    if k == 0 {
+        return;
+    }
+    // Iterators rather than indices: no bounds check in the inner loops.
     for (i, row) in c.chunks_exact_mut(n).enumerate() {
-        if beta == T::zero() {
-            // β = 0 overwrites, as BLAS does: C may hold NaN from before.
-            row.fill(T::zero());
-        } else if beta != T::one() {
-            row.iter_mut().for_each(|x| *x = *x * beta);
-        }
-        for p in 0..a.cols {
-            let aip = a.data[i * a.rs + p * a.cs];
-            if b.cs == 1 {
-                let brow = &b.data[p * b.rs..p * b.rs + n];
+        if b.cs == 1 && b.rs >= n {
+            let a_row = a.data[i * a.rs..].iter().step_by(a.cs.max(1)).take(k);
+            for (&aip, brow) in a_row.zip(b.data.chunks(b.rs)) {
                 for (x, &bv) in row.iter_mut().zip(brow) {
                     *x = *x + aip * bv;
                 }
-            } else {
+            }
+        } else if a.cs == 1 && b.rs == 1 && b.cs >= k {
+            let arow = &a.data[i * a.rs..][..k];
+            for (x, bcol) in row.iter_mut().zip(b.data.chunks(b.cs)) {
+                *x = *x + dot(arow, bcol);
+            }
+        } else {
+            for p in 0..k {
+                let aip = a.data[i * a.rs + p * a.cs];
                 for (j, x) in row.iter_mut().enumerate() {
                     *x = *x + aip * b.data[p * b.rs + j * b.cs];
                 }
             }
         }
     }
+}
+
+/// `Σ x[i] y[i]` over the shorter of the two, with eight independent accumulators, so it
+/// vectorises.
+#[inline(always)]
+fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+    const W: usize = 8;
+    let len = x.len().min(y.len());
+    let (xc, xr) = x[..len].as_chunks::<W>();
+    let (yc, yr) = y[..len].as_chunks::<W>();
+    let mut acc = [T::zero(); W];
+    for (xs, ys) in xc.iter().zip(yc) {
+        for l in 0..W {
+            acc[l] = acc[l] + xs[l] * ys[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    for (&a, &b) in xr.iter().zip(yr) {
+        s = s + a * b;
+    }
+    s
 }
 
 #[cfg(test)]
