@@ -47,6 +47,13 @@ impl GradCheck {
     ///
     /// Central differences are accurate to about `1e-10` relative in `f64` and `1e-4` in
     /// `f32` for smooth functions, so `1e-6` and `1e-2` are sensible tolerances.
+    ///
+    /// ```
+    /// use autograd::check::check_grad_slice;
+    /// // d/dx of x^3 at 2 is 12; claim 12.001.
+    /// let report = check_grad_slice(|x: &[f64]| x[0].powi(3), &[2.0], &[12.001]);
+    /// assert!(report.passes(1e-3) && !report.passes(1e-5), "{report}");
+    /// ```
     pub fn passes(&self, tol: f64) -> bool {
         self.abs_error <= tol * (1.0 + self.numeric.abs())
     }

@@ -47,6 +47,13 @@ impl Batches {
 
     /// Drops the last batch of an epoch when it is smaller than `batch_size` (default: keep
     /// it), so every batch has the same size. The dropped samples differ from epoch to epoch.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// let mut batches = Batches::new(10, 4, 0).drop_last(true);
+    /// assert_eq!(batches.batches_per_epoch(), 2);
+    /// assert!(batches.epoch().all(|b| b.len() == 4));
+    /// ```
     pub fn drop_last(mut self, yes: bool) -> Self {
         self.drop_last = yes;
         self

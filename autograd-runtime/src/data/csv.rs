@@ -11,6 +11,12 @@ use crate::{Error, Real, Result};
 /// A column of a CSV file, chosen by header name or by 0-based index.
 ///
 /// Built from `&str` or `usize`, so [`Csv::columns`] takes `["x", "y"]` or `[0, 2]`.
+///
+/// ```
+/// use autograd::data::Column;
+/// assert_eq!(Column::from("price"), Column::Name("price".into()));
+/// assert_eq!(Column::from(3), Column::Index(3));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     /// The first column whose header is this name (needs a header row).
@@ -97,6 +103,16 @@ impl Csv {
     }
 
     /// Reads the file.
+    ///
+    /// ```
+    /// use autograd::data::Csv;
+    /// let path = std::env::temp_dir().join(format!("doc-csv-load-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "x;y\n1;2\n3;oops\n")?;
+    /// let err = Csv::new().delimiter(b';').load::<f64>(&path).unwrap_err();
+    /// assert!(err.to_string().ends_with(":3: column `y`: `oops` is not a number"), "{err}");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -241,6 +257,19 @@ fn line_of(path: &Path, pos: Option<&::csv::Position>) -> usize {
 
 /// Numbers read from a CSV file: one row per data line, the chosen columns in order, stored
 /// row-major in one `Vec` (what [`Batches`](super::Batches) and a model's input expect).
+///
+/// ```
+/// use autograd::data::Csv;
+/// let path = std::env::temp_dir().join(format!("doc-table-{}.csv", std::process::id()));
+/// std::fs::write(&path, "a,b\n1,2\n3,4\n5,6\n")?;
+/// let table = Csv::new().load::<f32>(&path)?;
+/// assert_eq!((table.n_rows(), table.n_cols()), (3, 2));
+/// assert_eq!(table.row(2), [5.0, 6.0]);
+/// assert_eq!(table.column(1), [2.0, 4.0, 6.0]);
+/// assert_eq!(table.into_data(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table<T> {
     names: Vec<String>,

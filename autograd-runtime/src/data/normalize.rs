@@ -4,6 +4,14 @@
 use crate::{Error, Real, Result};
 
 /// Which statistics a [`Normalizer`] scales by.
+///
+/// ```
+/// use autograd::data::{Normalizer, Scaling};
+/// let data = [0.0_f64, 5.0, 10.0];
+/// let norm = Normalizer::fit(Scaling::MinMax, &data, 1)?;
+/// assert_eq!((norm.offset(), norm.scale()), (&[0.0][..], &[10.0][..]));
+/// # Ok::<(), autograd::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scaling {
     /// `(x - min) / (max - min)`: each feature into `[0, 1]`.

@@ -60,6 +60,15 @@ impl<T: Real> Adam<T> {
     }
 
     /// Sets the decay rates of the first and second moment estimates.
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new(0.01).betas(0.5, 0.9).eps(1e-6);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[2.0]);
+    /// // After bias correction the first step is lr * g / (|g| + eps).
+    /// assert!((p[0] + 0.01 * 2.0 / (2.0 + 1e-6)).abs() < 1e-15);
+    /// ```
     pub fn betas(mut self, beta1: T, beta2: T) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;

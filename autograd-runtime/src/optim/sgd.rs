@@ -54,6 +54,15 @@ impl<T: Real> Sgd<T> {
     }
 
     /// Uses Nesterov momentum.
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(0.1).momentum(0.9).nesterov(true).weight_decay(1e-4);
+    /// let mut p = [1.0_f32];
+    /// opt.step(&mut p, &[0.5]);
+    /// // First step: d = g + 0.9 g with g = 0.5 + 1e-4 * 1.
+    /// assert!((p[0] - (1.0 - 0.1 * 1.9 * 0.5001)).abs() < 1e-6);
+    /// ```
     pub fn nesterov(mut self, nesterov: bool) -> Self {
         self.nesterov = nesterov;
         self

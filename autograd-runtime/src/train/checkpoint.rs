@@ -10,6 +10,14 @@ use safetensors::SafeTensors;
 use crate::{Error, Real, Result};
 
 /// A scalar type a checkpoint can hold: `f32` (safetensors `F32`) or `f64` (`F64`).
+///
+/// Sealed: implemented for exactly these two.
+///
+/// ```
+/// fn saveable<T: autograd::train::Element>() {}
+/// saveable::<f32>();
+/// saveable::<f64>();
+/// ```
 pub trait Element: Real + sealed::Sealed {}
 
 impl Element for f32 {}
@@ -47,6 +55,13 @@ mod sealed {
 }
 
 /// A tensor to save: a name, a shape, and its values in row-major order.
+///
+/// ```
+/// use autograd::train::NamedTensor;
+/// let w = [0.0_f32; 6];
+/// let t = NamedTensor::new("layer.weight", &[2, 3], &w);
+/// assert_eq!((t.name, t.shape, t.data.len()), ("layer.weight", &[2, 3][..], 6));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct NamedTensor<'a, T> {
     /// The name in the file, e.g. `"layer0.weight"`.
@@ -65,6 +80,13 @@ impl<'a, T> NamedTensor<'a, T> {
 }
 
 /// A tensor to load: a name, the shape it must have in the file, and the buffer to fill.
+///
+/// ```
+/// use autograd::train::TensorMut;
+/// let mut w = [0.0_f64; 6];
+/// let t = TensorMut::new("layer.weight", &[3, 2], &mut w);
+/// assert_eq!(t.data.len(), 6);
+/// ```
 #[derive(Debug)]
 pub struct TensorMut<'a, T> {
     /// The name in the file.
@@ -153,6 +175,21 @@ pub fn save_tensors<T: Element>(
 /// and the tensor if the file is not safetensors, a tensor is missing (the message lists the
 /// file's tensors), or has another dtype or shape; [`Error::Shape`] if a buffer does not match
 /// its own shape. On error the buffers may be partly filled.
+///
+/// ```
+/// use autograd::train::{load_tensors, save_tensors, NamedTensor, TensorMut};
+/// let path = std::env::temp_dir().join(format!("doc-load-{}.safetensors", std::process::id()));
+/// save_tensors(&path, &[NamedTensor::new("b", &[2], &[1.0_f64, 2.0])])?;
+/// let mut b = [0.0_f64; 2];
+/// load_tensors(&path, &mut [TensorMut::new("b", &[2], &mut b)])?;
+/// assert_eq!(b, [1.0, 2.0]);
+/// // Saved as f64, so loading as f32 is an error that names both dtypes.
+/// let mut b32 = [0.0_f32; 2];
+/// let err = load_tensors(&path, &mut [TensorMut::new("b", &[2], &mut b32)]).unwrap_err();
+/// assert!(err.to_string().ends_with("tensor `b` is F64, expected F32"), "{err}");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_tensors<T: Element>(
     path: impl AsRef<Path>,
     tensors: &mut [TensorMut<'_, T>],

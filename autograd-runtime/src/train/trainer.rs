@@ -157,6 +157,21 @@ impl Trainer {
 }
 
 /// One epoch of a [`Trainer::run`]: record each step's loss here.
+///
+/// ```
+/// use autograd::train::Trainer;
+/// let mut trainer = Trainer::new(2).progress(false);
+/// let err = trainer.run(|epoch| {
+///     epoch.record(0.5_f32)?;
+///     assert_eq!(epoch.mean_loss(), Some(0.5));
+///     if epoch.index() == 1 {
+///         epoch.record(f32::NAN)?; // stops training here
+///     }
+///     Ok(())
+/// }).unwrap_err();
+/// assert_eq!(err.to_string(), "loss is NaN at epoch 1, step 1: training stopped");
+/// assert_eq!(trainer.history(), [0.5]);
+/// ```
 #[derive(Debug)]
 pub struct Epoch<'a> {
     index: usize,
