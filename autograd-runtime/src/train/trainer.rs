@@ -63,6 +63,9 @@ impl Trainer {
     }
 
     /// Forces the progress bar on or off. Even when on, it is only drawn on a terminal.
+    ///
+    /// `cargo test` run from a terminal gives tests that terminal as stderr, so tests should
+    /// turn the bar off: `Trainer::new(n).progress(false)`.
     pub fn progress(mut self, show: bool) -> Self {
         self.progress = Some(show);
         self
