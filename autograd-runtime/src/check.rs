@@ -1,1 +1,266 @@
-//! (in progress)
+//! Gradient checking, like PyTorch's `gradcheck`: compare an analytic gradient with central
+//! finite differences at a point, and report the worst component.
+//!
+//! [`check_grad`] takes a closure returning the value and the gradient as an array (what a
+//! `grad!`-generated `NAME_grad` gives, through `to_array()` or its fields);
+//! [`check_grad_slice`] takes a function of a slice and its gradient as a slice (a model's flat
+//! parameter vector).
+
+use core::fmt;
+
+use crate::Real;
+
+/// The outcome of a gradient check: the component where analytic and numeric derivatives
+/// disagree most.
+///
+/// "Most" is measured by `abs_error / (1 + |numeric|)`, the quantity [`passes`](Self::passes)
+/// compares with its tolerance: an absolute error for small derivatives, a relative one for
+/// large derivatives. A NaN on either side is the worst possible disagreement.
+///
+/// ```
+/// use autograd::check::check_grad;
+/// // f(x, y) = x^2 y, gradient (2xy, x^2)
+/// let report = check_grad(|[x, y]: [f64; 2]| (x * x * y, [2.0 * x * y, x * x]), [1.5, -0.5]);
+/// assert!(report.passes(1e-6), "{report}");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradCheck {
+    /// Number of components checked.
+    pub len: usize,
+    /// Index of the worst component (0 when `len` is 0).
+    pub index: usize,
+    /// The analytic partial derivative at `index`.
+    pub analytic: f64,
+    /// The central finite difference at `index`.
+    pub numeric: f64,
+    /// `|analytic - numeric|`.
+    pub abs_error: f64,
+    /// `|analytic - numeric| / max(|analytic|, |numeric|)`, 0 when both are 0.
+    pub rel_error: f64,
+    /// The finite-difference step used at `index`.
+    pub step: f64,
+}
+
+impl GradCheck {
+    /// Whether every component satisfies `|analytic - numeric| <= tol * (1 + |numeric|)`
+    /// (PyTorch's `atol + rtol * |numeric|` with `atol = rtol = tol`). False on any NaN.
+    ///
+    /// Central differences are accurate to about `1e-10` relative in `f64` and `1e-4` in
+    /// `f32` for smooth functions, so `1e-6` and `1e-2` are sensible tolerances.
+    ///
+    /// ```
+    /// use autograd::check::check_grad_slice;
+    /// // d/dx of x^3 at 2 is 12; claim 12.001.
+    /// let report = check_grad_slice(|x: &[f64]| x[0].powi(3), &[2.0], &[12.001]);
+    /// assert!(report.passes(1e-3) && !report.passes(1e-5), "{report}");
+    /// ```
+    pub fn passes(&self, tol: f64) -> bool {
+        self.abs_error <= tol * (1.0 + self.numeric.abs())
+    }
+}
+
+impl fmt::Display for GradCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.len == 0 {
+            return write!(f, "gradient check: no components");
+        }
+        write!(
+            f,
+            "gradient check of {} components: worst at index {}: analytic {:.9e}, \
+             numeric {:.9e}, abs error {:.2e}, rel error {:.2e} (step {:.1e})",
+            self.len,
+            self.index,
+            self.analytic,
+            self.numeric,
+            self.abs_error,
+            self.rel_error,
+            self.step
+        )
+    }
+}
+
+/// Checks the gradient returned by `f` against central finite differences of its value at
+/// `at`.
+///
+/// `f` returns `(value, gradient)`; it is called once at `at` for the analytic gradient and
+/// twice per component for the differences `(f(x + h e_i) - f(x - h e_i)) / 2h`, with
+/// `h = ε^(1/3) · max(1, |x_i|)` (`ε` the machine epsilon of `T`), which balances truncation
+/// and rounding error.
+///
+/// ```
+/// use autograd::check::check_grad;
+/// // A deliberately wrong gradient of sin(x) * y: the second partial should be sin(x).
+/// let report = check_grad(|[x, y]: [f64; 2]| (x.sin() * y, [x.cos() * y, x.cos()]), [1.0, 2.0]);
+/// assert!(!report.passes(1e-6));
+/// assert_eq!(report.index, 1);
+/// println!("{report}");
+/// ```
+pub fn check_grad<T: Real, const N: usize>(
+    mut f: impl FnMut([T; N]) -> (T, [T; N]),
+    at: [T; N],
+) -> GradCheck {
+    let (_, analytic) = f(at);
+    check_grad_slice(|x| f(x.try_into().expect("length N")).0, &at, &analytic)
+}
+
+/// Checks `analytic`, the claimed gradient of `f` at `x`, against central finite differences
+/// of `f`, as [`check_grad`] does.
+///
+/// # Panics
+///
+/// If `x` and `analytic` differ in length.
+///
+/// ```
+/// use autograd::check::check_grad_slice;
+/// // f(x) = sum of squares, gradient 2x.
+/// let f = |x: &[f32]| x.iter().map(|v| v * v).sum::<f32>();
+/// let x = [0.5_f32, -1.0, 2.0];
+/// let grad: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
+/// assert!(check_grad_slice(f, &x, &grad).passes(1e-2));
+/// ```
+pub fn check_grad_slice<T: Real>(
+    mut f: impl FnMut(&[T]) -> T,
+    x: &[T],
+    analytic: &[T],
+) -> GradCheck {
+    assert_eq!(
+        x.len(),
+        analytic.len(),
+        "check_grad_slice: {} inputs but {} partial derivatives",
+        x.len(),
+        analytic.len()
+    );
+    let eps_cbrt = T::epsilon().cbrt();
+    let mut point = x.to_vec();
+    let mut worst = GradCheck {
+        len: x.len(),
+        index: 0,
+        analytic: 0.0,
+        numeric: 0.0,
+        abs_error: 0.0,
+        rel_error: 0.0,
+        step: 0.0,
+    };
+    let mut worst_score = f64::NEG_INFINITY;
+    for i in 0..x.len() {
+        let h = eps_cbrt * x[i].abs().max(T::one());
+        point[i] = x[i] + h;
+        let up = f(&point);
+        point[i] = x[i] - h;
+        let down = f(&point);
+        point[i] = x[i];
+        // Divide by the step actually taken, (x+h) - (x-h), which rounding can make differ
+        // from 2h.
+        let numeric = to_f64((up - down) / ((x[i] + h) - (x[i] - h)));
+        let analytic = to_f64(analytic[i]);
+        let abs_error = (analytic - numeric).abs();
+        let scale = analytic.abs().max(numeric.abs());
+        let rel_error = if scale == 0.0 { 0.0 } else { abs_error / scale };
+        let score = abs_error / (1.0 + numeric.abs());
+        // NaN compares false: make it the worst so it is always reported.
+        let score = if score.is_nan() { f64::INFINITY } else { score };
+        if score > worst_score {
+            worst_score = score;
+            worst = GradCheck {
+                index: i,
+                analytic,
+                numeric,
+                abs_error,
+                rel_error,
+                step: to_f64(h),
+                ..worst
+            };
+        }
+    }
+    worst
+}
+
+fn to_f64<T: Real>(x: T) -> f64 {
+    x.to_f64().unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// f(x, y) = x^2 y + sin(y), gradient (2xy, x^2 + cos y).
+    fn f(x: f64, y: f64) -> f64 {
+        x * x * y + y.sin()
+    }
+
+    #[test]
+    fn correct_gradient_passes() {
+        let r = check_grad(
+            |[x, y]: [f64; 2]| (f(x, y), [2.0 * x * y, x * x + y.cos()]),
+            [1.5, 0.5],
+        );
+        assert!(r.passes(1e-8), "{r}");
+        assert!(r.abs_error < 1e-8, "{r}");
+        assert_eq!(r.len, 2);
+    }
+
+    #[test]
+    fn wrong_gradient_fails_at_the_wrong_component() {
+        // The sign of cos y is wrong in the second partial.
+        let r = check_grad(
+            |[x, y]: [f64; 2]| (f(x, y), [2.0 * x * y, x * x - y.cos()]),
+            [1.5, 0.5],
+        );
+        assert!(!r.passes(1e-3), "{r}");
+        assert_eq!(r.index, 1);
+        // By hand: x^2 = 2.25, cos 0.5 = 0.8775825618903728.
+        assert!(
+            (r.analytic - (2.25 - 0.8775825618903728)).abs() < 1e-12,
+            "{r}"
+        );
+        assert!(
+            (r.numeric - (2.25 + 0.8775825618903728)).abs() < 1e-8,
+            "{r}"
+        );
+        assert!((r.abs_error - 2.0 * 0.8775825618903728).abs() < 1e-8, "{r}");
+        assert!((r.rel_error - 2.0 * 0.8775825618903728 / 3.1275825618903728).abs() < 1e-8);
+        let text = r.to_string();
+        assert!(text.contains("worst at index 1"), "{text}");
+        assert!(text.contains("numeric 3.127582562e0"), "{text}");
+    }
+
+    #[test]
+    fn slice_version_in_f32() {
+        // f(x) = x0 * x1 * x2: the gradient is the product of the other two.
+        let f = |x: &[f32]| x[0] * x[1] * x[2];
+        let x = [0.5_f32, -1.5, 2.0];
+        let good = [x[1] * x[2], x[0] * x[2], x[0] * x[1]];
+        assert!(check_grad_slice(f, &x, &good).passes(1e-2));
+        let bad = [x[1] * x[2], x[0] * x[2] + 0.1, x[0] * x[1]];
+        let r = check_grad_slice(f, &x, &bad);
+        assert!(!r.passes(1e-2), "{r}");
+        assert_eq!(r.index, 1);
+    }
+
+    #[test]
+    fn nan_is_the_worst_and_fails() {
+        let r = check_grad_slice(|x: &[f64]| x[0] + x[1], &[1.0, 1.0], &[1.0, f64::NAN]);
+        assert_eq!(r.index, 1);
+        assert!(!r.passes(1.0), "{r}");
+    }
+
+    #[test]
+    fn step_scales_with_the_point() {
+        let r = check_grad_slice(|x: &[f64]| x[0] * x[0], &[1e6], &[2e6]);
+        assert!(r.passes(1e-6), "{r}");
+        assert!((r.step - 1e6 * f64::EPSILON.cbrt()).abs() < 1e-3, "{r}");
+    }
+
+    #[test]
+    fn empty_input_passes_vacuously() {
+        let r = check_grad_slice(|_: &[f64]| 0.0, &[], &[]);
+        assert!(r.passes(0.0));
+        assert_eq!(r.to_string(), "gradient check: no components");
+    }
+
+    #[test]
+    #[should_panic(expected = "2 inputs but 1 partial derivatives")]
+    fn length_mismatch_panics() {
+        check_grad_slice(|_: &[f64]| 0.0, &[1.0, 2.0], &[1.0]);
+    }
+}

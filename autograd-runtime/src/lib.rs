@@ -7,6 +7,7 @@
 // Generated code names our items `::autograd::…`; inside this crate that path means us.
 extern crate self as autograd;
 
+mod error;
 mod gradient;
 mod real;
 
@@ -21,5 +22,6 @@ pub mod train;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
 pub use real::Real;

@@ -1,0 +1,181 @@
+//! Shuffled mini-batches from a seeded RNG: one index buffer, reshuffled in place each epoch.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Mini-batches of sample indices `0..n`, in a new random order each epoch.
+///
+/// The order comes from `rand`'s `StdRng` seeded with `seed`, so the same seed gives the same
+/// sequence of epochs on every machine (for a given version of `rand`). The index buffer is
+/// allocated once, in [`new`](Self::new), and shuffled in place: an epoch allocates nothing.
+///
+/// ```
+/// use autograd::data::Batches;
+/// let mut batches = Batches::new(10, 4, 42);
+/// let mut seen = Vec::new();
+/// for batch in batches.epoch() {
+///     assert!(batch.len() <= 4); // 4, 4, then the remaining 2
+///     seen.extend_from_slice(batch);
+/// }
+/// seen.sort();
+/// assert_eq!(seen, (0..10).collect::<Vec<_>>()); // every sample once per epoch
+/// ```
+#[derive(Debug, Clone)]
+pub struct Batches {
+    order: Vec<usize>,
+    batch_size: usize,
+    drop_last: bool,
+    rng: StdRng,
+}
+
+impl Batches {
+    /// Batches of `batch_size` indices out of `0..n`, shuffled by an RNG seeded with `seed`.
+    ///
+    /// # Panics
+    ///
+    /// If `batch_size` is 0.
+    pub fn new(n: usize, batch_size: usize, seed: u64) -> Self {
+        assert!(batch_size > 0, "Batches: batch_size must be at least 1");
+        Self {
+            order: (0..n).collect(),
+            batch_size,
+            drop_last: false,
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Drops the last batch of an epoch when it is smaller than `batch_size` (default: keep
+    /// it), so every batch has the same size. The dropped samples differ from epoch to epoch.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// let mut batches = Batches::new(10, 4, 0).drop_last(true);
+    /// assert_eq!(batches.batches_per_epoch(), 2);
+    /// assert!(batches.epoch().all(|b| b.len() == 4));
+    /// ```
+    pub fn drop_last(mut self, yes: bool) -> Self {
+        self.drop_last = yes;
+        self
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Number of batches in an epoch.
+    pub fn batches_per_epoch(&self) -> usize {
+        if self.drop_last {
+            self.len() / self.batch_size
+        } else {
+            self.len().div_ceil(self.batch_size)
+        }
+    }
+
+    /// Shuffles, then returns the epoch's batches: slices of indices, each sample once.
+    pub fn epoch(&mut self) -> core::slice::Chunks<'_, usize> {
+        self.order.shuffle(&mut self.rng);
+        let len = if self.drop_last {
+            self.len() - self.len() % self.batch_size
+        } else {
+            self.len()
+        };
+        self.order[..len].chunks(self.batch_size)
+    }
+}
+
+/// Copies rows `indices` of row-major `data` (`width` values per row) into `out`, replacing
+/// its contents; reuse `out` across batches and it stops allocating once it is large enough.
+///
+/// # Panics
+///
+/// If an index is out of range.
+///
+/// ```
+/// use autograd::data::gather_rows;
+/// let data = [0.0, 0.1, 1.0, 1.1, 2.0, 2.1]; // three rows of two
+/// let mut batch = Vec::new();
+/// gather_rows(&data, 2, &[2, 0], &mut batch);
+/// assert_eq!(batch, [2.0, 2.1, 0.0, 0.1]);
+/// ```
+pub fn gather_rows<T: Copy>(data: &[T], width: usize, indices: &[usize], out: &mut Vec<T>) {
+    out.clear();
+    for &i in indices {
+        out.extend_from_slice(&data[i * width..(i + 1) * width]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epochs(seed: u64, count: usize) -> Vec<Vec<usize>> {
+        let mut b = Batches::new(20, 6, seed);
+        (0..count)
+            .map(|_| b.epoch().flatten().copied().collect())
+            .collect()
+    }
+
+    #[test]
+    fn every_epoch_is_a_permutation() {
+        for order in epochs(7, 3) {
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn same_seed_same_order_other_seed_other_order() {
+        assert_eq!(epochs(7, 3), epochs(7, 3));
+        assert_ne!(epochs(7, 3), epochs(8, 3));
+        let e = epochs(7, 2);
+        assert_ne!(e[0], e[1], "epochs reshuffle");
+        assert_ne!(e[0], (0..20).collect::<Vec<_>>(), "epochs are shuffled");
+    }
+
+    #[test]
+    fn batch_sizes_with_and_without_drop_last() {
+        let mut b = Batches::new(20, 6, 1);
+        assert_eq!(b.batches_per_epoch(), 4);
+        let sizes: Vec<usize> = b.epoch().map(<[usize]>::len).collect();
+        assert_eq!(sizes, [6, 6, 6, 2]);
+        let mut b = Batches::new(20, 6, 1).drop_last(true);
+        assert_eq!(b.batches_per_epoch(), 3);
+        let sizes: Vec<usize> = b.epoch().map(<[usize]>::len).collect();
+        assert_eq!(sizes, [6, 6, 6]);
+    }
+
+    #[test]
+    fn empty_and_small_sets() {
+        let mut b = Batches::new(0, 4, 1);
+        assert!(b.is_empty());
+        assert_eq!(b.epoch().count(), 0);
+        let mut b = Batches::new(3, 4, 1).drop_last(true);
+        assert_eq!(b.epoch().count(), 0);
+    }
+
+    #[test]
+    fn gather_reuses_the_buffer() {
+        let data: Vec<i32> = (0..12).collect();
+        let mut out = Vec::with_capacity(6);
+        let ptr = out.as_ptr();
+        gather_rows(&data, 3, &[3, 1], &mut out);
+        assert_eq!(out, [9, 10, 11, 3, 4, 5]);
+        gather_rows(&data, 3, &[0], &mut out);
+        assert_eq!(out, [0, 1, 2]);
+        assert_eq!(out.as_ptr(), ptr);
+    }
+
+    #[test]
+    #[should_panic(expected = "batch_size must be at least 1")]
+    fn zero_batch_size_panics() {
+        Batches::new(3, 0, 1);
+    }
+}

@@ -1,0 +1,321 @@
+//! `Dense`: a fully connected layer `y = f(x Wᵀ + b)` over a batch of rows.
+//!
+//! The layer describes a shape; its parameters live in a slice the caller owns (an [`Mlp`]
+//! keeps every layer's in one `Vec`), laid out as the weight `W` (`outputs × inputs`,
+//! row-major, PyTorch's `Linear` layout) followed by the bias `b` (`outputs`).
+//!
+//! [`Mlp`]: super::Mlp
+
+use rand::Rng;
+
+use super::gemm::{gemm, Gemm, View};
+use super::{Activation, Init};
+use crate::{Error, Real, Result};
+
+/// A fully connected layer: `inputs` → `outputs`, then `activation`.
+///
+/// ```
+/// use autograd_runtime::nn::{Activation, Dense};
+/// let layer = Dense::new(2, 1, Activation::Identity);
+/// let params = [3.0_f64, -1.0, 0.5]; // W = [[3, -1]], b = [0.5]
+/// let x = [1.0, 1.0, 2.0, 0.0]; // two rows
+/// let mut y = [0.0; 2];
+/// layer.forward(&params, &x, &mut y, None)?;
+/// assert_eq!(y, [2.5, 6.5]);
+/// # Ok::<(), autograd_runtime::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dense {
+    /// Width of an input row.
+    pub inputs: usize,
+    /// Width of an output row.
+    pub outputs: usize,
+    /// Nonlinearity applied to each output.
+    pub activation: Activation,
+}
+
+impl Dense {
+    /// A layer of this shape.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense};
+    /// assert_eq!(Dense::new(3, 4, Activation::Tanh).num_params(), 3 * 4 + 4);
+    /// ```
+    pub fn new(inputs: usize, outputs: usize, activation: Activation) -> Self {
+        Dense {
+            inputs,
+            outputs,
+            activation,
+        }
+    }
+
+    /// Number of parameters: `outputs × inputs` weights and `outputs` biases.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense};
+    /// assert_eq!(Dense::new(2, 16, Activation::Relu).num_params(), 48);
+    /// ```
+    pub fn num_params(&self) -> usize {
+        self.outputs * self.inputs + self.outputs
+    }
+
+    /// The shape of the weight, `[outputs, inputs]`.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense};
+    /// assert_eq!(Dense::new(2, 16, Activation::Relu).weight_shape(), [16, 2]);
+    /// ```
+    pub fn weight_shape(&self) -> [usize; 2] {
+        [self.outputs, self.inputs]
+    }
+
+    /// Splits this layer's parameters (or gradients) into weight and bias.
+    ///
+    /// # Panics
+    /// If `params` does not have [`num_params`](Self::num_params) elements.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense};
+    /// let p = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    /// let (w, b) = Dense::new(2, 2, Activation::Tanh).split(&p);
+    /// assert_eq!((w, b), (&p[..4], &p[4..]));
+    /// ```
+    pub fn split<'a, T>(&self, params: &'a [T]) -> (&'a [T], &'a [T]) {
+        assert_eq!(
+            params.len(),
+            self.num_params(),
+            "dense: wrong number of parameters"
+        );
+        params.split_at(self.outputs * self.inputs)
+    }
+
+    /// Draws the weights with `init` from `rng` and sets the biases to zero.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense, Init};
+    /// use rand::SeedableRng;
+    /// let layer = Dense::new(2, 3, Activation::Relu);
+    /// let mut p = vec![1.0_f32; layer.num_params()];
+    /// layer.init(&mut p, Init::He, &mut rand::rngs::StdRng::seed_from_u64(0));
+    /// assert_eq!(&p[6..], &[0.0; 3]);
+    /// ```
+    pub fn init<T: Real, R: Rng + ?Sized>(&self, params: &mut [T], init: Init, rng: &mut R) {
+        assert_eq!(
+            params.len(),
+            self.num_params(),
+            "dense: wrong number of parameters"
+        );
+        let (w, b) = params.split_at_mut(self.outputs * self.inputs);
+        init.fill(w, self.inputs, self.outputs, rng);
+        b.fill(T::zero());
+    }
+
+    /// Forward pass over a batch: `y = f(x Wᵀ + b)`, with `x` `batch × inputs` and `y`
+    /// `batch × outputs`, row-major. With `deriv`, also stores `f'(x Wᵀ + b)` there (same shape
+    /// as `y`) for [`backward`](Self::backward).
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if a buffer does not match the layer and the batch.
+    pub fn forward<T: Gemm>(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &mut [T],
+        deriv: Option<&mut [T]>,
+    ) -> Result<()> {
+        let batch = self.batch_of(x)?;
+        self.expect("parameters", params.len(), &[self.num_params()])?;
+        self.expect("output", y.len(), &[batch, self.outputs])?;
+        let (w, b) = self.split(params);
+        for row in y.chunks_exact_mut(self.outputs) {
+            row.copy_from_slice(b);
+        }
+        // y += x · Wᵀ
+        let wt = View::new(w, self.outputs, self.inputs).t();
+        gemm(View::new(x, batch, self.inputs), wt, T::one(), y);
+        match deriv {
+            Some(d) => {
+                self.expect("derivative", d.len(), &[batch, self.outputs])?;
+                self.activation.apply_with_grad(y, d);
+            }
+            None => self.activation.apply(y),
+        }
+        Ok(())
+    }
+
+    /// Backward pass over the batch of the last [`forward`](Self::forward): given `dy = ∂L/∂y`,
+    /// writes `∂L/∂W` and `∂L/∂b` into `grads` (overwriting them; laid out as the parameters)
+    /// and, if asked, `∂L/∂x` into `dx`. `dy` is overwritten with `∂L/∂(x Wᵀ + b)`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if a buffer does not match the layer and the batch.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Dense};
+    /// let layer = Dense::new(2, 1, Activation::Identity);
+    /// let params = [3.0_f64, -1.0, 0.5];
+    /// let x = [1.0, 2.0];
+    /// let (mut dy, mut grads, mut dx) = ([1.0], [0.0; 3], [0.0; 2]);
+    /// layer.backward(&params, &x, &[1.0], &mut dy, &mut grads, Some(&mut dx))?;
+    /// assert_eq!(grads, [1.0, 2.0, 1.0]); // ∂/∂W = x, ∂/∂b = 1
+    /// assert_eq!(dx, [3.0, -1.0]); // ∂/∂x = W
+    /// # Ok::<(), autograd_runtime::Error>(())
+    /// ```
+    pub fn backward<T: Gemm>(
+        &self,
+        params: &[T],
+        x: &[T],
+        deriv: &[T],
+        dy: &mut [T],
+        grads: &mut [T],
+        dx: Option<&mut [T]>,
+    ) -> Result<()> {
+        let batch = self.batch_of(x)?;
+        self.expect("parameters", params.len(), &[self.num_params()])?;
+        self.expect("gradients", grads.len(), &[self.num_params()])?;
+        self.expect("output gradient", dy.len(), &[batch, self.outputs])?;
+        self.expect("derivative", deriv.len(), &[batch, self.outputs])?;
+        // dz = dy ⊙ f'(z)
+        for (g, &d) in dy.iter_mut().zip(deriv) {
+            *g = *g * d;
+        }
+        let dz = View::new(&*dy, batch, self.outputs);
+        let (gw, gb) = grads.split_at_mut(self.outputs * self.inputs);
+        // ∂L/∂W = dzᵀ · x
+        gemm(dz.t(), View::new(x, batch, self.inputs), T::zero(), gw);
+        // ∂L/∂b = Σ_rows dz
+        gb.fill(T::zero());
+        for row in dy.chunks_exact(self.outputs) {
+            for (s, &g) in gb.iter_mut().zip(row) {
+                *s = *s + g;
+            }
+        }
+        if let Some(dx) = dx {
+            self.expect("input gradient", dx.len(), &[batch, self.inputs])?;
+            let (w, _) = self.split(params);
+            // ∂L/∂x = dz · W
+            gemm(dz, View::new(w, self.outputs, self.inputs), T::zero(), dx);
+        }
+        Ok(())
+    }
+
+    /// The number of rows in `x`.
+    fn batch_of<T>(&self, x: &[T]) -> Result<usize> {
+        if self.inputs == 0 || !x.len().is_multiple_of(self.inputs) {
+            return Err(Error::Shape {
+                what: "dense layer input".into(),
+                expected: vec![x.len() / self.inputs.max(1), self.inputs],
+                found: vec![x.len()],
+            });
+        }
+        Ok(x.len() / self.inputs)
+    }
+
+    fn expect(&self, what: &str, len: usize, shape: &[usize]) -> Result<()> {
+        if len == shape.iter().product::<usize>() {
+            Ok(())
+        } else {
+            Err(Error::Shape {
+                what: format!("dense layer {} → {}: {what}", self.inputs, self.outputs),
+                expected: shape.to_vec(),
+                found: vec![len],
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// L = Σ c ⊙ y for fixed weights c: its gradients from `backward` against central
+    /// differences, for every activation and both GEMM paths (small and matrixmultiply).
+    #[test]
+    fn backward_matches_finite_differences() {
+        for (inputs, outputs, batch) in [(3, 4, 5), (65, 70, 60)] {
+            for act in [
+                Activation::Identity,
+                Activation::Tanh,
+                Activation::Relu,
+                Activation::Sigmoid,
+            ] {
+                let layer = Dense::new(inputs, outputs, act);
+                let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+                let mut p = vec![0.0_f64; layer.num_params()];
+                layer.init(&mut p, Init::Xavier, &mut rng);
+                // Nonzero biases so that relu's kink is away from the sample points.
+                let nw = outputs * inputs;
+                p[nw..]
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, b)| *b = 0.1 * (i as f64).sin());
+                let x: Vec<f64> = (0..batch * inputs)
+                    .map(|i| (i as f64 * 0.37).sin())
+                    .collect();
+                let c: Vec<f64> = (0..batch * outputs)
+                    .map(|i| (i as f64 * 0.91).cos())
+                    .collect();
+                let loss = |p: &[f64], x: &[f64]| {
+                    let mut y = vec![0.0; batch * outputs];
+                    layer.forward(p, x, &mut y, None).unwrap();
+                    y.iter().zip(&c).map(|(a, b)| a * b).sum::<f64>()
+                };
+                let mut y = vec![0.0; batch * outputs];
+                let mut d = vec![0.0; batch * outputs];
+                layer.forward(&p, &x, &mut y, Some(&mut d)).unwrap();
+                let mut dy = c.clone();
+                let mut g = vec![f64::NAN; layer.num_params()];
+                let mut dx = vec![f64::NAN; batch * inputs];
+                layer
+                    .backward(&p, &x, &d, &mut dy, &mut g, Some(&mut dx))
+                    .unwrap();
+                let h = 1e-6;
+                // A spread of parameters and inputs (all of them for the small layer).
+                let step = if nw > 100 { 97 } else { 1 };
+                for i in (0..p.len()).step_by(step) {
+                    let (mut lo, mut hi) = (p.clone(), p.clone());
+                    lo[i] -= h;
+                    hi[i] += h;
+                    let fd = (loss(&hi, &x) - loss(&lo, &x)) / (2.0 * h);
+                    assert!(
+                        (g[i] - fd).abs() < 1e-6 * fd.abs().max(1.0),
+                        "{act:?} param {i}: {} vs {fd}",
+                        g[i]
+                    );
+                }
+                for i in (0..x.len()).step_by(step) {
+                    let (mut lo, mut hi) = (x.clone(), x.clone());
+                    lo[i] -= h;
+                    hi[i] += h;
+                    let fd = (loss(&p, &hi) - loss(&p, &lo)) / (2.0 * h);
+                    assert!(
+                        (dx[i] - fd).abs() < 1e-6 * fd.abs().max(1.0),
+                        "{act:?} input {i}: {} vs {fd}",
+                        dx[i]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors() {
+        let layer = Dense::new(2, 3, Activation::Tanh);
+        let p = vec![0.0_f64; layer.num_params()];
+        let mut y = vec![0.0; 6];
+        assert!(matches!(
+            layer.forward(&p, &[1.0; 5], &mut y, None),
+            Err(Error::Shape { .. })
+        ));
+        assert!(matches!(
+            layer.forward(&p, &[1.0; 2], &mut y, None),
+            Err(Error::Shape { .. })
+        ));
+        assert!(matches!(
+            layer.forward(&p[1..], &[1.0; 4], &mut y, None),
+            Err(Error::Shape { .. })
+        ));
+        assert!(layer.forward(&p, &[1.0; 4], &mut y, None).is_ok());
+    }
+}

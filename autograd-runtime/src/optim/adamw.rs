@@ -1,0 +1,124 @@
+//! AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay, as PyTorch's
+//! `torch.optim.AdamW`.
+
+use super::{Adam, Optimizer};
+use crate::Real;
+
+/// AdamW: first `p *= 1 - lr * weight_decay`, then the [`Adam`] update with the plain gradient.
+///
+/// Unlike Adam's L2 penalty, the decay does not pass through the moment estimates, so every
+/// weight shrinks at the same relative rate whatever its gradient history.
+///
+/// Defaults: `lr = 1e-3`, `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`,
+/// `weight_decay = 1e-2`.
+///
+/// ```
+/// use autograd::optim::{AdamW, Optimizer};
+/// let mut opt = AdamW::new(0.1).weight_decay(0.5);
+/// let mut p = [2.0_f64];
+/// opt.step(&mut p, &[0.0]);
+/// // A zero gradient leaves only the decay: 2 * (1 - 0.1 * 0.5).
+/// assert!((p[0] - 1.9).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone)]
+pub struct AdamW<T> {
+    adam: Adam<T>,
+    weight_decay: T,
+}
+
+impl<T: Real> Default for AdamW<T> {
+    fn default() -> Self {
+        Self::new(T::lit(1e-3))
+    }
+}
+
+impl<T: Real> AdamW<T> {
+    /// AdamW with learning rate `lr` and the other settings at their defaults.
+    pub fn new(lr: T) -> Self {
+        Self {
+            adam: Adam::new(lr),
+            weight_decay: T::lit(1e-2),
+        }
+    }
+
+    /// Sets the decay rates of the first and second moment estimates.
+    pub fn betas(mut self, beta1: T, beta2: T) -> Self {
+        self.adam = self.adam.betas(beta1, beta2);
+        self
+    }
+
+    /// Sets `eps`, added to the denominator for numerical stability.
+    pub fn eps(mut self, eps: T) -> Self {
+        self.adam = self.adam.eps(eps);
+        self
+    }
+
+    /// Sets the decoupled weight decay (default `1e-2`).
+    pub fn weight_decay(mut self, weight_decay: T) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl<T: Real> Optimizer<T> for AdamW<T> {
+    fn step(&mut self, params: &mut [T], grads: &[T]) {
+        let shrink = T::one() - self.adam.learning_rate() * self.weight_decay;
+        for p in params.iter_mut() {
+            *p = *p * shrink;
+        }
+        self.adam.step(params, grads);
+    }
+
+    fn learning_rate(&self) -> T {
+        self.adam.learning_rate()
+    }
+
+    fn set_learning_rate(&mut self, lr: T) {
+        self.adam.set_learning_rate(lr);
+    }
+
+    fn reset(&mut self) {
+        self.adam.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::adam::tests::{first_update, second_update};
+    use super::*;
+
+    #[test]
+    fn two_steps_by_hand() {
+        // lr 0.1, decay 0.1: each step first multiplies p by 1 - 0.01 = 0.99, then subtracts
+        // the Adam update, which does not depend on p (same gradients as Adam's test).
+        let mut opt = AdamW::new(0.1).weight_decay(0.1);
+        let mut p = [1.0_f64, -2.0];
+        opt.step(&mut p, &[0.5, 1.0]);
+        let u1 = first_update(0.1);
+        let after1 = [0.99 - u1[0], -1.98 - u1[1]];
+        opt.step(&mut p, &[0.25, -1.0]);
+        let u2 = second_update(0.1);
+        let want = [0.99 * after1[0] - u2[0], 0.99 * after1[1] - u2[1]];
+        for (g, w) in p.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "got {p:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let opt = AdamW::<f64>::default();
+        assert_eq!((opt.learning_rate(), opt.weight_decay), (1e-3, 1e-2));
+    }
+
+    #[test]
+    fn zero_decay_is_adam() {
+        let mut w = AdamW::new(0.05).weight_decay(0.0);
+        let mut a = Adam::new(0.05);
+        let (mut p, mut q) = ([0.3, -0.7, 1.1], [0.3, -0.7, 1.1]);
+        for g in [[0.1, -0.2, 0.3], [-0.5, 0.4, 0.0]] {
+            w.step(&mut p, &g);
+            a.step(&mut q, &g);
+        }
+        assert_eq!(p, q);
+    }
+}

@@ -1,0 +1,344 @@
+//! The training loop helper: runs epochs, shows a progress bar with the running loss, keeps
+//! the loss history, and stops on a NaN or infinite loss.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{Error, Real, Result};
+
+/// How often the running loss is redrawn inside a long epoch.
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// Runs a training loop for a number of epochs.
+///
+/// You write one epoch as a closure: for each step, compute the loss and gradient, update the
+/// parameters, and [`record`](Epoch::record) the loss. The trainer does the rest:
+///
+/// - a progress bar on stderr with the epoch and the running loss, hidden when stderr is not
+///   a terminal (pipes, CI, `cargo test`) or when turned off with
+///   [`progress(false)`](Self::progress);
+/// - the loss history, one mean loss per epoch, for [`plot`](Self::plot);
+/// - stopping with [`Error::NonFiniteLoss`] (naming the epoch and step) as soon as a recorded
+///   loss is NaN or infinite, so no further step works on garbage.
+///
+/// ```
+/// use autograd::optim::{Optimizer, Sgd};
+/// use autograd::train::Trainer;
+/// // Fit y = 3x with one parameter: loss (w x - y)^2, gradient 2 (w x - y) x.
+/// let (xs, ys) = ([1.0_f64, 2.0, 3.0], [3.0, 6.0, 9.0]);
+/// let mut w = [0.0];
+/// let mut opt = Sgd::new(0.02);
+/// let mut trainer = Trainer::new(100).progress(false);
+/// trainer.run(|epoch| {
+///     for (&x, &y) in xs.iter().zip(&ys) {
+///         let r = w[0] * x - y;
+///         opt.step(&mut w, &[2.0 * r * x]);
+///         epoch.record(r * r)?;
+///     }
+///     Ok(())
+/// })?;
+/// assert!((w[0] - 3.0).abs() < 1e-6);
+/// assert_eq!(trainer.history().len(), 100);
+/// assert!(trainer.history()[99] < trainer.history()[0]);
+/// # Ok::<(), autograd::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    epochs: usize,
+    progress: Option<bool>,
+    history: Vec<f64>,
+}
+
+impl Trainer {
+    /// A trainer for `epochs` epochs, with the progress bar shown when stderr is a terminal.
+    pub fn new(epochs: usize) -> Self {
+        Self {
+            epochs,
+            progress: None,
+            history: Vec::with_capacity(epochs),
+        }
+    }
+
+    /// Forces the progress bar on or off. Even when on, it is only drawn on a terminal.
+    ///
+    /// `cargo test` run from a terminal gives tests that terminal as stderr, so tests should
+    /// turn the bar off: `Trainer::new(n).progress(false)`.
+    pub fn progress(mut self, show: bool) -> Self {
+        self.progress = Some(show);
+        self
+    }
+
+    /// Runs the epochs, calling `epoch_fn` once per epoch, and returns the loss history.
+    ///
+    /// The history is kept across calls, so a second `run` continues the curve (epochs are
+    /// numbered on from the first run).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFiniteLoss`] as soon as a recorded loss is NaN or infinite, even if the
+    /// closure ignored the error [`record`](Epoch::record) returned; any error the closure
+    /// returns, unchanged. The history keeps the epochs completed before the error.
+    ///
+    /// # Panics
+    ///
+    /// If an epoch records no loss: without one there is nothing to report or plot.
+    pub fn run<F>(&mut self, mut epoch_fn: F) -> Result<&[f64]>
+    where
+        F: FnMut(&mut Epoch<'_>) -> Result<()>,
+    {
+        let bar = self.progress_bar();
+        let first = self.history.len();
+        for index in first..first + self.epochs {
+            let mut epoch = Epoch {
+                index,
+                steps: 0,
+                sum: 0.0,
+                non_finite: None,
+                bar: &bar,
+                last_draw: None,
+            };
+            let result = epoch_fn(&mut epoch);
+            if let Some((value, step)) = epoch.non_finite.take() {
+                bar.abandon_with_message(format!("loss is {value} at epoch {index}, step {step}"));
+                return Err(Error::NonFiniteLoss {
+                    value,
+                    epoch: index,
+                    step,
+                });
+            }
+            if let Err(e) = result {
+                bar.abandon();
+                return Err(e);
+            }
+            assert!(
+                epoch.steps > 0,
+                "Trainer::run: epoch {index} recorded no loss; call epoch.record(loss) each step"
+            );
+            let mean = epoch.sum / epoch.steps as f64;
+            self.history.push(mean);
+            if !bar.is_hidden() {
+                bar.set_message(format!("loss {mean:.6}"));
+            }
+            bar.inc(1);
+        }
+        bar.finish();
+        Ok(&self.history)
+    }
+
+    /// The mean loss of each epoch run so far.
+    pub fn history(&self) -> &[f64] {
+        &self.history
+    }
+
+    /// Draws the loss history to a `.png` or `.svg` file; see [`plot_loss`](super::plot_loss).
+    ///
+    /// # Errors
+    ///
+    /// As [`plot_loss`](super::plot_loss).
+    pub fn plot(&self, path: impl AsRef<Path>, title: &str) -> Result<()> {
+        super::plot_loss(&self.history, path, title)
+    }
+
+    fn progress_bar(&self) -> ProgressBar {
+        let show = self.progress.unwrap_or(true) && std::io::stderr().is_terminal();
+        if !show {
+            return ProgressBar::hidden();
+        }
+        let bar =
+            ProgressBar::with_draw_target(Some(self.epochs as u64), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "epoch {pos}/{len} [{bar:30}] {msg} ({elapsed}, eta {eta})",
+        )
+        .expect("a valid template")
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar
+    }
+}
+
+/// One epoch of a [`Trainer::run`]: record each step's loss here.
+///
+/// ```
+/// use autograd::train::Trainer;
+/// let mut trainer = Trainer::new(2).progress(false);
+/// let err = trainer.run(|epoch| {
+///     epoch.record(0.5_f32)?;
+///     assert_eq!(epoch.mean_loss(), Some(0.5));
+///     if epoch.index() == 1 {
+///         epoch.record(f32::NAN)?; // stops training here
+///     }
+///     Ok(())
+/// }).unwrap_err();
+/// assert_eq!(err.to_string(), "loss is NaN at epoch 1, step 1: training stopped");
+/// assert_eq!(trainer.history(), [0.5]);
+/// ```
+#[derive(Debug)]
+pub struct Epoch<'a> {
+    index: usize,
+    steps: usize,
+    sum: f64,
+    non_finite: Option<(String, usize)>,
+    bar: &'a ProgressBar,
+    last_draw: Option<Instant>,
+}
+
+impl Epoch<'_> {
+    /// The 0-based index of this epoch.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Records the loss of one step (usually the mean loss of a mini-batch). The epoch's loss
+    /// in the history is the mean of its steps' losses.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFiniteLoss`] if `loss` is NaN or infinite: return it with `?` so that
+    /// training stops before the next step. ([`Trainer::run`] stops after the epoch anyway.)
+    pub fn record<T: Real>(&mut self, loss: T) -> Result<()> {
+        let loss = loss.to_f64().unwrap_or(f64::NAN);
+        let step = self.steps;
+        if !loss.is_finite() {
+            let value = format!("{loss}");
+            self.non_finite.get_or_insert((value.clone(), step));
+            return Err(Error::NonFiniteLoss {
+                value,
+                epoch: self.index,
+                step,
+            });
+        }
+        self.steps += 1;
+        self.sum += loss;
+        self.redraw();
+        Ok(())
+    }
+
+    /// The mean of the losses recorded so far in this epoch, if any.
+    pub fn mean_loss(&self) -> Option<f64> {
+        (self.steps > 0).then(|| self.sum / self.steps as f64)
+    }
+
+    /// Prints a line to stdout without tearing the progress bar.
+    pub fn println(&self, line: impl AsRef<str>) {
+        self.bar.suspend(|| println!("{}", line.as_ref()));
+    }
+
+    /// Shows the running loss, at most every [`REDRAW`], and never when the bar is hidden
+    /// (so a hidden bar costs no formatting or allocation).
+    fn redraw(&mut self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let now = Instant::now();
+        if self.last_draw.is_none_or(|t| now - t >= REDRAW) {
+            self.last_draw = Some(now);
+            self.bar.set_message(format!(
+                "loss {:.6} (this epoch so far)",
+                self.sum / self.steps as f64
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_the_mean_loss_per_epoch() {
+        let mut trainer = Trainer::new(3).progress(false);
+        let history = trainer
+            .run(|epoch| {
+                // Epoch e records e + 1 and e + 3: mean e + 2.
+                let e = epoch.index() as f64;
+                epoch.record(e + 1.0)?;
+                assert_eq!(epoch.mean_loss(), Some(e + 1.0));
+                epoch.record(e + 3.0_f32 as f64)
+            })
+            .unwrap();
+        assert_eq!(history, [2.0, 3.0, 4.0]);
+        // A second run continues the numbering and the history.
+        trainer
+            .run(|epoch| epoch.record(epoch.index() as f32))
+            .unwrap();
+        assert_eq!(trainer.history(), [2.0, 3.0, 4.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn nan_stops_training_at_its_step() {
+        let mut trainer = Trainer::new(10).progress(false);
+        let mut calls = 0;
+        let err = trainer
+            .run(|epoch| {
+                calls += 1;
+                for step in 0..5 {
+                    let loss = if epoch.index() == 2 && step == 3 {
+                        f64::NAN
+                    } else {
+                        1.0
+                    };
+                    epoch.record(loss)?;
+                }
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::NonFiniteLoss { value, epoch: 2, step: 3 } if value == "NaN"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "loss is NaN at epoch 2, step 3: training stopped"
+        );
+        assert_eq!(calls, 3);
+        assert_eq!(trainer.history(), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn ignored_infinity_still_stops_after_the_epoch() {
+        let mut trainer = Trainer::new(10).progress(false);
+        let err = trainer
+            .run(|epoch| {
+                let _ = epoch.record(1.0_f32);
+                let _ = epoch.record(f32::INFINITY);
+                let _ = epoch.record(f32::NEG_INFINITY);
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::NonFiniteLoss { value, epoch: 0, step: 1 } if value == "inf"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_closures_error_is_returned() {
+        let mut trainer = Trainer::new(3).progress(false);
+        let err = trainer
+            .run(|_| Err(Error::Empty { what: "test batch" }))
+            .unwrap_err();
+        assert!(matches!(err, Error::Empty { what: "test batch" }));
+    }
+
+    #[test]
+    #[should_panic(expected = "epoch 0 recorded no loss")]
+    fn an_epoch_without_loss_panics() {
+        let _ = Trainer::new(1).progress(false).run(|_| Ok(()));
+    }
+
+    #[test]
+    fn plot_writes_the_history() {
+        let path =
+            std::env::temp_dir().join(format!("autograd-trainer-{}.svg", std::process::id()));
+        let mut trainer = Trainer::new(5).progress(false);
+        trainer
+            .run(|e| e.record(1.0 / (1.0 + e.index() as f64)))
+            .unwrap();
+        trainer.plot(&path, "trainer").unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().contains("trainer"));
+        std::fs::remove_file(&path).unwrap();
+    }
+}

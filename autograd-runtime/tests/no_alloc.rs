@@ -1,0 +1,97 @@
+//! After the first step, a training step — forward, loss gradient, backward, optimizer step —
+//! allocates nothing. A counting global allocator proves it.
+//!
+//! One test in this file, so no other test allocates on another thread meanwhile; the count is
+//! per thread anyway.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use autograd_runtime::nn::{loss, Activation, Mlp};
+use autograd_runtime::optim::{Adam, Optimizer, Sgd};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// The moons-sized model and batch, with each loss, and a smaller last batch (buffers shrink
+/// without freeing, so it allocates nothing either).
+#[test]
+fn a_training_step_allocates_nothing_after_the_first() {
+    let batch = 64;
+    let x: Vec<f32> = (0..batch * 2).map(|i| (i as f32 * 0.37).sin()).collect();
+    // Learnable targets: the sign of the first input, its tercile.
+    let y: Vec<f32> = (0..batch).map(|i| f32::from(x[2 * i] > 0.0)).collect();
+    let labels: Vec<usize> = (0..batch)
+        .map(|i| usize::from(x[2 * i] > -0.5) + usize::from(x[2 * i] > 0.5))
+        .collect();
+    let mut mlp = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 0);
+    let mut classifier = Mlp::<f32>::new(&[2, 32, 3], Activation::Relu, 0);
+    let mut adam = Adam::new(0.01);
+    let mut sgd = Sgd::new(0.05).momentum(0.9);
+    let mut dy = vec![0.0_f32; batch];
+    let mut dlogits = vec![0.0_f32; batch * 3];
+
+    let mut step = |rows: usize| {
+        let out = mlp.forward(&x[..rows * 2]).unwrap();
+        let l1 = loss::bce_with_logits(out, &y[..rows], &mut dy[..rows]).unwrap();
+        mlp.backward(&dy[..rows]).unwrap();
+        let (p, g) = mlp.params_and_grads();
+        adam.step(p, g);
+
+        let out = mlp.forward(&x[..rows * 2]).unwrap();
+        let l2 = loss::mse(out, &y[..rows], &mut dy[..rows]).unwrap();
+        mlp.backward(&dy[..rows]).unwrap();
+
+        let logits = classifier.forward(&x[..rows * 2]).unwrap();
+        let l3 = loss::softmax_cross_entropy(logits, &labels[..rows], &mut dlogits[..rows * 3]);
+        classifier.backward(&dlogits[..rows * 3]).unwrap();
+        let (p, g) = classifier.params_and_grads();
+        sgd.step(p, g);
+        // The MSE of the logits only exercises that loss; it is not what is trained.
+        assert!(l2.is_finite());
+        l1 + l3.unwrap()
+    };
+
+    let first = step(batch); // warm-up: buffers and optimizer state are sized here
+    let before = allocations();
+    let mut last = first;
+    for _ in 0..20 {
+        last = step(batch);
+    }
+    step(batch / 2 + 3);
+    let during = allocations() - before;
+    assert_eq!(
+        during, 0,
+        "{during} allocations in 21 training steps after the first"
+    );
+    // The steps did train: the two trained losses went down.
+    assert!(last < first, "{last} vs {first}");
+    // And the counter counts: allocating is seen.
+    let before = allocations();
+    let v = std::hint::black_box(vec![1u8; 10]);
+    assert_eq!(allocations() - before, 1, "{v:?}");
+}
