@@ -1,0 +1,9 @@
+use autograd::grad;
+
+grad! {
+    async fn f(x) {
+        x
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[autograd::differentiable]
+struct Model {
+    w: f64,
+}
+
+fn main() {}

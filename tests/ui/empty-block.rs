@@ -1,0 +1,5 @@
+use autograd::grad;
+
+grad! {}
+
+fn main() {}

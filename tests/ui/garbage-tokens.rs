@@ -1,0 +1,7 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) { x } + fn
+}
+
+fn main() {}

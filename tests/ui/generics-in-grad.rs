@@ -1,0 +1,9 @@
+use autograd::grad;
+
+grad! {
+    fn f<T>(x: T) -> T {
+        x
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        loop {
+            return x;
+        }
+    }
+}
+
+fn main() {}

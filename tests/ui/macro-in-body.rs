@@ -1,0 +1,10 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        println!("x = {}", x);
+        x * x
+    }
+}
+
+fn main() {}

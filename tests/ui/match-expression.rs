@@ -1,0 +1,11 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        match x {
+            _ => x,
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use autograd::grad;
+
+grad! {
+    fn f(mut x) {
+        x *= 2.0;
+        x
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        if x > 1.0 {
+            f(x - 1.0)
+        } else {
+            x
+        }
+    }
+}
+
+fn main() {}

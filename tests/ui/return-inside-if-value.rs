@@ -1,0 +1,14 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        let y = if x > 0.0 {
+            return x;
+        } else {
+            -x
+        };
+        y
+    }
+}
+
+fn main() {}
