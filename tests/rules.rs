@@ -887,7 +887,6 @@ fn powf_zero_zero<T: Real>() {
 }
 
 #[test]
-#[ignore = "BUG: powf's rule y·x^(y-1) gives 0·0^(-1) = 0·inf = NaN for ∂/∂x at (0, 0)"]
 fn powf_with_zero_exponent_at_zero_base_has_derivative_zero() {
     powf_zero_zero::<f64>();
     powf_zero_zero::<f32>();

@@ -7,7 +7,8 @@
 //! [`METHODS`], so they cannot go stale.
 //!
 //! Kink conventions (PyTorch's): `abs'(0) = 0`, `relu'(0) = 0`, `max`/`min` at a tie give each
-//! side 1/2, `powi(x, 0)' = 0`, `powf(x, y)` at `x = 0` has `∂/∂y = 0`, `sqrt'(0) = +inf`,
+//! side 1/2, `powi(x, 0)' = 0` and `powf(x, 0)' = 0` (also at `x = 0`), `powf(x, y)` at `x = 0`
+//! has `∂/∂y = 0`, `sqrt'(0) = +inf`,
 //! `hypot` at the origin has gradient 0, piecewise-constant methods have derivative 0.
 
 use std::f64::consts::{LN_10, LN_2};
@@ -136,6 +137,7 @@ pub enum Helper {
     Step,
     MaxWeight,
     MinWeight,
+    PowfBase,
     PowfExponent,
     DivOrZero,
 }
@@ -147,6 +149,7 @@ impl Helper {
             Helper::Step => "step",
             Helper::MaxWeight => "max_weight",
             Helper::MinWeight => "min_weight",
+            Helper::PowfBase => "powf_base",
             Helper::PowfExponent => "powf_exponent",
             Helper::DivOrZero => "div_or_zero",
         }
@@ -206,12 +209,9 @@ fn method_adjoint(
     // Most rules: da += dy * local.
     let times = |b: &mut Builder, local: NodeId| vec![(0, b.mul(dy, local))];
     match method {
-        // y = a^c: da += dy * c*a^(c-1), dc += dy * y*ln(a) (0 at a = 0)
+        // y = a^c: da += dy * c*a^(c-1) (0 where c = 0), dc += dy * y*ln(a) (0 at a = 0)
         Powf => {
-            let one = b.lit(1.0);
-            let c_minus_1 = b.sub(second, one);
-            let power = b.method(Powf, vec![a, c_minus_1]);
-            let local_a = b.mul(second, power);
+            let local_a = b.helper(Helper::PowfBase, vec![a, second]);
             let local_c = b.helper(Helper::PowfExponent, vec![a, y]);
             vec![(0, b.mul(dy, local_a)), (1, b.mul(dy, local_c))]
         }

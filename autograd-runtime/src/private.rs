@@ -45,6 +45,17 @@ pub fn min_weight<T: Real>(a: T, b: T) -> T {
     max_weight(b, a)
 }
 
+/// `∂ a^b / ∂a = b a^(b-1)`, and 0 where `b = 0` (`a^0` is 1 for every `a`, even where
+/// `a^(b-1)` is infinite).
+#[inline(always)]
+pub fn powf_base<T: Real>(a: T, b: T) -> T {
+    if b == T::zero() {
+        T::zero()
+    } else {
+        b * a.powf(b - T::one())
+    }
+}
+
 /// `∂ a^b / ∂b = a^b ln a`, and 0 at `a = 0` (where `ln a` is -inf but `a^b` is 0).
 #[inline(always)]
 pub fn powf_exponent<T: Real>(a: T, y: T) -> T {

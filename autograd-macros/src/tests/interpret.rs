@@ -208,6 +208,13 @@ fn helper(h: Helper, x: f64, y: f64) -> f64 {
         Helper::Step => f64::from(u8::from(x > 0.0)),
         Helper::MaxWeight => weight(x, y),
         Helper::MinWeight => weight(y, x),
+        Helper::PowfBase => {
+            if y == 0.0 {
+                0.0
+            } else {
+                y * x.powf(y - 1.0)
+            }
+        }
         Helper::PowfExponent => {
             if x == 0.0 {
                 0.0
