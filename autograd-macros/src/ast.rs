@@ -30,6 +30,10 @@ pub struct Function {
     pub ret: Option<Type>,
     /// `#[wrt(a, b)]`: the parameters to differentiate; `None` means all of them.
     pub wrt: Option<Vec<Ident>>,
+    /// Where `wrt` was written, for errors about it.
+    pub wrt_span: Span,
+    /// Whether the signature is whole, so that stubs of it can stand in on error.
+    pub stubs: bool,
     /// `None` when the body is missing or did not parse (the error is already recorded).
     pub body: Option<Block>,
 }
@@ -38,6 +42,8 @@ pub struct Param {
     pub name: Ident,
     /// `None` for the DSL's untyped parameters.
     pub ty: Option<Type>,
+    /// Written `mut x` (an error, already reported; the body may then assign `x`).
+    pub mutable: bool,
 }
 
 /// `{ stmt; stmt; tail }`. A trailing expression without `;` is `Stmt::Tail`.
@@ -126,10 +132,12 @@ pub enum Expr {
         args: Vec<Expr>,
     },
     If(Box<IfExpr>),
-    /// An expression the DSL does not take.
+    /// An expression the DSL does not take; `inner` holds the parts of it that are
+    /// expressions (the operands of `%`, the value of a cast), still checked.
     Unsupported {
         span: Span,
         what: String,
+        inner: Vec<Expr>,
     },
 }
 

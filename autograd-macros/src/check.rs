@@ -49,6 +49,38 @@ impl Signatures {
     }
 }
 
+/// Checks that the items the functions of one block generate have distinct names: `f` and
+/// `f_grad` would both make `f_grad`, `f` and `f_` would both make `FGrad`.
+/// Returns, for each function, whether its names are its own (so it may have stubs).
+pub fn check_names(functions: &[Function], errors: &mut Errors) -> Vec<bool> {
+    let mut seen: HashMap<String, &Ident> = HashMap::new();
+    let mut own = Vec::new();
+    for function in functions {
+        let name = function.name.to_string();
+        let generated = [
+            name.clone(),
+            format!("{name}_grad"),
+            crate::emit::struct_name(function).to_string(),
+        ];
+        if let Some(first) = generated.iter().find_map(|g| seen.get(g)) {
+            errors.push(
+                function.name.span(),
+                format!(
+                    "`{name}` generates an item named like one of `{first}`'s (`{first}`, \
+                     `{first}_grad` or its gradient struct); rename one of them"
+                ),
+            );
+            own.push(false);
+            continue;
+        }
+        own.push(true);
+        for g in generated {
+            seen.insert(g, &function.name);
+        }
+    }
+    own
+}
+
 /// Checks one function; returns its scalar type when its signature is usable.
 pub fn check_function(
     function: &Function,
@@ -64,7 +96,15 @@ pub fn check_function(
             scopes: vec![function
                 .params
                 .iter()
-                .map(|p| (p.name.to_string(), Binding::Param))
+                .map(|p| {
+                    // A `mut` parameter is already an error; assigning it is not another.
+                    let binding = if p.mutable {
+                        Binding::LetMut
+                    } else {
+                        Binding::Param
+                    };
+                    (p.name.to_string(), binding)
+                })
                 .collect()],
         };
         checker.result_block(body);
@@ -116,7 +156,7 @@ fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
     if let Some(wrt) = &function.wrt {
         if wrt.is_empty() {
             errors.push(
-                function.name.span(),
+                function.wrt_span,
                 "`#[wrt()]` is empty: name at least one parameter, or leave `wrt` out to \
                  differentiate with respect to all of them",
             );
@@ -179,16 +219,16 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
                     }
                 }
                 _ => {
-                    errors.push(
-                        ty_span(ty),
+                    errors.push_error(syn::Error::new_spanned(
+                        ty,
                         format!(
                             "parameter `{}` has type `{}`: parameters are numbers of type {}, \
                              or untyped (generic over `T: autograd::Real`)",
                             param.name,
-                            ty.to_token_stream(),
+                            show_type(ty),
                             allowed_list()
                         ),
-                    );
+                    ));
                     ok = false;
                     continue;
                 }
@@ -205,7 +245,7 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
                 if !same {
                     let describe = |p: &Option<syn::Type>| match p {
                         None => "untyped".to_string(),
-                        Some(ty) => format!("`{}`", ty.to_token_stream()),
+                        Some(ty) => format!("`{}`", show_type(ty)),
                     };
                     let first_ty = function
                         .params
@@ -233,8 +273,7 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
     let scalar = scalar.map(|(scalar, _)| scalar);
     if let (Some(ret), Some(scalar), true) = (&function.ret, &scalar, ok) {
         let matches = type_name(ret).is_some_and(|ident| &ident == scalar.ident());
-        let untyped = matches!(scalar, Scalar::Generic(ident) if ident == "T" && function.generics.params.is_empty());
-        if !matches && !(untyped && type_name(ret).is_some_and(|i| i == "T")) {
+        if !matches {
             errors.push(
                 ty_span(ret),
                 format!(
@@ -250,6 +289,22 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
     } else {
         None
     }
+}
+
+/// A type as the user wrote it: `&f64`, `Vec<f64>`.
+fn show_type(ty: &syn::Type) -> String {
+    let text = ty.to_token_stream().to_string();
+    [
+        (" < ", "<"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        ("& ", "&"),
+        (" :: ", "::"),
+        (" ,", ","),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 fn ty_span(ty: &syn::Type) -> Span {
@@ -290,6 +345,8 @@ enum Binding {
     Param,
     Let,
     LetMut,
+    /// A name whose value was rejected: using it is no further error.
+    Poisoned,
 }
 
 struct Checker<'a> {
@@ -370,17 +427,17 @@ impl Checker<'_> {
                 init,
             } => {
                 self.expr(init);
-                let binding = if *mutable {
-                    Binding::LetMut
-                } else {
-                    Binding::Let
+                let binding = match (init, mutable) {
+                    (Expr::Unsupported { .. }, _) => Binding::Poisoned,
+                    (_, true) => Binding::LetMut,
+                    (_, false) => Binding::Let,
                 };
                 self.declare(name, binding);
             }
             Stmt::Assign { name, value, .. } => {
                 self.expr(value);
                 match self.lookup(name) {
-                    Some(Binding::LetMut) => {}
+                    Some(Binding::LetMut | Binding::Poisoned) => {}
                     Some(Binding::Let) => self.errors.push(
                         name.span(),
                         format!("`{name}` is not mutable: declare it with `let mut {name} = ...;`"),
@@ -474,7 +531,11 @@ impl Checker<'_> {
     /// The arm of an `if` used as a value: statements, then the value.
     fn value_block(&mut self, block: &Block) {
         self.block(block, false);
-        if !matches!(block.stmts.last(), Some(Stmt::Tail(_))) {
+        // A misplaced `return` at the end is reported already.
+        if !matches!(
+            block.stmts.last(),
+            Some(Stmt::Tail(_) | Stmt::Return { .. })
+        ) {
             self.errors.push(
                 block.span,
                 "this branch gives no value: end it with an expression (no `;`)",
@@ -537,7 +598,12 @@ impl Checker<'_> {
                 self.call(func, args.len());
             }
             Expr::If(if_expr) => self.value_if(if_expr),
-            Expr::Unsupported { span, what } => self.errors.push(*span, what),
+            Expr::Unsupported { span, what, inner } => {
+                self.errors.push(*span, what);
+                for expr in inner {
+                    self.expr(expr);
+                }
+            }
         }
     }
 

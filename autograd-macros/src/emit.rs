@@ -85,7 +85,13 @@ pub struct Signature {
 
 pub fn signature(function: &Function, scalar: &Scalar) -> Signature {
     let ty = scalar.ident().clone();
-    let names = function.params.iter().map(|p| &p.name);
+    // Each name once, even in the stubs of a function that declared one twice.
+    let mut names: Vec<&Ident> = Vec::new();
+    for param in &function.params {
+        if !names.contains(&&param.name) {
+            names.push(&param.name);
+        }
+    }
     let params = quote!(#(#names: #ty),*);
     match (scalar, &function.form) {
         (Scalar::Generic(_), Form::Attribute(_)) => {
@@ -231,12 +237,13 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> TokenStre
 
 /// The differentiated parameters.
 pub fn wrt_params(function: &Function) -> Vec<&Ident> {
-    function
-        .params
-        .iter()
-        .filter(|p| function.is_wrt(&p.name))
-        .map(|p| &p.name)
-        .collect()
+    let mut names: Vec<&Ident> = Vec::new();
+    for param in &function.params {
+        if function.is_wrt(&param.name) && !names.contains(&&param.name) {
+            names.push(&param.name);
+        }
+    }
+    names
 }
 
 /// `NameGrad<T>` with `to_array`, `Gradient`, `+`, `+=`, `* scalar` and `Partials`.

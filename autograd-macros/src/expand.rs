@@ -32,6 +32,7 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
     let signatures = Signatures::new(functions);
+    let own_names = check::check_names(functions, &mut errors);
     let scalars: Vec<Option<Scalar>> = functions
         .iter()
         .map(|function| check::check_function(function, &signatures, &mut errors))
@@ -49,7 +50,14 @@ fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
         }
     }
     match errors.combined() {
-        Some(error) => fallback::emit(functions, &scalars, error),
+        Some(error) => {
+            let stubs: Vec<bool> = functions
+                .iter()
+                .zip(own_names)
+                .map(|(function, own)| function.stubs && own)
+                .collect();
+            fallback::emit(functions, &scalars, &stubs, error)
+        }
         None => out,
     }
 }

@@ -10,20 +10,34 @@ use syn::Ident;
 
 use crate::ast::{Form, Function};
 use crate::check::Scalar;
-use crate::emit::{allowed_lints, grad_fn_name, grad_struct, signature, struct_name, Signature};
+use crate::emit::{
+    allowed_lints, grad_fn_name, grad_struct, signature, struct_name, wrt_params, Signature,
+};
 
-pub fn emit(functions: &[Function], scalars: &[Option<Scalar>], error: syn::Error) -> TokenStream {
+/// `stubs[i]`: whether function `i` gets stubs (not when its signature is incomplete or its
+/// names clash with another's).
+pub fn emit(
+    functions: &[Function],
+    scalars: &[Option<Scalar>],
+    stubs: &[bool],
+    error: syn::Error,
+) -> TokenStream {
     let mut out = error.to_compile_error();
-    for (function, scalar) in functions.iter().zip(scalars) {
+    for ((function, scalar), _) in functions
+        .iter()
+        .zip(scalars)
+        .zip(stubs)
+        .filter(|(_, &stub)| stub)
+    {
         let scalar = scalar
             .clone()
             .unwrap_or_else(|| Scalar::Generic(Ident::new("T", Span::call_site())));
-        out.extend(stubs(function, &scalar));
+        out.extend(stub_items(function, &scalar));
     }
     out
 }
 
-fn stubs(function: &Function, scalar: &Scalar) -> TokenStream {
+fn stub_items(function: &Function, scalar: &Scalar) -> TokenStream {
     let vis = &function.vis;
     let name = &function.name;
     let grad_name = grad_fn_name(function);
@@ -49,7 +63,12 @@ fn stubs(function: &Function, scalar: &Scalar) -> TokenStream {
             }
         },
     };
-    let grad_struct = grad_struct(function);
+    // With no valid differentiated parameter, a struct without fields would not use `T`.
+    let grad_struct = if wrt_params(function).is_empty() {
+        quote!(#vis struct #struct_name<T>(::core::marker::PhantomData<T>);)
+    } else {
+        grad_struct(function)
+    };
     quote! {
         #forward
         #lints

@@ -39,6 +39,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         graph.name(node, &param.name.to_string(), NameKind::User);
         params.push(node);
         scope.push(Variable {
+            ident: param.name.clone(),
             name: param.name.to_string(),
             node,
         });
@@ -69,6 +70,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
 
 #[derive(Clone)]
 struct Variable {
+    ident: Ident,
     name: String,
     node: NodeId,
 }
@@ -107,6 +109,7 @@ impl Lowerer<'_> {
         self.name_node(node, name);
         if let Some(scope) = self.scopes.last_mut() {
             scope.push(Variable {
+                ident: name.clone(),
                 name: name.to_string(),
                 node,
             });
@@ -267,8 +270,7 @@ impl Lowerer<'_> {
                 let in_else = else_scopes[depth][index].node;
                 if variable.node != before || in_else != before {
                     let phi = self.graph.add_output(if_id, variable.node, in_else);
-                    let name = Ident::new(&variable.name, if_expr.if_span);
-                    self.name_node(phi, &name);
+                    self.name_node(phi, &variable.ident);
                     self.scopes[depth][index].node = phi;
                 }
             }

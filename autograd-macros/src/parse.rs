@@ -44,10 +44,16 @@ pub fn parse_attribute(
             return None;
         }
     };
+    let mut wrt_span = args
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span());
     let mut wrt = parse_attribute_args(args, errors);
-    let (attrs, attr_wrt) = split_wrt(&item_fn.attrs, errors);
+    let (attrs, attr_wrt, attr_wrt_span) = split_wrt(&item_fn.attrs, errors);
     if attr_wrt.is_some() {
         wrt = attr_wrt;
+        wrt_span = attr_wrt_span;
     }
     let sig = &item_fn.sig;
     for unsupported in [
@@ -74,17 +80,26 @@ pub fn parse_attribute(
                     params.push(Param {
                         name: pat.ident.clone(),
                         ty: Some((*pat_type.ty).clone()),
+                        mutable: pat.mutability.is_some(),
                     });
                 }
-                other => errors.push(
-                    other.span(),
-                    "a parameter is a plain name with a numeric type, like `x: f64`",
-                ),
+                other => {
+                    // The item stays as written; only the error is added.
+                    errors.push(
+                        other.span(),
+                        "a parameter is a plain name with a numeric type, like `x: f64`",
+                    );
+                    return None;
+                }
             },
-            syn::FnArg::Receiver(receiver) => errors.push(
-                receiver.span(),
-                "methods are not supported: differentiable functions are free functions of numbers",
-            ),
+            syn::FnArg::Receiver(receiver) => {
+                errors.push(
+                    receiver.span(),
+                    "methods are not supported: differentiable functions are free functions of \
+                     numbers",
+                );
+                return None;
+            }
         }
     }
     let ret = match &sig.output {
@@ -106,6 +121,8 @@ pub fn parse_attribute(
         params,
         ret,
         wrt,
+        wrt_span,
+        stubs: true,
         body,
         form: Form::Attribute(Box::new(item_fn)),
     })
@@ -142,9 +159,10 @@ fn parse_attribute_args(args: TokenStream, errors: &mut Errors) -> Option<Vec<sy
 fn split_wrt(
     attrs: &[Attribute],
     errors: &mut Errors,
-) -> (Vec<Attribute>, Option<Vec<syn::Ident>>) {
+) -> (Vec<Attribute>, Option<Vec<syn::Ident>>, Span) {
     let mut kept = Vec::new();
     let mut wrt = None;
+    let mut wrt_span = Span::call_site();
     for attr in attrs {
         if !attr.path().is_ident("wrt") {
             kept.push(attr.clone());
@@ -157,12 +175,15 @@ fn split_wrt(
                 syn::Error::new(attr.span(), "`wrt` lists parameter names: `#[wrt(w, b)]`")
             });
         match names {
-            Ok(names) if wrt.is_none() => wrt = Some(names.into_iter().collect()),
-            Ok(_) => errors.push(attr.span(), "`#[wrt]` is given twice"),
+            Ok(names) if wrt.is_none() => {
+                wrt = Some(names.into_iter().collect());
+                wrt_span = attr.span();
+            }
+            Ok(_) => errors.push_error(syn::Error::new_spanned(attr, "`#[wrt]` is given twice")),
             Err(error) => errors.push_error(error),
         }
     }
-    (kept, wrt)
+    (kept, wrt, wrt_span)
 }
 
 fn parse_functions(input: ParseStream, errors: &mut Errors) -> Vec<Function> {
@@ -219,7 +240,7 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
     }
     let content;
     syn::parenthesized!(content in input);
-    let params = parse_params(&content, errors)?;
+    let (params, stubs) = parse_params(&content, errors)?;
     let ret = if input.peek(Token![->]) {
         input.parse::<Token![->]>()?;
         Some(input.parse::<syn::Type>()?)
@@ -242,7 +263,7 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
         if input.peek(Token![;]) {
             input.parse::<Token![;]>()?;
         }
-        let (attrs, wrt) = split_wrt(&attrs, errors);
+        let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
         return Ok(Function {
             form: Form::Bang,
             attrs,
@@ -252,6 +273,8 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
             params,
             ret,
             wrt,
+            wrt_span,
+            stubs,
             body: None,
         });
     }
@@ -259,7 +282,7 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
         TokenTree::Group(group) => Ok(group),
         other => Err(syn::Error::new(other.span(), "expected `{`")),
     })?;
-    let (attrs, wrt) = split_wrt(&attrs, errors);
+    let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
     let tokens = TokenStream::from(TokenTree::Group(group));
     let body = match syn::parse2::<syn::Block>(tokens) {
         Ok(block) => Some(convert_block(&block, false)),
@@ -277,36 +300,54 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
         params,
         ret,
         wrt,
+        wrt_span,
+        stubs,
         body,
     })
 }
 
 // (w, b, x: f64)
-fn parse_params(content: ParseStream, errors: &mut Errors) -> syn::Result<Vec<Param>> {
+/// The parameters, and whether all of them were read.
+fn parse_params(content: ParseStream, errors: &mut Errors) -> syn::Result<(Vec<Param>, bool)> {
     let mut params = Vec::new();
+    let mut complete = true;
     while !content.is_empty() {
-        if content.peek(Token![mut]) || content.peek(Token![&]) || content.peek(Token![self]) {
+        let mut mutable = false;
+        if content.peek(Token![mut]) {
+            let token: Token![mut] = content.parse()?;
+            errors.push(
+                token.span,
+                "parameters cannot be `mut`; to change one, shadow it: `let mut x = x;`",
+            );
+            mutable = true;
+        }
+        if !content.peek(syn::Ident) || content.peek(Token![self]) {
+            // Report the bad parameter and skip to the next one.
+            complete = false;
             let token: TokenTree = content.parse()?;
             errors.push(
                 token.span(),
                 "a parameter is a plain name, optionally typed: `x` or `x: f64`",
             );
-            continue;
-        }
-        let name: syn::Ident = content.parse()?;
-        let ty = if content.peek(Token![:]) {
-            content.parse::<Token![:]>()?;
-            Some(content.parse::<syn::Type>()?)
+            while !content.is_empty() && !content.peek(Token![,]) {
+                content.parse::<TokenTree>()?;
+            }
         } else {
-            None
-        };
-        params.push(Param { name, ty });
+            let name: syn::Ident = content.parse()?;
+            let ty = if content.peek(Token![:]) {
+                content.parse::<Token![:]>()?;
+                Some(content.parse::<syn::Type>()?)
+            } else {
+                None
+            };
+            params.push(Param { name, ty, mutable });
+        }
         if content.is_empty() {
             break;
         }
         content.parse::<Token![,]>()?;
     }
-    Ok(params)
+    Ok((params, complete))
 }
 
 /// Converts a syn block into the DSL's block.
@@ -355,10 +396,14 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
                 );
             }
             let Some(init) = &local.init else {
-                return unsupported_stmt(
-                    local.let_token.span,
-                    "a `let` without a value is not supported; write `let x = ...;`",
-                );
+                return Stmt::Let {
+                    name: pat_ident.ident.clone(),
+                    mutable: pat_ident.mutability.is_some(),
+                    init: unsupported(
+                        local.let_token.span,
+                        "a `let` without a value is not supported; write `let x = ...;`",
+                    ),
+                };
             };
             if let Some((else_token, _)) = &init.diverge {
                 return unsupported_stmt(else_token.span, "`let ... else` is not supported");
@@ -423,17 +468,24 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
             },
             None => unsupported_stmt(ret.return_token.span, "`return` needs a value: `return x;`"),
         },
-        syn::Expr::If(if_expr) if !(is_last && !has_semi) => Stmt::If(convert_if(if_expr, true)),
+        syn::Expr::If(if_expr) if !is_last || has_semi => Stmt::If(convert_if(if_expr, true)),
         _ if is_last && !has_semi => Stmt::Tail(convert_expr(expr)),
         syn::Expr::Macro(mac) => unsupported_stmt(
             mac.mac.path.span(),
             "macros inside a differentiable function are not supported",
         ),
-        _ => unsupported_stmt(
+        syn::Expr::Binary(_)
+        | syn::Expr::Unary(_)
+        | syn::Expr::Lit(_)
+        | syn::Expr::Path(_)
+        | syn::Expr::MethodCall(_)
+        | syn::Expr::Call(_)
+        | syn::Expr::Paren(_) => unsupported_stmt(
             expr.span(),
             "this statement does nothing: its value is unused; bind it with `let` or make it \
              the last expression",
         ),
+        other => unsupported_stmt(other.span(), describe_unsupported(other)),
     }
 }
 
@@ -480,9 +532,15 @@ fn convert_if(if_expr: &syn::ExprIf, statement: bool) -> IfExpr {
 }
 
 fn unsupported(span: Span, what: impl Into<String>) -> Expr {
+    unsupported_with(span, what, Vec::new())
+}
+
+/// An unsupported expression whose operands are still checked.
+fn unsupported_with(span: Span, what: impl Into<String>, inner: Vec<Expr>) -> Expr {
     Expr::Unsupported {
         span,
         what: what.into(),
+        inner,
     }
 }
 
@@ -516,42 +574,47 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
         syn::Expr::Paren(paren) => convert_expr(&paren.expr),
         syn::Expr::Group(group) => convert_expr(&group.expr),
         syn::Expr::Binary(binary) => {
-            let op =
-                match binary.op {
-                    syn::BinOp::Add(_) => BinOp::Add,
-                    syn::BinOp::Sub(_) => BinOp::Sub,
-                    syn::BinOp::Mul(_) => BinOp::Mul,
-                    syn::BinOp::Div(_) => BinOp::Div,
-                    syn::BinOp::Lt(_)
-                    | syn::BinOp::Le(_)
-                    | syn::BinOp::Gt(_)
-                    | syn::BinOp::Ge(_)
-                    | syn::BinOp::Eq(_)
-                    | syn::BinOp::Ne(_)
-                    | syn::BinOp::And(_)
-                    | syn::BinOp::Or(_) => {
-                        return unsupported(
-                            binary.op.span(),
-                            "comparisons and `&&`, `||` are supported only as `if` conditions",
-                        )
-                    }
-                    syn::BinOp::Rem(_) => {
-                        return unsupported(
-                            binary.op.span(),
-                            "`%` is not supported; supported operators: + - * / and unary -",
-                        )
-                    }
-                    _ if compound_assign(&binary.op).is_some() => {
-                        return unsupported(
-                            binary.op.span(),
-                            "assignments are statements: write `x += ...;` on its own line",
-                        )
-                    }
-                    _ => return unsupported(
+            let op = match binary.op {
+                syn::BinOp::Add(_) => BinOp::Add,
+                syn::BinOp::Sub(_) => BinOp::Sub,
+                syn::BinOp::Mul(_) => BinOp::Mul,
+                syn::BinOp::Div(_) => BinOp::Div,
+                syn::BinOp::Lt(_)
+                | syn::BinOp::Le(_)
+                | syn::BinOp::Gt(_)
+                | syn::BinOp::Ge(_)
+                | syn::BinOp::Eq(_)
+                | syn::BinOp::Ne(_)
+                | syn::BinOp::And(_)
+                | syn::BinOp::Or(_) => {
+                    return unsupported_with(
                         binary.op.span(),
-                        "this operator is not supported; supported operators: + - * / and unary -",
-                    ),
-                };
+                        "comparisons and `&&`, `||` are supported only as `if` conditions",
+                        operands(binary),
+                    )
+                }
+                syn::BinOp::Rem(_) => {
+                    return unsupported_with(
+                        binary.op.span(),
+                        "`%` is not supported; supported operators: + - * / and unary -",
+                        operands(binary),
+                    )
+                }
+                _ if compound_assign(&binary.op).is_some() => {
+                    return unsupported(
+                        binary.op.span(),
+                        "assignments are statements: write `x += ...;` on its own line",
+                    )
+                }
+                _ => {
+                    return unsupported_with(
+                        binary.op.span(),
+                        "this operator is not supported; supported operators: + - * / and \
+                             unary -",
+                        operands(binary),
+                    )
+                }
+            };
             Expr::Binary {
                 op,
                 op_span: binary.op.span(),
@@ -576,8 +639,28 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
         syn::Expr::MethodCall(call) => convert_method(call),
         syn::Expr::Call(call) => convert_call(call),
         syn::Expr::If(if_expr) => Expr::If(Box::new(convert_if(if_expr, false))),
+        // The offending token, and the expression inside, which is still checked.
+        syn::Expr::Cast(cast) => unsupported_with(
+            cast.as_token.span,
+            describe_unsupported(expr),
+            vec![convert_expr(&cast.expr)],
+        ),
+        syn::Expr::Index(index) => unsupported_with(
+            index.bracket_token.span.join(),
+            describe_unsupported(expr),
+            vec![convert_expr(&index.expr)],
+        ),
+        syn::Expr::Field(field) => unsupported_with(
+            field.member.span(),
+            describe_unsupported(expr),
+            vec![convert_expr(&field.base)],
+        ),
         other => unsupported(other.span(), describe_unsupported(other)),
     }
+}
+
+fn operands(binary: &syn::ExprBinary) -> Vec<Expr> {
+    vec![convert_expr(&binary.left), convert_expr(&binary.right)]
 }
 
 /// What an unsupported expression is, and what to do instead.
@@ -631,13 +714,16 @@ fn convert_lit(lit: &syn::Lit) -> Expr {
             },
             Err(error) => unsupported(float.span(), error.to_string()),
         },
-        syn::Lit::Int(int) => match int.base10_parse::<u64>() {
-            // Integer literals are numbers of the function's type: `2 * x` means `2.0 * x`.
+        // Integer literals are numbers of the function's type: `2 * x` means `2.0 * x`.
+        syn::Lit::Int(int) => match int.base10_digits().parse::<f64>() {
             Ok(value) => Expr::Lit {
-                value: value as f64,
+                value,
                 span: int.span(),
             },
-            Err(error) => unsupported(int.span(), error.to_string()),
+            Err(_) => unsupported(
+                int.span(),
+                "this number cannot be read; write it like `2.0` or `1e23`",
+            ),
         },
         syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_) => unsupported(
             lit.span(),

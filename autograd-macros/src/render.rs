@@ -285,14 +285,12 @@ impl<'a> Renderer<'a> {
         if self.taken.insert(base.to_string()) {
             return base.to_string();
         }
-        (1..)
+        let name = (1..)
             .map(|i| format!("{base}_{i}"))
             .find(|name| !self.taken.contains(name))
-            .map(|name| {
-                self.taken.insert(name.clone());
-                name
-            })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        self.taken.insert(name.clone());
+        name
     }
 
     fn base_name(&self, id: NodeId) -> String {

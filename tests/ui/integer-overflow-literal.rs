@@ -1,9 +1,0 @@
-use autograd::grad;
-
-grad! {
-    fn f(x) {
-        x * 99999999999999999999999
-    }
-}
-
-fn main() {}
