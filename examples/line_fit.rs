@@ -3,6 +3,16 @@
 //!
 //! Run with `cargo run --release --example line_fit`.
 
+use autograd::grad;
+
+grad! {
+    /// Squared error of the line `w x + b` at the point `(x, y)`.
+    #[wrt(w, b)]
+    pub fn sq_error(w, b, x, y) {
+        (w * x + b - y).powi(2)
+    }
+}
+
 /// The four points, exactly on y = 2x + 1.
 pub const POINTS: [(f64, f64); 4] = [(0.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7.0)];
 
@@ -10,11 +20,10 @@ pub const POINTS: [(f64, f64); 4] = [(0.0, 1.0), (1.0, 3.0), (2.0, 5.0), (3.0, 7
 pub fn loss_and_grad(w: f64, b: f64) -> (f64, f64, f64) {
     let (mut loss, mut dw, mut db) = (0.0, 0.0, 0.0);
     for (x, y) in POINTS {
-        // gradient of (w*x + b - y)^2: 2 r x for w and 2 r for b, with r = w*x + b - y
-        let r = w * x + b - y;
-        loss += r * r;
-        dw += 2.0 * r * x;
-        db += 2.0 * r;
+        let (l, g) = sq_error_grad(w, b, x, y);
+        loss += l;
+        dw += g.w;
+        db += g.b;
     }
     let n = POINTS.len() as f64;
     (loss / n, dw / n, db / n)

@@ -7,10 +7,19 @@
 use std::path::Path;
 
 use autograd::data::{load_xy, write_xy, Batches, Normalizer};
+use autograd::grad;
 use autograd::optim::{Optimizer, Sgd};
 use autograd::train::Trainer;
 use autograd::Result;
 use rand::{rngs::StdRng, Rng, SeedableRng};
+
+grad! {
+    /// Squared error of the line `w x + b` at the point `(x, y)`.
+    #[wrt(w, b)]
+    pub fn sq_error(w, b, x, y) {
+        (w * x + b - y).powi(2)
+    }
+}
 
 /// Mini-batch size: 100,000 samples make 200 steps an epoch.
 pub const BATCH: usize = 500;
@@ -65,11 +74,10 @@ pub fn train(path: &Path, epochs: usize, seed: u64, progress: bool) -> Result<Fi
             let [w, b] = params;
             let (mut loss, mut dw, mut db) = (0.0, 0.0, 0.0);
             for &i in batch {
-                // gradient of (w*x + b - y)^2: 2 r x for w and 2 r for b, with r = w*x + b - y
-                let r = w * xs[i] + b - ys[i];
-                loss += r * r;
-                dw += 2.0 * r * xs[i];
-                db += 2.0 * r;
+                let (l, g) = sq_error_grad(w, b, xs[i], ys[i]);
+                loss += l;
+                dw += g.w;
+                db += g.b;
             }
             let n = batch.len() as f64;
             grads = [dw / n, db / n];
