@@ -109,7 +109,13 @@ pub fn constant(path: &syn::Path, scalar: &Scalar) -> Rendered {
             Rendered::atom(quote!(#ty::lit(::core::primitive::f64::from(#path))))
         }
         Scalar::Generic(ty) => Rendered::atom(quote!(#ty::lit(#path))),
-        Scalar::Concrete(ty) if ty == "f64" && !is_f32_path => Rendered::atom(quote!(#path)),
+        // A path of the function's own type (`f32::consts::PI` in an `f32` function) is used as
+        // it is; an `f64` user constant is `SCALE` in an `f64` function.
+        Scalar::Concrete(ty)
+            if path.segments.iter().any(|s| s.ident == *ty) || (ty == "f64" && !is_f32_path) =>
+        {
+            Rendered::atom(quote!(#path))
+        }
         Scalar::Concrete(ty) => Rendered::atom(quote!((#path as #ty))),
     }
 }
