@@ -25,8 +25,30 @@ use proc_macro::TokenStream;
 
 /// Writes a numeric function and its gradient.
 ///
-/// `grad! { fn loss(w, b, x, y) { (w*x + b - y).powi(2) } }` generates `loss`, `loss_grad`
-/// (value and gradient in one call) and the struct `LossGrad<T>`. See the `autograd` crate.
+/// `grad! { fn loss(w, b, x, y) { ... } }` generates `loss`, `loss_grad` (value and gradient
+/// in one call) and the struct `LossGrad<T>` with one field per parameter. Untyped parameters
+/// are generic over `T: autograd::Real`; `#[wrt(w, b)]` differentiates with respect to some
+/// parameters only. The README lists the body language and every derivative rule.
+///
+/// ```
+/// use autograd::grad;
+/// grad! {
+///     fn loss(w, b, x, y) {
+///         (w*x + b - y).powi(2)
+///     }
+///
+///     #[wrt(w, b)]
+///     fn fit(w, b, x, y) {
+///         let yhat = w * x + b;
+///         if yhat > y { (yhat - y).powi(2) } else { 0.5 * (yhat - y).powi(2) }
+///     }
+/// }
+/// let (l, g) = loss_grad(0.5, 1.0, 2.0, 3.0);
+/// assert_eq!(l, 1.0);
+/// assert_eq!((g.w, g.b, g.x, g.y), (-4.0, -2.0, -1.0, 2.0));
+/// let (_, g) = fit_grad(0.5_f32, 1.0, 2.0, 3.0);
+/// assert_eq!(g.to_array(), [-2.0, -1.0]);
+/// ```
 #[proc_macro]
 pub fn grad(input: TokenStream) -> TokenStream {
     expand::grad(input.into()).into()
@@ -34,8 +56,19 @@ pub fn grad(input: TokenStream) -> TokenStream {
 
 /// Adds `NAME_grad` and `NameGrad` to an ordinary typed function, kept as written.
 ///
-/// `#[differentiable] fn f(x: f64, y: f64) -> f64 { x * y }`, or
-/// `#[differentiable(wrt(x))]` to differentiate with respect to some parameters only.
+/// The body takes the same language as [`grad!`]; `#[differentiable(wrt(x))]` differentiates
+/// with respect to some parameters only.
+///
+/// ```
+/// use autograd::differentiable;
+/// #[differentiable(wrt(x))]
+/// fn scaled_sin(x: f64, k: f64) -> f64 {
+///     (k * x).sin()
+/// }
+/// let (value, g) = scaled_sin_grad(0.5, 2.0);
+/// assert_eq!(value, scaled_sin(0.5, 2.0));
+/// assert_eq!(g.x, 2.0 * 1.0_f64.cos());
+/// ```
 #[proc_macro_attribute]
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(args.into(), item.into()).into()
