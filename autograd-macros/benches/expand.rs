@@ -1,0 +1,91 @@
+//! W4 of issue 4: compile-time cost. Times the macro's expansion, `expand::grad` on
+//! `proc_macro2` tokens, for generated functions of about 10, 100, 300, 1,000 and 3,000
+//! operations, to see how it grows.
+//!
+//! A proc-macro crate cannot export `expand::grad`, so this bench includes the macro's source
+//! modules directly (every module of `src/lib.rs` but `tests`); they refer to each other as
+//! `crate::<module>`, which resolves in this crate's root.
+
+#![allow(dead_code, unused_imports)]
+
+#[path = "../src/ast.rs"]
+mod ast;
+#[path = "../src/check.rs"]
+mod check;
+#[path = "../src/emit.rs"]
+mod emit;
+#[path = "../src/errors.rs"]
+mod errors;
+#[path = "../src/expand.rs"]
+mod expand;
+#[path = "../src/fallback.rs"]
+mod fallback;
+#[path = "../src/ir.rs"]
+mod ir;
+#[path = "../src/lower.rs"]
+mod lower;
+#[path = "../src/parse.rs"]
+mod parse;
+#[path = "../src/render.rs"]
+mod render;
+#[path = "../src/reverse.rs"]
+mod reverse;
+#[path = "../src/rules.rs"]
+mod rules;
+#[path = "../src/simplify.rs"]
+mod simplify;
+
+use std::hint::black_box;
+use std::str::FromStr;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use proc_macro2::TokenStream;
+
+/// A function of about `ops` operations over four inputs: a chain of `let` statements, each
+/// with three operations of mixed kinds, every value used again later (so nothing is dead).
+fn source(ops: usize) -> String {
+    let mut s = String::from("fn f(a, b, c, d) {\n    let v0 = a * b + c;\n");
+    let stmts = (ops / 3).max(1);
+    let forms = [
+        "v{p} * {x} + v{q}.sin()",
+        "(v{p} - {x}) / (v{q}.powi(2) + 1.0)",
+        "v{p}.tanh() * v{q} - {x}",
+        "(v{p} * 0.5).exp() + v{q} * {x}",
+        "v{p}.sqrt() - v{q} / ({x} + 2.0)",
+        "(v{p} + v{q}).ln_1p() * {x}",
+    ];
+    let inputs = ["a", "b", "c", "d"];
+    for k in 1..stmts {
+        let form = forms[k % forms.len()];
+        let p = k - 1;
+        let q = (k * 7 + 3) % k;
+        let x = inputs[k % 4];
+        let e = form
+            .replace("{p}", &p.to_string())
+            .replace("{q}", &q.to_string())
+            .replace("{x}", x);
+        // sqrt and ln_1p want nonnegative arguments at run time; that does not matter here.
+        s.push_str(&format!("    let v{k} = {e};\n"));
+    }
+    s.push_str(&format!("    v{} * d\n}}\n", stmts - 1));
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let mut grp = c.benchmark_group("W4");
+    for ops in [10, 100, 300, 1_000, 3_000] {
+        let tokens = TokenStream::from_str(&source(ops)).expect("valid tokens");
+        // The expansion must succeed (no compile_error!).
+        let out = expand::grad(tokens.clone()).to_string();
+        assert!(!out.contains("compile_error"), "expansion of {ops} ops failed:\n{out}");
+        eprintln!("W4 {ops} ops: {} output tokens (chars)", out.len());
+        grp.throughput(Throughput::Elements(ops as u64));
+        grp.bench_with_input(BenchmarkId::from_parameter(ops), &tokens, |b, t| {
+            b.iter(|| expand::grad(black_box(t.clone())))
+        });
+    }
+    grp.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
