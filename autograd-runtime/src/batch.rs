@@ -320,7 +320,7 @@ where
     while start < n {
         let end = n.min(start + BLOCK);
         let (v, g) = block_sum(data.range(start, end), f);
-        total.0 = total.0 + v;
+        total.0 += v;
         total.1 += g;
         start = end;
     }
@@ -343,7 +343,7 @@ where
         .collect();
     let mut total = (T::zero(), G::zero());
     for (v, g) in blocks {
-        total.0 = total.0 + v;
+        total.0 += v;
         total.1 += g;
     }
     Ok(mean(total, n))
@@ -372,7 +372,7 @@ where
     for j in 0..chunks {
         for k in 0..LANES {
             let (vk, gk) = f(C::lane(lanes, j, k));
-            v[k] = v[k] + vk;
+            v[k] += vk;
             g[k] += gk;
         }
     }
@@ -381,14 +381,14 @@ where
         width /= 2;
         for k in 0..width {
             let (vk, gk) = (v[k + width], g[k + width]);
-            v[k] = v[k] + vk;
+            v[k] += vk;
             g[k] += gk;
         }
     }
     let (mut v, mut g) = (v[0], g[0]);
     for i in 0..rest.len() {
         let (vi, gi) = f(rest.get(i));
-        v = v + vi;
+        v += vi;
         g += gi;
     }
     (v, g)

@@ -177,7 +177,7 @@ impl Dense {
         self.expect("derivative", deriv.len(), &[batch, self.outputs])?;
         // dz = dy ⊙ f'(z)
         for (g, &d) in dy.iter_mut().zip(deriv) {
-            *g = *g * d;
+            *g *= d;
         }
         let dz = View::new(&*dy, batch, self.outputs);
         let (gw, gb) = grads.split_at_mut(self.outputs * self.inputs);
@@ -187,7 +187,7 @@ impl Dense {
         gb.fill(T::zero());
         for row in dy.chunks_exact(self.outputs) {
             for (s, &g) in gb.iter_mut().zip(row) {
-                *s = *s + g;
+                *s += g;
             }
         }
         if let Some(dx) = dx {

@@ -190,7 +190,7 @@ fn direct<T: Real>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
         // β = 0 overwrites, as BLAS does: C may hold NaN from before.
         c.fill(T::zero());
     } else if beta != T::one() {
-        c.iter_mut().for_each(|x| *x = *x * beta);
+        c.iter_mut().for_each(|x| *x *= beta);
     }
     if k == 0 {
         return;
@@ -201,19 +201,19 @@ fn direct<T: Real>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
             let a_row = a.data[i * a.rs..].iter().step_by(a.cs.max(1)).take(k);
             for (&aip, brow) in a_row.zip(b.data.chunks(b.rs)) {
                 for (x, &bv) in row.iter_mut().zip(brow) {
-                    *x = *x + aip * bv;
+                    *x += aip * bv;
                 }
             }
         } else if a.cs == 1 && b.rs == 1 && b.cs >= k {
             let arow = &a.data[i * a.rs..][..k];
             for (x, bcol) in row.iter_mut().zip(b.data.chunks(b.cs)) {
-                *x = *x + dot(arow, bcol);
+                *x += dot(arow, bcol);
             }
         } else {
             for p in 0..k {
                 let aip = a.data[i * a.rs + p * a.cs];
                 for (j, x) in row.iter_mut().enumerate() {
-                    *x = *x + aip * b.data[p * b.rs + j * b.cs];
+                    *x += aip * b.data[p * b.rs + j * b.cs];
                 }
             }
         }
@@ -231,12 +231,12 @@ fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     let mut acc = [T::zero(); W];
     for (xs, ys) in xc.iter().zip(yc) {
         for l in 0..W {
-            acc[l] = acc[l] + xs[l] * ys[l];
+            acc[l] += xs[l] * ys[l];
         }
     }
     let mut s = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
     for (&a, &b) in xr.iter().zip(yr) {
-        s = s + a * b;
+        s += a * b;
     }
     s
 }

@@ -220,7 +220,7 @@ fn exp_parts<T: Real>(x: T, bits: u32) -> (T, T) {
     for j in (0..bits).rev() {
         let bit = T::lit(f64::from(1u32 << j));
         let take = rest >= bit;
-        s = s * if take {
+        s *= if take {
             T::lit(2.0_f64.powi(1 << j))
         } else {
             T::one()

@@ -22,7 +22,7 @@ use crate::{Error, Real, Result};
 pub fn mse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     let sum = sse(pred, target, grad)?;
     let inv = T::one() / T::lit(pred.len() as f64);
-    grad.iter_mut().for_each(|g| *g = *g * inv);
+    grad.iter_mut().for_each(|g| *g *= inv);
     Ok(sum / T::lit(pred.len() as f64))
 }
 
@@ -43,7 +43,7 @@ pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     let mut sum = T::zero();
     for ((&p, &t), g) in pred.iter().zip(target).zip(grad.iter_mut()) {
         let (v, [dp, _]) = kernels::sq_err_grad(p, t);
-        sum = sum + v;
+        sum += v;
         *g = dp;
     }
     Ok(sum)
@@ -71,7 +71,7 @@ pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> 
     let mut sum = T::zero();
     for ((&z, &y), g) in logits.iter().zip(targets).zip(grad.iter_mut()) {
         let (v, [dz, _]) = kernels::bce_logit_grad(z, y);
-        sum = sum + v;
+        sum += v;
         *g = dz * inv;
     }
     Ok(sum / n)
@@ -137,12 +137,12 @@ pub fn softmax_cross_entropy<T: Real>(logits: &[T], labels: &[usize], grad: &mut
         let mut total = T::zero();
         for (&z, gi) in row.iter().zip(g.iter_mut()) {
             *gi = (z - m).exp();
-            total = total + *gi;
+            total += *gi;
         }
-        sum = sum + (m + total.ln() - row[label]);
+        sum += m + total.ln() - row[label];
         let scale = inv / total;
-        g.iter_mut().for_each(|gi| *gi = *gi * scale);
-        g[label] = g[label] - inv;
+        g.iter_mut().for_each(|gi| *gi *= scale);
+        g[label] -= inv;
     }
     Ok(sum * inv)
 }

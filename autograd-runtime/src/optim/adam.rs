@@ -94,8 +94,8 @@ impl<T: Real> Optimizer<T> for Adam<T> {
         size_state(&mut self.m, params, grads);
         size_state(&mut self.v, params, grads);
         let (b1, b2, wd) = (self.beta1, self.beta2, self.weight_decay);
-        self.beta1_t = self.beta1_t * b1;
-        self.beta2_t = self.beta2_t * b2;
+        self.beta1_t *= b1;
+        self.beta2_t *= b2;
         let step_size = self.lr / (T::one() - self.beta1_t);
         let bias2 = T::one() - self.beta2_t;
         let (m, v) = (&mut self.m, &mut self.v);
@@ -103,7 +103,7 @@ impl<T: Real> Optimizer<T> for Adam<T> {
             let g = g + wd * *p;
             *m = b1 * *m + (T::one() - b1) * g;
             *v = b2 * *v + (T::one() - b2) * g * g;
-            *p = *p - step_size * *m / ((*v / bias2).sqrt() + self.eps);
+            *p -= step_size * *m / ((*v / bias2).sqrt() + self.eps);
         }
     }
 

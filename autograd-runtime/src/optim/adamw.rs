@@ -64,7 +64,7 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
     fn step(&mut self, params: &mut [T], grads: &[T]) {
         let shrink = T::one() - self.adam.learning_rate() * self.weight_decay;
         for p in params.iter_mut() {
-            *p = *p * shrink;
+            *p *= shrink;
         }
         self.adam.step(params, grads);
     }

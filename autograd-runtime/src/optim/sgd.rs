@@ -91,7 +91,7 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
             let g = g + wd * *p;
             *b = mu * *b + g;
             let d = if self.nesterov { g + mu * *b } else { *b };
-            *p = *p - lr * d;
+            *p -= lr * d;
         }
     }
 
