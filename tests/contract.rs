@@ -85,6 +85,7 @@ fn attribute_form_keeps_the_function_and_adds_its_gradient() {
     let (l, g) = attr_loss_grad(0.5, 1.0, 2.0, 3.0);
     assert_eq!(l, 1.0);
     assert_eq!((g.w, g.b, g.x, g.y), (-4.0, -2.0, -1.0, 2.0));
+    assert_eq!(attr_wrt_loss(0.5, 1.0, 2.0, 3.0), 1.0);
     let (l, g) = attr_wrt_loss_grad(0.5, 1.0, 2.0, 3.0);
     assert_eq!(l, 1.0);
     assert_eq!(g.to_array(), [-4.0, -2.0]);

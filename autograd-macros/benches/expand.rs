@@ -77,7 +77,10 @@ fn bench(c: &mut Criterion) {
         let tokens = TokenStream::from_str(&source(ops)).expect("valid tokens");
         // The expansion must succeed (no compile_error!).
         let out = expand::grad(tokens.clone()).to_string();
-        assert!(!out.contains("compile_error"), "expansion of {ops} ops failed:\n{out}");
+        assert!(
+            !out.contains("compile_error"),
+            "expansion of {ops} ops failed:\n{out}"
+        );
         eprintln!("W4 {ops} ops: {} output tokens (chars)", out.len());
         grp.throughput(Throughput::Elements(ops as u64));
         grp.bench_with_input(BenchmarkId::from_parameter(ops), &tokens, |b, t| {

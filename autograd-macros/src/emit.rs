@@ -49,7 +49,8 @@ pub fn grad_fn_name(function: &Function) -> Ident {
 
 /// Lints that generated code can trigger by its shape alone: many parameters (one per
 /// number), parameters the gradient does not need, rule constants such as `ln 2` written out,
-/// and the casts of constants to the function's type.
+/// the casts of constants to the function's type, and `x = x + y` (the body language's math
+/// style, which the forward function keeps as written).
 pub fn allowed_lints() -> TokenStream {
     quote! {
         #[allow(
@@ -58,7 +59,8 @@ pub fn allowed_lints() -> TokenStream {
             clippy::many_single_char_names,
             clippy::excessive_precision,
             clippy::approx_constant,
-            clippy::unnecessary_cast,
+                        clippy::unnecessary_cast,
+            clippy::assign_op_pattern,
         )]
     }
 }
@@ -96,14 +98,27 @@ pub fn signature(function: &Function, scalar: &Scalar) -> Signature {
     match (scalar, &function.form) {
         (Scalar::Generic(_), Form::Attribute(_)) => {
             let (generics, _, where_clause) = function.generics.split_for_impl();
-            let predicates = where_clause.map(|w| {
-                let predicates = &w.predicates;
-                quote!(#predicates,)
+            // The gradient needs `T: Real`; add the bound unless the user wrote it.
+            let has_real_bound = function.generics.type_params().any(|param| {
+                param.ident == ty
+                    && param.bounds.iter().any(|bound| {
+                        matches!(bound, syn::TypeParamBound::Trait(t)
+                            if t.path.segments.last().is_some_and(|s| s.ident == "Real"))
+                    })
             });
+            let where_clause = if has_real_bound {
+                quote!(#where_clause)
+            } else {
+                let predicates = where_clause.map(|w| {
+                    let predicates = &w.predicates;
+                    quote!(#predicates,)
+                });
+                quote!(where #predicates #ty: ::autograd::Real)
+            };
             Signature {
                 generics: quote!(#generics),
                 params,
-                where_clause: quote!(where #predicates #ty: ::autograd::Real),
+                where_clause,
                 ty,
             }
         }

@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn safe_ln<T: ::autograd::Real>(x: T) -> T {
     if x > T::lit(0.0) { x.ln() } else { T::lit(0.0) }
@@ -22,6 +23,7 @@ fn safe_ln<T: ::autograd::Real>(x: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn safe_ln_grad<T: ::autograd::Real>(x: T) -> (T, SafeLnGrad<T>) {
     let cond = x > T::lit(0.0);

@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn softclip<T: ::autograd::Real>(x: T) -> T {
     let mut y = x.tanh();
@@ -26,6 +27,7 @@ fn softclip<T: ::autograd::Real>(x: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn softclip_grad<T: ::autograd::Real>(x: T) -> (T, SoftclipGrad<T>) {
     let y = x.tanh();
@@ -92,6 +94,7 @@ impl<T: ::core::marker::Copy> ::autograd::Partials<T, 1> for SoftclipGrad<T> {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn model<T: ::autograd::Real>(a: T, b: T) -> T {
     let s = softclip(a * b);
@@ -108,6 +111,7 @@ fn model<T: ::autograd::Real>(a: T, b: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn model_grad<T: ::autograd::Real>(a: T, b: T) -> (T, ModelGrad<T>) {
     let (s, s_grad) = softclip_grad(a * b);

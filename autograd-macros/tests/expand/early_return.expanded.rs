@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn huber<T: ::autograd::Real>(r: T, delta: T) -> T {
     let a = r.abs();
@@ -28,6 +29,7 @@ fn huber<T: ::autograd::Real>(r: T, delta: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn huber_grad<T: ::autograd::Real>(r: T, delta: T) -> (T, HuberGrad<T>) {
     let a = r.abs();

@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 pub fn loss<T: ::autograd::Real>(w: T, b: T, x: T, y: T) -> T {
     let yhat = w * x + b;
@@ -23,6 +24,7 @@ pub fn loss<T: ::autograd::Real>(w: T, b: T, x: T, y: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 pub fn loss_grad<T: ::autograd::Real>(w: T, b: T, x: T, y: T) -> (T, LossGrad<T>) {
     let yhat = w * x + b;

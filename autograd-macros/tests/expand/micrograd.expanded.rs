@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn example<T: ::autograd::Real>(a: T, b: T) -> T {
     let c = a + b;
@@ -24,6 +25,7 @@ fn example<T: ::autograd::Real>(a: T, b: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn example_grad<T: ::autograd::Real>(a: T, b: T) -> (T, ExampleGrad<T>) {
     let c = a + b;

@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn nested<T: ::autograd::Real>(x: T, y: T) -> T {
     let mut v = T::lit(0.0);
@@ -31,6 +32,7 @@ fn nested<T: ::autograd::Real>(x: T, y: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn nested_grad<T: ::autograd::Real>(x: T, y: T) -> (T, NestedGrad<T>) {
     let cond = x > T::lit(0.0) && !(y > T::lit(3.0));

@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn neuron<T: ::autograd::Real>(w1: T, w2: T, b: T, x1: T, x2: T) -> T {
     let z = w1 * x1 + w2 * x2 + b;
@@ -23,6 +24,7 @@ fn neuron<T: ::autograd::Real>(w1: T, w2: T, b: T, x1: T, x2: T) -> T {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 fn neuron_grad<T: ::autograd::Real>(
     w1: T,

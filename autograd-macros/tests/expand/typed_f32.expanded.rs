@@ -7,6 +7,7 @@
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 pub fn scaled_softplus(x: f32, k: f32) -> f32 {
     use ::autograd::Real as _;
@@ -23,6 +24,7 @@ pub fn scaled_softplus(x: f32, k: f32) -> f32 {
     clippy::excessive_precision,
     clippy::approx_constant,
     clippy::unnecessary_cast,
+    clippy::assign_op_pattern,
 )]
 pub fn scaled_softplus_grad(x: f32, k: f32) -> (f32, ScaledSoftplusGrad<f32>) {
     use ::autograd::Real as _;
