@@ -1,8 +1,8 @@
 //! Data: loaders for CSV and for the `x:y` text format, recorded normalisation that can be
 //! undone, and shuffled mini-batches from a seeded RNG.
 //!
-//! Loaders report a bad row as [`Error::BadRow`](crate::Error::BadRow) with the file and the
-//! 1-based line, and an unreadable file as [`Error::Io`](crate::Error::Io) with the file.
+//! Loaders report a bad row as [`crate::Error::BadRow`] with the file and the 1-based line,
+//! and an unreadable file as [`crate::Error::Io`] with the file.
 
 mod batches;
 mod csv;

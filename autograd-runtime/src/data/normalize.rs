@@ -94,7 +94,8 @@ impl<T: Real> Normalizer<T> {
             });
         }
         let column = |j: usize| data.iter().skip(j).step_by(n_features).copied();
-        let n = T::lit((data.len() / n_features) as f64);
+        let n = (data.len() / n_features) as f64;
+        let wide = |x: T| x.to_f64().unwrap_or(f64::NAN);
         let (mut offset, mut scale) = (Vec::new(), Vec::new());
         for j in 0..n_features {
             let (o, s) = match scaling {
@@ -105,10 +106,11 @@ impl<T: Real> Normalizer<T> {
                 }
                 Scaling::Standard => {
                     // Two passes: the mean first, then squared deviations from it, which
-                    // stays accurate when the mean is large compared with the spread.
-                    let mean = column(j).sum::<T>() / n;
-                    let var = column(j).map(|x| (x - mean) * (x - mean)).sum::<T>() / n;
-                    (mean, var.sqrt())
+                    // stays accurate when the mean is large compared with the spread; sums
+                    // in f64, so f32 data of many samples keeps its precision too.
+                    let mean = column(j).map(wide).sum::<f64>() / n;
+                    let var = column(j).map(|x| (wide(x) - mean).powi(2)).sum::<f64>() / n;
+                    (T::lit(mean), T::lit(var.sqrt()))
                 }
             };
             offset.push(o);
@@ -234,6 +236,17 @@ mod tests {
         let norm = Normalizer::standard(&data, 1).unwrap();
         assert_eq!(norm.scale(), [1.0]);
         assert_eq!(norm.offset(), [1e8 + 1.0]);
+    }
+
+    #[test]
+    fn f32_statistics_are_summed_in_f64() {
+        // A million copies of 0.1: an f32 running sum drifts about 1% off (each addition
+        // rounds at the sum's magnitude), which would shift the mean and make the constant
+        // column look spread out.
+        let data = vec![0.1_f32; 1_000_000];
+        let norm = Normalizer::standard(&data, 1).unwrap();
+        assert_eq!(norm.offset(), [0.1]);
+        assert_eq!(norm.scale(), [1.0]);
     }
 
     #[test]
