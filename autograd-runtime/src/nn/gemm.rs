@@ -208,7 +208,7 @@ fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
         // β = 0 overwrites, as BLAS does: C may hold NaN from before.
         c.fill(T::zero());
     } else if beta != T::one() {
-        c.iter_mut().for_each(|x| *x = *x * beta);
+        c.iter_mut().for_each(|x| *x *= beta);
     }
     if k == 0 || m == 0 {
         return;
@@ -249,14 +249,14 @@ fn tiled<T: Real>(a: View<'_, T>, b: &[T], rs: usize, n: usize, c: &mut [T]) {
                 for (r, acc_r) in acc.iter_mut().enumerate() {
                     let av = a.data[(i + r) * a.rs + p * a.cs];
                     for (x, &bv) in acc_r.iter_mut().zip(brow) {
-                        *x = *x + av * bv;
+                        *x += av * bv;
                     }
                 }
             }
             for (r, acc_r) in acc.iter().enumerate() {
                 let crow = &mut c[(i + r) * n + j..][..NR];
                 for (x, &s) in crow.iter_mut().zip(acc_r) {
-                    *x = *x + s;
+                    *x += s;
                 }
             }
         }
@@ -271,7 +271,7 @@ fn tiled<T: Real>(a: View<'_, T>, b: &[T], rs: usize, n: usize, c: &mut [T]) {
                 let aip = a.data[i * a.rs + p * a.cs];
                 let brow = &b[p * rs + cols.start..][..cols.len()];
                 for (x, &bv) in crow.iter_mut().zip(brow) {
-                    *x = *x + aip * bv;
+                    *x += aip * bv;
                 }
             }
         }
