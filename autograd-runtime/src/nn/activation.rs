@@ -1,7 +1,7 @@
 //! `Activation`: the element-wise nonlinearity of a layer, applied to whole buffers.
 
 use super::{init::Init, kernels};
-use crate::Real;
+use crate::{Partials, Real};
 
 /// The nonlinearity a [`Dense`](super::Dense) layer applies to each of its outputs.
 ///
@@ -87,10 +87,13 @@ impl Activation {
     }
 }
 
+/// Applies the kernel `f` (hand-written, or from `grad!`) to each element: value into `z`,
+/// derivative into `d`.
 #[inline(always)]
-fn each<T: Real>(z: &mut [T], d: &mut [T], f: impl Fn(T) -> (T, [T; 1])) {
+fn each<T: Real, G: Partials<T, 1>>(z: &mut [T], d: &mut [T], f: impl Fn(T) -> (T, G)) {
     for (x, dx) in z.iter_mut().zip(d.iter_mut()) {
-        let (y, [g]) = f(*x);
+        let (y, g) = f(*x);
+        let [g] = g.partials();
         *x = y;
         *dx = g;
     }
@@ -105,9 +108,15 @@ mod tests {
         let xs = [-3.0_f64, -0.5, 0.0, 0.25, 4.0];
         type K = fn(f64) -> (f64, [f64; 1]);
         let cases: [(Activation, K); 4] = [
-            (Activation::Identity, kernels::identity_grad),
+            (Activation::Identity, |x| {
+                let (v, g) = kernels::identity_grad(x);
+                (v, g.partials())
+            }),
             (Activation::Tanh, kernels::tanh_grad),
-            (Activation::Relu, kernels::relu_grad),
+            (Activation::Relu, |x| {
+                let (v, g) = kernels::relu_grad(x);
+                (v, g.partials())
+            }),
             (Activation::Sigmoid, kernels::sigmoid_grad),
         ];
         for (act, k) in cases {

@@ -1,13 +1,16 @@
-//! The scalar kernels of the layers and losses, each a pair: `NAME(..) -> T` and
-//! `NAME_grad(..) -> (T, [T; N])`, the value and one partial derivative per argument.
+//! The scalar kernels of the layers and losses, each a pair `NAME(..) -> T` and
+//! `NAME_grad(..) -> (T, partials)`: the value and one partial derivative per argument.
 //!
-//! This is the shape `grad!` gives a hand-written custom derivative, so this one file can be
-//! replaced by `grad!` versions without touching its users. Everything here inlines and has no
+//! `relu`, `identity` and the loss terms are written with `grad!`: the runtime is the macro's
+//! first user. `tanh` and `sigmoid` are primitives with hand-written derivatives — custom
+//! derivatives in the sense of `grad!`, whose bodies may call them like any method. Everything here inlines and has no
 //! branches that LLVM cannot turn into selects, so loops over slices of these vectorise.
 //!
 //! `tanh` and `sigmoid` do not call libm (glibc's scalar `tanhf` costs tens of nanoseconds and
 //! stops vectorisation): they build `e^x` from an exact range reduction and a polynomial, in
 //! plain arithmetic, and are accurate to a few ulp (tested against `std` below).
+
+use autograd_macros::grad;
 
 use crate::Real;
 
@@ -81,104 +84,65 @@ pub fn sigmoid_grad<T: Real>(x: T) -> (T, [T; 1]) {
     (y, [y * (T::one() - y)])
 }
 
-/// `relu(x) = max(x, 0)`.
-///
-/// ```
-/// use autograd_runtime::nn::kernels::relu;
-/// assert_eq!((relu(-2.0_f32), relu(3.0_f32)), (0.0, 3.0));
-/// ```
-#[inline(always)]
-pub fn relu<T: Real>(x: T) -> T {
-    if x > T::zero() {
+grad! {
+    /// `relu(x) = max(x, 0)`, with `relu'(0) = 0` (PyTorch's convention).
+    ///
+    /// ```
+    /// use autograd_runtime::nn::kernels::{relu, relu_grad};
+    /// assert_eq!((relu(-2.0_f32), relu(3.0_f32)), (0.0, 3.0));
+    /// assert_eq!(relu_grad(0.0_f64).1.x, 0.0);
+    /// assert_eq!(relu_grad(2.0_f64).1.x, 1.0);
+    /// ```
+    #[inline(always)]
+    pub fn relu(x) {
+        x.relu()
+    }
+
+    /// `identity(x) = x`, derivative 1.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::kernels::{identity, identity_grad};
+    /// assert_eq!(identity(1.5_f32), 1.5);
+    /// assert_eq!(identity_grad(1.5_f32).1.x, 1.0);
+    /// ```
+    #[inline(always)]
+    pub fn identity(x) {
         x
-    } else {
-        T::zero()
     }
-}
 
-/// `relu(x)` and `relu'(x)`: 1 for `x > 0`, else 0 (so `relu'(0) = 0`, PyTorch's convention).
-///
-/// ```
-/// use autograd_runtime::nn::kernels::relu_grad;
-/// assert_eq!(relu_grad(0.0_f64), (0.0, [0.0]));
-/// assert_eq!(relu_grad(2.0_f64), (2.0, [1.0]));
-/// ```
-#[inline(always)]
-pub fn relu_grad<T: Real>(x: T) -> (T, [T; 1]) {
-    if x > T::zero() {
-        (x, [T::one()])
-    } else {
-        (T::zero(), [T::zero()])
+    /// Squared error `(p - t)²` of a prediction `p` for a target `t`.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::kernels::{sq_err, sq_err_grad};
+    /// assert_eq!(sq_err(3.0_f64, 1.0), 4.0);
+    /// assert_eq!(sq_err_grad(3.0_f64, 1.0).1.to_array(), [4.0, -4.0]);
+    /// ```
+    #[inline(always)]
+    pub fn sq_err(p, t) {
+        (p - t).powi(2)
     }
-}
 
-/// `identity(x) = x`.
-///
-/// ```
-/// assert_eq!(autograd_runtime::nn::kernels::identity(1.5_f32), 1.5);
-/// ```
-#[inline(always)]
-pub fn identity<T: Real>(x: T) -> T {
-    x
-}
-
-/// `identity(x)` and its derivative 1.
-///
-/// ```
-/// assert_eq!(autograd_runtime::nn::kernels::identity_grad(1.5_f32), (1.5, [1.0]));
-/// ```
-#[inline(always)]
-pub fn identity_grad<T: Real>(x: T) -> (T, [T; 1]) {
-    (x, [T::one()])
-}
-
-/// Squared error `(p - t)²` of a prediction `p` for a target `t`.
-///
-/// ```
-/// assert_eq!(autograd_runtime::nn::kernels::sq_err(3.0_f64, 1.0), 4.0);
-/// ```
-#[inline(always)]
-pub fn sq_err<T: Real>(p: T, t: T) -> T {
-    let r = p - t;
-    r * r
-}
-
-/// `(p - t)²` and its partials `[2 (p - t), -2 (p - t)]`.
-///
-/// ```
-/// assert_eq!(autograd_runtime::nn::kernels::sq_err_grad(3.0_f64, 1.0), (4.0, [4.0, -4.0]));
-/// ```
-#[inline(always)]
-pub fn sq_err_grad<T: Real>(p: T, t: T) -> (T, [T; 2]) {
-    let r = p - t;
-    let d = r + r;
-    (r * r, [d, -d])
-}
-
-/// Binary cross-entropy of a logit `z` (the prediction is `sigmoid(z)`) for a target
-/// `y ∈ [0, 1]`: `-y ln σ(z) - (1 - y) ln(1 - σ(z))`, computed as
-/// `max(z, 0) - z y + ln(1 + e^-|z|)`, which neither overflows nor loses the tails.
-///
-/// ```
-/// use autograd_runtime::nn::kernels::bce_logit;
-/// assert!((bce_logit(0.0_f64, 1.0) - 2.0_f64.ln()).abs() < 1e-15);
-/// assert_eq!(bce_logit(1000.0_f64, 0.0), 1000.0);
-/// ```
-#[inline(always)]
-pub fn bce_logit<T: Real>(z: T, y: T) -> T {
-    relu(z) - z * y + (-z.abs()).exp().ln_1p()
-}
-
-/// `bce_logit(z, y)` and its partials `[σ(z) - y, -z]`.
-///
-/// ```
-/// use autograd_runtime::nn::kernels::bce_logit_grad;
-/// let (_, [dz, dy]) = bce_logit_grad(0.0_f64, 1.0);
-/// assert_eq!((dz, dy), (-0.5, 0.0));
-/// ```
-#[inline(always)]
-pub fn bce_logit_grad<T: Real>(z: T, y: T) -> (T, [T; 2]) {
-    (bce_logit(z, y), [sigmoid(z) - y, -z])
+    /// Binary cross-entropy of a logit `z` (the prediction is `sigmoid(z)`) for a target
+    /// `y ∈ [0, 1]`: `-y ln σ(z) - (1 - y) ln(1 - σ(z))`, computed as
+    /// `max(z, 0) - z y + ln(1 + e^-|z|)`, which neither overflows nor loses the tails.
+    /// One branch per sign of `z`: each is smooth, so the derivative is `σ(z) - y` everywhere,
+    /// `z = 0` included (a `max` and an `abs` would put conventions at a point that is no kink).
+    ///
+    /// ```
+    /// use autograd_runtime::nn::kernels::{bce_logit, bce_logit_grad};
+    /// assert!((bce_logit(0.0_f64, 1.0) - 2.0_f64.ln()).abs() < 1e-15);
+    /// assert_eq!(bce_logit(1000.0_f64, 0.0), 1000.0);
+    /// let (_, g) = bce_logit_grad(0.0_f64, 1.0);
+    /// assert_eq!((g.z, g.y), (-0.5, 0.0));
+    /// ```
+    #[inline(always)]
+    pub fn bce_logit(z, y) {
+        if z > 0.0 {
+            z - z * y + (-z).exp().ln_1p()
+        } else {
+            z.exp().ln_1p() - z * y
+        }
+    }
 }
 
 /// `e^x - 1` for `0 ≤ x` with `x / ln 2 < 2^bits` (and NaN for NaN), accurate to about an ulp:
@@ -369,6 +333,10 @@ mod tests {
         }
     }
 
+    fn partials<G: crate::Partials<f64, N>, const N: usize>((v, g): (f64, G)) -> (f64, [f64; N]) {
+        (v, g.partials())
+    }
+
     const XS: [f64; 9] = [-7.0, -2.5, -1.0, -0.3, 1e-3, 0.4, 1.0, 3.0, 9.0];
 
     #[test]
@@ -376,8 +344,13 @@ mod tests {
         let pts: Vec<[f64; 1]> = XS.iter().map(|&x| [x]).collect();
         check("tanh", |[x]| tanh(x), |[x]| tanh_grad(x), &pts);
         check("sigmoid", |[x]| sigmoid(x), |[x]| sigmoid_grad(x), &pts);
-        check("relu", |[x]| relu(x), |[x]| relu_grad(x), &pts);
-        check("identity", |[x]| identity(x), |[x]| identity_grad(x), &pts);
+        check("relu", |[x]| relu(x), |[x]| partials(relu_grad(x)), &pts);
+        check(
+            "identity",
+            |[x]| identity(x),
+            |[x]| partials(identity_grad(x)),
+            &pts,
+        );
     }
 
     #[test]
@@ -389,13 +362,13 @@ mod tests {
         check(
             "sq_err",
             |[p, t]| sq_err(p, t),
-            |[p, t]| sq_err_grad(p, t),
+            |[p, t]| partials(sq_err_grad(p, t)),
             &pts,
         );
         check(
             "bce_logit",
             |[z, y]| bce_logit(z, y),
-            |[z, y]| bce_logit_grad(z, y),
+            |[z, y]| partials(bce_logit_grad(z, y)),
             &pts,
         );
     }

@@ -42,7 +42,8 @@ pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     lengths(pred.len(), target.len(), grad.len())?;
     let mut sum = T::zero();
     for ((&p, &t), g) in pred.iter().zip(target).zip(grad.iter_mut()) {
-        let (v, [dp, _]) = kernels::sq_err_grad(p, t);
+        let (v, partials) = kernels::sq_err_grad(p, t);
+        let dp = partials.p;
         sum += v;
         *g = dp;
     }
@@ -70,7 +71,8 @@ pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> 
     let inv = T::one() / n;
     let mut sum = T::zero();
     for ((&z, &y), g) in logits.iter().zip(targets).zip(grad.iter_mut()) {
-        let (v, [dz, _]) = kernels::bce_logit_grad(z, y);
+        let (v, partials) = kernels::bce_logit_grad(z, y);
+        let dz = partials.z;
         sum += v;
         *g = dz * inv;
     }
