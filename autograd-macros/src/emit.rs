@@ -157,13 +157,21 @@ fn fn_attrs(function: &Function, keep_docs: bool) -> TokenStream {
     quote!(#(#attrs)* #inline)
 }
 
-fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
+/// The attribute form's function, as the user wrote it (without `#[wrt]`).
+pub fn original_item(function: &Function) -> TokenStream {
     match &function.form {
         Form::Attribute(item) => {
             let mut item = (**item).clone();
             item.attrs = function.attrs.clone();
             quote!(#item)
         }
+        Form::Bang => TokenStream::new(),
+    }
+}
+
+fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
+    match &function.form {
+        Form::Attribute(_) => original_item(function),
         Form::Bang => {
             let Some(body) = &function.body else {
                 return TokenStream::new();

@@ -11,7 +11,8 @@ use syn::Ident;
 use crate::ast::{Form, Function};
 use crate::check::Scalar;
 use crate::emit::{
-    allowed_lints, grad_fn_name, grad_struct, signature, struct_name, wrt_params, Signature,
+    allowed_lints, grad_fn_name, grad_struct, original_item, signature, struct_name, wrt_params,
+    Signature,
 };
 
 /// `stubs[i]`: whether function `i` gets stubs (not when its signature is incomplete or its
@@ -51,11 +52,7 @@ fn stub_items(function: &Function, scalar: &Scalar) -> TokenStream {
     } = signature(function, scalar);
     let message = format!("`{name}` did not compile: see the errors of grad!");
     let forward = match &function.form {
-        Form::Attribute(item) => {
-            let mut item = (**item).clone();
-            item.attrs = function.attrs.clone();
-            quote!(#item)
-        }
+        Form::Attribute(_) => original_item(function),
         Form::Bang => quote! {
             #lints
             #vis fn #name #generics (#params) -> #ty #where_clause {

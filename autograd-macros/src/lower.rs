@@ -167,15 +167,20 @@ impl Lowerer<'_> {
         Err(error(end, "a path ends without a value"))
     }
 
-    /// An `if` on the path to the result: each arm runs its statements and then the rest of
-    /// the function (`rest`), so a `return` in one arm ends that path alone.
-    fn result_if(&mut self, if_expr: &IfExpr, rest: &[Item]) -> syn::Result<NodeId> {
+    /// Lowers the condition and adds the `if`: returns it, the block it is in, and its arms.
+    fn open_if(&mut self, if_expr: &IfExpr) -> syn::Result<(usize, BlockId, BlockId, BlockId)> {
         let cond = self.cond(&if_expr.cond)?;
         let outer = self.block;
         let if_id = self.graph.push_if(outer, cond, if_expr.if_span);
+        let the_if = &self.graph.ifs[if_id];
+        Ok((if_id, outer, the_if.then_block, the_if.else_block))
+    }
+
+    /// An `if` on the path to the result: each arm runs its statements and then the rest of
+    /// the function (`rest`), so a `return` in one arm ends that path alone.
+    fn result_if(&mut self, if_expr: &IfExpr, rest: &[Item]) -> syn::Result<NodeId> {
+        let (if_id, outer, then_block, else_block) = self.open_if(if_expr)?;
         let saved = self.scopes.clone();
-        let then_block = self.graph.ifs[if_id].then_block;
-        let else_block = self.graph.ifs[if_id].else_block;
 
         self.block = then_block;
         let then_value = self.result_arm(Some(&if_expr.then_branch), rest)?;
@@ -243,12 +248,8 @@ impl Lowerer<'_> {
     /// expression. Its results are its value, if wanted, and every outer variable an arm
     /// assigns.
     fn branch(&mut self, if_expr: &IfExpr, want_value: bool) -> syn::Result<Option<NodeId>> {
-        let cond = self.cond(&if_expr.cond)?;
-        let outer = self.block;
-        let if_id = self.graph.push_if(outer, cond, if_expr.if_span);
+        let (if_id, outer, then_block, else_block) = self.open_if(if_expr)?;
         let saved = self.scopes.clone();
-        let then_block = self.graph.ifs[if_id].then_block;
-        let else_block = self.graph.ifs[if_id].else_block;
 
         self.block = then_block;
         let then_value = self.arm(Some(&if_expr.then_branch), want_value)?;

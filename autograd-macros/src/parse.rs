@@ -250,7 +250,7 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
     if input.peek(Token![where]) {
         return Err(input.error("grad! functions take no `where` clause"));
     }
-    if !input.peek(syn::token::Brace) {
+    let body = if !input.peek(syn::token::Brace) {
         let span = if input.is_empty() {
             name.span()
         } else {
@@ -263,34 +263,21 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
         if input.peek(Token![;]) {
             input.parse::<Token![;]>()?;
         }
-        let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
-        return Ok(Function {
-            form: Form::Bang,
-            attrs,
-            vis,
-            name,
-            generics: Default::default(),
-            params,
-            ret,
-            wrt,
-            wrt_span,
-            stubs,
-            body: None,
-        });
-    }
-    let group: proc_macro2::Group = input.parse::<TokenTree>().and_then(|tree| match tree {
-        TokenTree::Group(group) => Ok(group),
-        other => Err(syn::Error::new(other.span(), "expected `{`")),
-    })?;
-    let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
-    let tokens = TokenStream::from(TokenTree::Group(group));
-    let body = match syn::parse2::<syn::Block>(tokens) {
-        Ok(block) => Some(convert_block(&block, false)),
-        Err(error) => {
-            errors.push_error(error);
-            None
+        None
+    } else {
+        let group: proc_macro2::Group = input.parse::<TokenTree>().and_then(|tree| match tree {
+            TokenTree::Group(group) => Ok(group),
+            other => Err(syn::Error::new(other.span(), "expected `{`")),
+        })?;
+        match syn::parse2::<syn::Block>(TokenStream::from(TokenTree::Group(group))) {
+            Ok(block) => Some(convert_block(&block, false)),
+            Err(error) => {
+                errors.push_error(error);
+                None
+            }
         }
     };
+    let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
     Ok(Function {
         form: Form::Bang,
         attrs,
