@@ -84,7 +84,7 @@ def root():
 
 
 def peers():
-    out = [HEADER, "use num_dual::DualSVec64;\nuse reverse::Var;\n\n"]
+    out = [HEADER, "use num_dual::{DualNum, DualSVec64};\nuse reverse::Var;\n\n"]
     for name, (_, n) in WORK.items():
         unpack = "let [" + ", ".join(named(i) for i in range(n)) + "] = *p;\n"
         out.append(f"/// {name} on vector dual numbers: one forward pass carries all {n} partials.\n")

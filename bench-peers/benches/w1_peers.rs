@@ -1,0 +1,118 @@
+//! W1 of issue 4, every contender in one run: ours, hand-written, finite differences (from the
+//! root package's `benches/common/w1.rs`), symdiff, num-dual (`DualSVec64<N>`, one forward
+//! pass) and the `reverse` crate (a tape cleared and reused between calls).
+
+use std::hint::black_box;
+
+use bench_peers::w1_gen::*;
+use bench_peers::{dual_grad, reverse_grad};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "../../benches/common/w1.rs"]
+mod w1;
+
+use w1::*;
+
+#[inline(never)]
+fn w1a_symdiff(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    (w1a_sym(p), w1a_sym_gradient(p))
+}
+#[inline(never)]
+fn w1b_symdiff(p: &[f64; 10]) -> (f64, [f64; 10]) {
+    (w1b_sym(p), w1b_sym_gradient(p))
+}
+#[cfg(feature = "symdiff_w1c")]
+#[inline(never)]
+fn w1c_symdiff(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    (w1c_sym(p), w1c_sym_gradient(p))
+}
+
+#[inline(never)]
+fn w1a_numdual(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    dual_grad(w1a_dual, p)
+}
+#[inline(never)]
+fn w1b_numdual(p: &[f64; 10]) -> (f64, [f64; 10]) {
+    dual_grad(w1b_dual, p)
+}
+#[inline(never)]
+fn w1c_numdual(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    dual_grad(w1c_dual, p)
+}
+
+type Contender<'a, const N: usize> = (&'static str, Box<dyn Fn(&[f64; N]) -> (f64, [f64; N]) + 'a>);
+
+fn group<const N: usize>(
+    c: &mut Criterion,
+    name: &str,
+    p: [f64; N],
+    hand: fn(&[f64; N]) -> (f64, [f64; N]),
+    contenders: Vec<Contender<'_, N>>,
+) {
+    let want = hand(&p);
+    for (id, f) in &contenders {
+        let got = f(&p);
+        let tol = if *id == "fd" { FD_TOL } else { EXACT };
+        check(&format!("{name} {id}"), (got.0, &got.1), (want.0, &want.1), tol);
+    }
+    let mut grp = c.benchmark_group(name);
+    for (id, f) in &contenders {
+        grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
+    }
+    grp.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let tape = reverse::Tape::new();
+    group(
+        c,
+        "W1a",
+        A,
+        w1a_hand,
+        vec![
+            ("ours", Box::new(|p| {
+                let (v, g) = w1a_ours(p);
+                (v, g.to_array())
+            })),
+            ("hand", Box::new(w1a_hand)),
+            ("symdiff", Box::new(w1a_symdiff)),
+            ("num-dual", Box::new(w1a_numdual)),
+            ("reverse", Box::new(|p| reverse_grad(&tape, w1a_rev, p))),
+            ("fd", Box::new(w1a_fd)),
+        ],
+    );
+    group(
+        c,
+        "W1b",
+        B,
+        w1b_hand,
+        vec![
+            ("ours", Box::new(|p| {
+                let (v, g) = w1b_ours(p);
+                (v, g.to_array())
+            })),
+            ("hand", Box::new(w1b_hand)),
+            ("symdiff", Box::new(w1b_symdiff)),
+            ("num-dual", Box::new(w1b_numdual)),
+            ("reverse", Box::new(|p| reverse_grad(&tape, w1b_rev, p))),
+            ("fd", Box::new(w1b_fd)),
+        ],
+    );
+    #[allow(unused_mut)]
+    let mut w1c: Vec<Contender<'_, 41>> = vec![
+        ("ours", Box::new(|p| {
+            let (v, g) = w1c_ours(p);
+            (v, g.to_array())
+        })),
+        ("hand", Box::new(w1c_hand)),
+        ("num-dual", Box::new(w1c_numdual)),
+        ("reverse", Box::new(|p| reverse_grad(&tape, w1c_rev, p))),
+        ("fd", Box::new(w1c_fd)),
+    ];
+    #[cfg(feature = "symdiff_w1c")]
+    w1c.insert(2, ("symdiff", Box::new(w1c_symdiff)));
+    group(c, "W1c", c_point(), w1c_hand, w1c);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

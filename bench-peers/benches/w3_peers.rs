@@ -1,0 +1,68 @@
+//! W3 of issue 4, every contender in one run, one thread each (`bench/run` sets
+//! `RAYON_NUM_THREADS=1`, which candle's CPU matmul obeys): ours and the hand-written
+//! `matrixmultiply` step (from the root package's `benches/common/w3.rs`), candle, and burn
+//! (ndarray backend + autodiff) when built with `--features burn`.
+
+use std::hint::black_box;
+
+use bench_peers::w3_candle::CandleMlp;
+use candle_core::DType;
+use criterion::{criterion_group, criterion_main, Criterion};
+
+#[path = "../../benches/common/w3.rs"]
+mod w3;
+
+use w3::*;
+
+fn candle(net: Net, params: &[f64], dtype: DType) -> CandleMlp {
+    let d = net.data::<f64>();
+    CandleMlp::new(
+        net.sizes,
+        net.hidden == autograd::nn::Activation::Relu,
+        net.softmax,
+        params,
+        &d.x,
+        &d.y,
+        &d.labels,
+        dtype,
+        LR,
+    )
+    .unwrap()
+}
+
+fn run(c: &mut Criterion, name: &str, net: Net) {
+    // Checks in f64, to 1e-9: hand-written and candle (and burn) against ours.
+    let (l, want) = check_hand(name, net);
+    let params: Vec<f64> = net.mlp::<f64>().params().to_vec();
+    let (lc, gc) = candle(net, &params, DType::F64).grad().unwrap();
+    check(&format!("{name} candle"), (lc, l), &gc, &want, 1e-9);
+    #[cfg(feature = "burn")]
+    {
+        let (lb, gb) = bench_peers::w3_burn::grad_f64(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, &net.data::<f64>(), LR);
+        check(&format!("{name} burn"), (lb, l), &gb, &want, 1e-9);
+    }
+
+    let d = net.data::<f32>();
+    let mut ours = Ours::<f32>::new(net);
+    let p32 = ours.mlp.params().to_vec();
+    let mut hand = Hand::new(net, &p32, HandTanh::Libm);
+    let mut cd = candle(net, &params, DType::F32);
+    let mut grp = c.benchmark_group(name);
+    grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
+    grp.bench_function("hand", |b| b.iter(|| hand.step(black_box(&d))));
+    grp.bench_function("candle", |b| b.iter(|| cd.step().unwrap()));
+    #[cfg(feature = "burn")]
+    {
+        let mut bm = bench_peers::w3_burn::BurnStep::new(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, &net.data::<f64>(), LR);
+        grp.bench_function("burn", |b| b.iter(|| bm.step()));
+    }
+    grp.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    run(c, "W3a", W3A);
+    run(c, "W3b", W3B);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
