@@ -523,7 +523,7 @@ impl Printer<'_> {
                 exponent_span,
             } => {
                 let receiver = self.expr(receiver).at_least(prec::ATOM);
-                let mut literal = proc_macro2::Literal::i32_unsuffixed(exponent.abs());
+                let mut literal = proc_macro2::Literal::u32_unsuffixed(exponent.unsigned_abs());
                 literal.set_span(*exponent_span);
                 let sign = (*exponent < 0).then(|| quote!(-));
                 Rendered::atom(quote!(#receiver.#method(#sign #literal)))

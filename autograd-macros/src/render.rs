@@ -517,7 +517,7 @@ impl<'a> Renderer<'a> {
             }
             Op::Powi(n) => {
                 let receiver = arg(0).at_least(prec::ATOM);
-                let exponent = proc_macro2::Literal::i32_unsuffixed(n.abs());
+                let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
                 let sign = (*n < 0).then(|| quote!(-));
                 Rendered::atom(quote_spanned!(span=> #receiver.powi(#sign #exponent)))
             }

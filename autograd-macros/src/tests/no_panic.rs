@@ -75,6 +75,8 @@ fn crafted_inputs_do_not_panic() {
         "fn f(x) { 1e400 * x }",
         "fn f(x) { x.powi(99999999999) }",
         "fn f(x) { x.powi(-2147483648) }",
+        "fn f(x) { x.powi(-2147483647) }",
+        "fn f(x) { x.powi(2147483647) }",
         "fn f(x) { x.sin(x, x) }",
         "fn f(x) { f64::sin() }",
         "fn f(x) { T::lit(x) }",
