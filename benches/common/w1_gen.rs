@@ -2,6 +2,41 @@
 
 grad! {
     #[inline(always)]
+    pub fn w1ax(p0, p1, p2) {
+        p0 * p1 + (-2.0 / (((p2) * 2.0).exp() + 1.0) + 1.0) - p0.powi(2) * 0.5
+    }
+}
+
+/// `w1ax_grad` (tanh spelled with exp, as for symdiff) called with an array.
+#[inline(never)]
+pub fn w1ax_ours(p: &[f64; 3]) -> (f64, W1axGrad<f64>) {
+    w1ax_grad(p[0], p[1], p[2])
+}
+
+grad! {
+    #[inline(always)]
+    pub fn w1cx(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p30, p31, p32, p33, p34, p35, p36, p37, p38, p39, p40) {
+        let h0 = (-2.0 / ((((p0 * 2.0 + p1 * 3.0 - p2 + p12)) * 2.0).exp() + 1.0) + 1.0);
+        let h1 = (-2.0 / ((((p3 * 2.0 + p4 * 3.0 - p5 + p13)) * 2.0).exp() + 1.0) + 1.0);
+        let h2 = (-2.0 / ((((p6 * 2.0 + p7 * 3.0 - p8 + p14)) * 2.0).exp() + 1.0) + 1.0);
+        let h3 = (-2.0 / ((((p9 * 2.0 + p10 * 3.0 - p11 + p15)) * 2.0).exp() + 1.0) + 1.0);
+        let g0 = (-2.0 / ((((p16 * h0 + p17 * h1 + p18 * h2 + p19 * h3 + p32)) * 2.0).exp() + 1.0) + 1.0);
+        let g1 = (-2.0 / ((((p20 * h0 + p21 * h1 + p22 * h2 + p23 * h3 + p33)) * 2.0).exp() + 1.0) + 1.0);
+        let g2 = (-2.0 / ((((p24 * h0 + p25 * h1 + p26 * h2 + p27 * h3 + p34)) * 2.0).exp() + 1.0) + 1.0);
+        let g3 = (-2.0 / ((((p28 * h0 + p29 * h1 + p30 * h2 + p31 * h3 + p35)) * 2.0).exp() + 1.0) + 1.0);
+        let o = (-2.0 / ((((p36 * g0 + p37 * g1 + p38 * g2 + p39 * g3 + p40)) * 2.0).exp() + 1.0) + 1.0);
+        (o - 1.0).powi(2)
+    }
+}
+
+/// `w1cx_grad` (tanh spelled with exp, as for symdiff) called with an array.
+#[inline(never)]
+pub fn w1cx_ours(p: &[f64; 41]) -> (f64, W1cxGrad<f64>) {
+    w1cx_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25], p[26], p[27], p[28], p[29], p[30], p[31], p[32], p[33], p[34], p[35], p[36], p[37], p[38], p[39], p[40])
+}
+
+grad! {
+    #[inline(always)]
     pub fn w1a(p0, p1, p2) {
         p0 * p1 + p2.tanh() - p0.powi(2) * 0.5
     }
@@ -22,7 +57,7 @@ pub fn w1a_f64(p: &[f64; 3]) -> f64 {
 grad! {
     #[inline(always)]
     pub fn w1b(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9) {
-        (p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2) + (p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2) + (p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2) + (p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2) + (p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2) + (p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2) + (p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2) + (p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2) + (p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2)
+        ((p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2)) + ((p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2)) + ((p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2)) + ((p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2)) + ((p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2)) + ((p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2)) + ((p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2)) + ((p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2)) + ((p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2))
     }
 }
 
