@@ -74,6 +74,10 @@ fn bench(c: &mut Criterion) {
                 let (v, g) = w1a_ours(p);
                 (v, g.to_array())
             })),
+            ("ours_exp_tanh", Box::new(|p| {
+                let (v, g) = w1ax_ours(p);
+                (v, g.to_array())
+            })),
             ("hand", Box::new(w1a_hand)),
             ("symdiff", Box::new(w1a_symdiff)),
             ("num-dual", Box::new(w1a_numdual)),
@@ -104,13 +108,17 @@ fn bench(c: &mut Criterion) {
             let (v, g) = w1c_ours(p);
             (v, g.to_array())
         })),
+        ("ours_exp_tanh", Box::new(|p| {
+            let (v, g) = w1cx_ours(p);
+            (v, g.to_array())
+        })),
         ("hand", Box::new(w1c_hand)),
         ("num-dual", Box::new(w1c_numdual)),
         ("reverse", Box::new(|p| reverse_grad(&tape, w1c_rev, p))),
         ("fd", Box::new(w1c_fd)),
     ];
     #[cfg(feature = "symdiff_w1c")]
-    w1c.insert(2, ("symdiff", Box::new(w1c_symdiff)));
+    w1c.insert(3, ("symdiff", Box::new(w1c_symdiff)));
     group(c, "W1c", c_point(), w1c_hand, w1c);
 }
 

@@ -38,7 +38,8 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     check(&format!("{name} candle"), (lc, l), &gc, &want, 1e-9);
     #[cfg(feature = "burn")]
     {
-        let (lb, gb) = bench_peers::w3_burn::grad_f64(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, &net.data::<f64>(), LR);
+        let dd = net.data::<f64>();
+        let (lb, gb) = bench_peers::w3_burn::grad_f64(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, (&dd.x, &dd.y, &dd.labels), LR);
         check(&format!("{name} burn"), (lb, l), &gb, &want, 1e-9);
     }
 
@@ -46,14 +47,19 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let mut ours = Ours::<f32>::new(net);
     let p32 = ours.mlp.params().to_vec();
     let mut hand = Hand::new(net, &p32, HandTanh::Libm);
+    let mut fast = Hand::new(net, &p32, HandTanh::Fast);
     let mut cd = candle(net, &params, DType::F32);
     let mut grp = c.benchmark_group(name);
     grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
     grp.bench_function("hand", |b| b.iter(|| hand.step(black_box(&d))));
+    if net.hidden == autograd::nn::Activation::Tanh {
+        grp.bench_function("hand_fast_tanh", |b| b.iter(|| fast.step(black_box(&d))));
+    }
     grp.bench_function("candle", |b| b.iter(|| cd.step().unwrap()));
     #[cfg(feature = "burn")]
     {
-        let mut bm = bench_peers::w3_burn::BurnStep::new(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, &net.data::<f64>(), LR);
+        let dd = net.data::<f64>();
+        let mut bm = bench_peers::w3_burn::BurnStep::new(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, (&dd.x, &dd.y, &dd.labels), LR);
         grp.bench_function("burn", |b| b.iter(|| bm.step()));
     }
     grp.finish();

@@ -27,20 +27,20 @@ pub fn w1a_sym(x: &[f64]) -> f64 {
 #[inline(never)]
 pub fn w1b_dual(p: &[DualSVec64<10>; 10]) -> DualSVec64<10> {
     let [p0, p1, p2, p3, p4, p5, p6, p7, p8, p9] = *p;
-    (p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2) + (p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2) + (p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2) + (p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2) + (p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2) + (p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2) + (p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2) + (p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2) + (p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2)
+    ((p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2)) + ((p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2)) + ((p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2)) + ((p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2)) + ((p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2)) + ((p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2)) + ((p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2)) + ((p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2)) + ((p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2))
 }
 
 /// w1b on the `reverse` crate's tape.
 #[inline(never)]
 pub fn w1b_rev<'a>(p: &[Var<'a>; 10]) -> Var<'a> {
     let [p0, p1, p2, p3, p4, p5, p6, p7, p8, p9] = *p;
-    (p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2) + (p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2) + (p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2) + (p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2) + (p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2) + (p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2) + (p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2) + (p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2) + (p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2)
+    ((p1 - p0.powi(2)).powi(2) * 100.0 + (-p0 + 1.0).powi(2)) + ((p2 - p1.powi(2)).powi(2) * 100.0 + (-p1 + 1.0).powi(2)) + ((p3 - p2.powi(2)).powi(2) * 100.0 + (-p2 + 1.0).powi(2)) + ((p4 - p3.powi(2)).powi(2) * 100.0 + (-p3 + 1.0).powi(2)) + ((p5 - p4.powi(2)).powi(2) * 100.0 + (-p4 + 1.0).powi(2)) + ((p6 - p5.powi(2)).powi(2) * 100.0 + (-p5 + 1.0).powi(2)) + ((p7 - p6.powi(2)).powi(2) * 100.0 + (-p6 + 1.0).powi(2)) + ((p8 - p7.powi(2)).powi(2) * 100.0 + (-p7 + 1.0).powi(2)) + ((p9 - p8.powi(2)).powi(2) * 100.0 + (-p8 + 1.0).powi(2))
 }
 
 /// w1b for symdiff (tanh spelled with exp: symdiff has no tanh).
 #[symdiff::gradient(var = x, dim = 10)]
 pub fn w1b_sym(x: &[f64]) -> f64 {
-    (x[1] - x[0].powi(2)).powi(2) * 100.0 + (-x[0] + 1.0).powi(2) + (x[2] - x[1].powi(2)).powi(2) * 100.0 + (-x[1] + 1.0).powi(2) + (x[3] - x[2].powi(2)).powi(2) * 100.0 + (-x[2] + 1.0).powi(2) + (x[4] - x[3].powi(2)).powi(2) * 100.0 + (-x[3] + 1.0).powi(2) + (x[5] - x[4].powi(2)).powi(2) * 100.0 + (-x[4] + 1.0).powi(2) + (x[6] - x[5].powi(2)).powi(2) * 100.0 + (-x[5] + 1.0).powi(2) + (x[7] - x[6].powi(2)).powi(2) * 100.0 + (-x[6] + 1.0).powi(2) + (x[8] - x[7].powi(2)).powi(2) * 100.0 + (-x[7] + 1.0).powi(2) + (x[9] - x[8].powi(2)).powi(2) * 100.0 + (-x[8] + 1.0).powi(2)
+    ((x[1] - x[0].powi(2)).powi(2) * 100.0 + (-x[0] + 1.0).powi(2)) + ((x[2] - x[1].powi(2)).powi(2) * 100.0 + (-x[1] + 1.0).powi(2)) + ((x[3] - x[2].powi(2)).powi(2) * 100.0 + (-x[2] + 1.0).powi(2)) + ((x[4] - x[3].powi(2)).powi(2) * 100.0 + (-x[3] + 1.0).powi(2)) + ((x[5] - x[4].powi(2)).powi(2) * 100.0 + (-x[4] + 1.0).powi(2)) + ((x[6] - x[5].powi(2)).powi(2) * 100.0 + (-x[5] + 1.0).powi(2)) + ((x[7] - x[6].powi(2)).powi(2) * 100.0 + (-x[6] + 1.0).powi(2)) + ((x[8] - x[7].powi(2)).powi(2) * 100.0 + (-x[7] + 1.0).powi(2)) + ((x[9] - x[8].powi(2)).powi(2) * 100.0 + (-x[8] + 1.0).powi(2))
 }
 
 /// w1c on vector dual numbers: one forward pass carries all 41 partials.
