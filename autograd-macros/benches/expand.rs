@@ -43,7 +43,11 @@ use proc_macro2::TokenStream;
 
 /// A function of about `ops` operations over four inputs: a chain of `let` statements, each
 /// with three operations of mixed kinds, every value used again later (so nothing is dead).
-fn source(ops: usize) -> String {
+///
+/// Statement `k` uses `v(k-1)` and one earlier value `q(k)`: with `Spread`, `q = 5k/7`, so each
+/// value has two or three uses; with `FanIn`, `q = 3` for every statement, so `v3` has about
+/// `ops / 3` uses and its adjoint is one sum of that many terms.
+fn source(ops: usize, shape: Shape) -> String {
     let mut s = String::from("fn f(a, b, c, d) {\n    let v0 = a * b + c;\n");
     let stmts = (ops / 3).max(1);
     let forms = [
@@ -58,7 +62,10 @@ fn source(ops: usize) -> String {
     for k in 1..stmts {
         let form = forms[k % forms.len()];
         let p = k - 1;
-        let q = (k * 7 + 3) % k;
+        let q = match shape {
+            Shape::Spread => k * 5 / 7,
+            Shape::FanIn => 3.min(k - 1),
+        };
         let x = inputs[k % 4];
         let e = form
             .replace("{p}", &p.to_string())
@@ -71,17 +78,28 @@ fn source(ops: usize) -> String {
     s
 }
 
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Spread,
+    FanIn,
+}
+
 fn bench(c: &mut Criterion) {
-    let mut grp = c.benchmark_group("W4");
+    run(c, "W4", Shape::Spread);
+    run(c, "W4_fanin", Shape::FanIn);
+}
+
+fn run(c: &mut Criterion, name: &str, shape: Shape) {
+    let mut grp = c.benchmark_group(name);
     for ops in [10, 100, 300, 1_000, 3_000] {
-        let tokens = TokenStream::from_str(&source(ops)).expect("valid tokens");
+        let tokens = TokenStream::from_str(&source(ops, shape)).expect("valid tokens");
         // The expansion must succeed (no compile_error!).
         let out = expand::grad(tokens.clone()).to_string();
         assert!(
             !out.contains("compile_error"),
             "expansion of {ops} ops failed:\n{out}"
         );
-        eprintln!("W4 {ops} ops: {} output tokens (chars)", out.len());
+        eprintln!("{name} {ops} ops: {} characters of output", out.len());
         grp.throughput(Throughput::Elements(ops as u64));
         grp.bench_with_input(BenchmarkId::from_parameter(ops), &tokens, |b, t| {
             b.iter(|| expand::grad(black_box(t.clone())))
