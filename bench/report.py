@@ -220,12 +220,12 @@ def main():
     w3src = "peers" if benches("peers", "W3a") else "root"
     md.append(f"Source: the `{'bench-peers' if w3src == 'peers' else 'root'}` run.\n")
     lab3 = {"ours": "ours (`nn::Mlp` + `Sgd`)", "hand": "hand-written (matrixmultiply, libm tanh)",
-            "hand_fast_tanh": "hand-written, fast tanh", "candle": "candle", "burn": "burn (ndarray + autodiff)"}
+            "hand_fast_tanh": "hand-written, fast tanh", "hand_gemm": "hand-written with the `gemm` crate (candle's GEMM)", "candle": "candle", "burn": "burn (ndarray + autodiff)"}
     w3 = {}
     for g in ("W3a", "W3b"):
         res = {b: load(w3src, g, b) for b in benches(w3src, g)}
         w3[g] = res
-        rows = [(lab3.get(b, b), res[b], None) for b in ("ours", "hand", "hand_fast_tanh", "candle", "burn") if b in res]
+        rows = [(lab3.get(b, b), res[b], None) for b in ("ours", "hand", "hand_fast_tanh", "hand_gemm", "candle", "burn") if b in res]
         if "burn" not in res:
             rows.append(("burn (ndarray + autodiff)", None, meta.get("burn", "not built")))
         extra = (("steps/s", lambda r: f"{1e9 / r['median']:.0f}"),)

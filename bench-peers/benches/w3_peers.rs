@@ -33,6 +33,14 @@ fn candle(net: Net, params: &[f64], dtype: DType) -> CandleMlp {
 fn run(c: &mut Criterion, name: &str, net: Net) {
     // Checks in f64, to 1e-9: hand-written and candle (and burn) against ours.
     let (l, want) = check_hand(name, net);
+    {
+        let d = net.data::<f64>();
+        let mut ours = Ours::<f64>::new(net);
+        ours.grad(&d);
+        let mut hg = Hand::with_gemm(net, ours.mlp.params(), HandTanh::Libm, bench_peers::gemm_f64);
+        let lg = hg.grad(&d);
+        check(&format!("{name} hand gemm-crate"), (lg, l), &hg.grads, &want, 1e-9);
+    }
     let params: Vec<f64> = net.mlp::<f64>().params().to_vec();
     let (lc, gc) = candle(net, &params, DType::F64).grad().unwrap();
     check(&format!("{name} candle"), (lc, l), &gc, &want, 1e-9);
@@ -48,6 +56,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let p32 = ours.mlp.params().to_vec();
     let mut hand = Hand::new(net, &p32, HandTanh::Libm);
     let mut fast = Hand::new(net, &p32, HandTanh::Fast);
+    let mut hand_gemm = Hand::with_gemm(net, &p32, HandTanh::Libm, bench_peers::gemm_f32);
     let mut cd = candle(net, &params, DType::F32);
     let mut grp = c.benchmark_group(name);
     grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
@@ -55,6 +64,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     if net.hidden == autograd::nn::Activation::Tanh {
         grp.bench_function("hand_fast_tanh", |b| b.iter(|| fast.step(black_box(&d))));
     }
+    grp.bench_function("hand_gemm", |b| b.iter(|| hand_gemm.step(black_box(&d))));
     grp.bench_function("candle", |b| b.iter(|| cd.step().unwrap()));
     #[cfg(feature = "burn")]
     {

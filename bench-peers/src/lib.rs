@@ -41,3 +41,54 @@ pub fn reverse_grad<const N: usize>(
     // Inputs were added first, so input i is node i of the tape.
     (r.val, core::array::from_fn(|i| d[i]))
 }
+
+macro_rules! gemm_crate_fn {
+    ($name:ident, $t:ty) => {
+        /// `c = a·b + beta·c` with the `gemm` crate (candle's GEMM), one thread: the
+        /// hand-written W3 step's products, to choose the GEMM by measurement.
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name(
+            m: usize,
+            k: usize,
+            n: usize,
+            a: &[$t],
+            (rsa, csa): (usize, usize),
+            b: &[$t],
+            (rsb, csb): (usize, usize),
+            beta: $t,
+            c: &mut [$t],
+        ) {
+            let last = |r: usize, c: usize, rs: usize, cs: usize| (r - 1) * rs + (c - 1) * cs;
+            assert!(last(m, k, rsa, csa) < a.len() && last(k, n, rsb, csb) < b.len());
+            assert_eq!(c.len(), m * n);
+            // SAFETY: the asserts keep every element the product touches in bounds; C is a
+            // `&mut` slice, so it aliases neither A nor B. gemm computes
+            // dst = alpha·dst + beta·lhs·rhs.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    beta != 0.0,
+                    a.as_ptr(),
+                    csa as isize,
+                    rsa as isize,
+                    b.as_ptr(),
+                    csb as isize,
+                    rsb as isize,
+                    beta,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                )
+            }
+        }
+    };
+}
+gemm_crate_fn!(gemm_f32, f32);
+gemm_crate_fn!(gemm_f64, f64);

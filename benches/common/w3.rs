@@ -198,6 +198,9 @@ macro_rules! mm_impl {
 mm_impl!(f32, matrixmultiply::sgemm);
 mm_impl!(f64, matrixmultiply::dgemm);
 
+/// A product `c = a·b + beta·c` (`m, k, n`, A and B with `(row, column)` strides, C row-major).
+pub type MmFn<T> = fn(usize, usize, usize, &[T], (usize, usize), &[T], (usize, usize), T, &mut [T]);
+
 /// How the hand-written step computes tanh.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum HandTanh {
@@ -212,6 +215,7 @@ pub enum HandTanh {
 pub struct Hand<T> {
     net: Net,
     tanh: HandTanh,
+    mm: MmFn<T>,
     pub params: Vec<T>,
     pub grads: Vec<T>,
     /// `(weight offset, bias offset)` of each layer.
@@ -224,6 +228,11 @@ pub struct Hand<T> {
 
 impl<T: MmGemm> Hand<T> {
     pub fn new(net: Net, params: &[T], tanh: HandTanh) -> Self {
+        Self::with_gemm(net, params, tanh, T::mm)
+    }
+
+    /// The same step with another GEMM.
+    pub fn with_gemm(net: Net, params: &[T], tanh: HandTanh, mm: MmFn<T>) -> Self {
         let mut offs = Vec::new();
         let mut at = 0;
         for w in net.sizes.windows(2) {
@@ -235,6 +244,7 @@ impl<T: MmGemm> Hand<T> {
         Hand {
             net,
             tanh,
+            mm,
             params: params.to_vec(),
             grads: vec![T::zero(); at],
             offs,
@@ -262,7 +272,7 @@ impl<T: MmGemm> Hand<T> {
                 row.copy_from_slice(&self.params[bo..bo + o]);
             }
             // out += input · Wᵀ
-            T::mm(
+            (self.mm)(
                 nb,
                 i,
                 o,
@@ -348,7 +358,7 @@ impl<T: MmGemm> Hand<T> {
             let input: &[T] = if l == 0 { &d.x } else { &self.acts[l - 1] };
             let (gw, gb) = self.grads[wo..bo + o].split_at_mut(bo - wo);
             // dW = dzᵀ · input
-            T::mm(o, nb, i, dz, (1, o), input, (i, 1), T::zero(), gw);
+            (self.mm)(o, nb, i, dz, (1, o), input, (i, 1), T::zero(), gw);
             gb.fill(T::zero());
             for row in dz.chunks_exact(o) {
                 for (s, &g) in gb.iter_mut().zip(row) {
@@ -358,7 +368,7 @@ impl<T: MmGemm> Hand<T> {
             if l > 0 {
                 // d(input) = dz · W
                 let dx = &mut self.delta_prev[..nb * i];
-                T::mm(
+                (self.mm)(
                     nb,
                     o,
                     i,
