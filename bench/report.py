@@ -95,7 +95,7 @@ def main():
     md.append(
         "Written by `bench/run` (issue 4); do not edit by hand. Medians of criterion runs "
         f"(warm-up {meta.get('warmup', '?')} s, measurement {meta.get('measure', '?')} s per benchmark); "
-        "min – max are the fastest and slowest of criterion's 100 sample means. Every contender "
+        "min – max are the fastest and slowest of criterion's sample means (100 samples for W1, 30 for W2 and W3, 20 for W4). Every contender "
         "is first checked to compute the same value and gradient as the reference (hand-written, "
         "or ours for W3) to 1e-9 relative in f64 before it is timed (finite differences: 1e-5; "
         "W2 in f32: 1e-4 of an f64 compensated sum, see below). Ratios are to ours, from the same "

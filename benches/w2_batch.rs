@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use autograd::{batch, grad, Real};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 grad! {
     #[wrt(w, b)]
@@ -157,6 +157,8 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
         eprintln!("checked {name} {id}: {got:?} vs {reference:?}");
     }
     let mut grp = c.benchmark_group(name);
+    // Milliseconds per call: flat sampling keeps the run short.
+    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
     grp.throughput(Throughput::Bytes(
         (N * 2 * core::mem::size_of::<T>()) as u64,
     ));

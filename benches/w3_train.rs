@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 
 #[path = "common/w3.rs"]
 mod w3;
@@ -21,6 +21,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let mut hand = Hand::new(net, &p, HandTanh::Libm);
     let mut fast = Hand::new(net, &p, HandTanh::Fast);
     let mut grp = c.benchmark_group(name);
+    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
     grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
     grp.bench_function("hand", |b| b.iter(|| hand.step(black_box(&d))));
     if net.hidden == autograd::nn::Activation::Tanh {

@@ -38,7 +38,7 @@ mod simplify;
 use std::hint::black_box;
 use std::str::FromStr;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use proc_macro2::TokenStream;
 
 /// A function of about `ops` operations over four inputs: a chain of `let` statements, each
@@ -91,6 +91,8 @@ fn bench(c: &mut Criterion) {
 
 fn run(c: &mut Criterion, name: &str, shape: Shape) {
     let mut grp = c.benchmark_group(name);
+    // Up to a quarter of a second per expansion: flat sampling, 20 samples.
+    grp.sampling_mode(SamplingMode::Flat).sample_size(20);
     for ops in [10, 100, 300, 1_000, 3_000] {
         let tokens = TokenStream::from_str(&source(ops, shape)).expect("valid tokens");
         // The expansion must succeed (no compile_error!).

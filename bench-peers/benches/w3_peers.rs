@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use bench_peers::w3_candle::CandleMlp;
 use candle_core::DType;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 
 #[path = "../../benches/common/w3.rs"]
 mod w3;
@@ -59,6 +59,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let mut hand_gemm = Hand::with_gemm(net, &p32, HandTanh::Libm, bench_peers::gemm_f32);
     let mut cd = candle(net, &params, DType::F32);
     let mut grp = c.benchmark_group(name);
+    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
     grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
     grp.bench_function("hand", |b| b.iter(|| hand.step(black_box(&d))));
     if net.hidden == autograd::nn::Activation::Tanh {

@@ -4,7 +4,7 @@
 use burn::module::Param;
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::nn::{Linear, LinearConfig};
-use burn::optim::{GradientsParams, Optimizer, SgdConfig};
+use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
@@ -116,16 +116,16 @@ pub fn grad_f64(sizes: &[usize], hidden_relu: bool, softmax: bool, params: &[f64
     for lin in s.model.as_ref().unwrap() {
         let gw = lin.weight.grad(&grads).expect("weight gradient");
         let [i, o] = gw.dims();
-        let gw: Vec<f64> = gw.into_data().convert::<f64>().to_vec().unwrap();
+        let gw: Vec<f64> = gw.into_data().convert::<f64>().try_to_vec().unwrap();
         for r in 0..o {
             for c in 0..i {
                 out.push(gw[c * o + r]);
             }
         }
         let gb = lin.bias.as_ref().unwrap().grad(&grads).expect("bias gradient");
-        out.extend(gb.into_data().convert::<f64>().to_vec::<f64>().unwrap());
+        out.extend(gb.into_data().convert::<f64>().try_to_vec::<f64>().unwrap());
     }
-    let l: Vec<f64> = loss.into_data().convert::<f64>().to_vec().unwrap();
+    let l: Vec<f64> = loss.into_data().convert::<f64>().try_to_vec().unwrap();
     (l[0], out)
 }
 
