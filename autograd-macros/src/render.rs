@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
@@ -94,9 +94,13 @@ fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenStream 
         Some(ty) => format!("{value:?}_{ty}"),
         None => format!("{value:?}"),
     };
-    let mut literal = text
-        .parse::<proc_macro2::Literal>()
-        .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value));
+    let mut literal = if suffix.is_none() && !text.contains('e') {
+        // `2.0`, `0.5`: the same digits, without running a lexer.
+        proc_macro2::Literal::f64_unsuffixed(value)
+    } else {
+        text.parse::<proc_macro2::Literal>()
+            .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value))
+    };
     literal.set_span(span);
     quote!(#literal)
 }
@@ -143,6 +147,12 @@ pub fn binary(lhs: Rendered, op: TokenStream, rhs: Rendered, op_prec: u8) -> Ren
 
 /// An identifier from a name; `r#let` stays a raw identifier.
 fn make_ident(text: &str, span: Span) -> Ident {
+    let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain && text != "_" {
+        // Names derived here (`d_x`, `t1`, `x_1`) are never keywords.
+        return Ident::new(text, span);
+    }
     let mut ident = syn::parse_str::<Ident>(text)
         .or_else(|_| syn::parse_str::<Ident>(&format!("r#{text}")))
         .unwrap_or_else(|_| format_ident!("t"));
@@ -394,8 +404,9 @@ impl<'a> Renderer<'a> {
                             continue;
                         }
                     }
-                    let value = self.render_op(id).tokens;
-                    out.extend(quote_spanned!(node.span=> let #name = #value;));
+                    out.extend(quote_spanned!(node.span=> let #name =));
+                    self.write_op(id, &mut out);
+                    out.extend(quote!(;));
                 }
                 Inst::If(if_id) => {
                     let the_if = &graph.ifs[if_id];
@@ -433,11 +444,14 @@ impl<'a> Renderer<'a> {
     }
 
     fn tuple(&self, values: &[NodeId]) -> TokenStream {
-        let values: Vec<TokenStream> = values.iter().map(|&v| self.expr(v).tokens).collect();
-        match values.as_slice() {
+        match values {
             [] => TokenStream::new(),
-            [one] => one.clone(),
-            many => quote!((#(#many),*)),
+            [one] => self.expr(*one).tokens,
+            many => {
+                let mut out = TokenStream::new();
+                self.write_args(many, &mut out);
+                out
+            }
         }
     }
 
@@ -468,83 +482,151 @@ impl<'a> Renderer<'a> {
 
     /// A use of node `id`: its name if it is bound, else its expression.
     pub fn expr(&self, id: NodeId) -> Rendered {
+        let mut tokens = TokenStream::new();
+        self.write(id, prec::IF, &mut tokens);
+        Rendered {
+            tokens,
+            prec: self.prec_of(id),
+        }
+    }
+
+    /// The precedence of a use of `id`, known before it is written.
+    fn prec_of(&self, id: NodeId) -> u8 {
+        let node = &self.graph().nodes[id];
+        if self.names[id].is_some() && (self.is_bound(id) || matches!(node.op, Op::Param(_))) {
+            return prec::ATOM;
+        }
+        match node.op {
+            Op::Lit(value)
+                if value.is_sign_negative() && matches!(self.scalar, Scalar::Concrete(_)) =>
+            {
+                prec::UNARY
+            }
+            Op::Add | Op::Sub => prec::ADD,
+            Op::Mul | Op::Div => prec::MUL,
+            Op::Neg | Op::Not => prec::UNARY,
+            Op::Cmp(_) => prec::CMP,
+            Op::And => prec::AND,
+            Op::Or => prec::OR,
+            _ => prec::ATOM,
+        }
+    }
+
+    /// Writes a use of `id` into `out`, in parentheses unless it binds at least as tightly as
+    /// `min`. Everything is written into one stream: nesting never copies what is below it.
+    fn write(&self, id: NodeId, min: u8, out: &mut TokenStream) {
+        if self.prec_of(id) >= min {
+            self.write_use(id, out);
+        } else {
+            let mut inner = TokenStream::new();
+            self.write_use(id, &mut inner);
+            out.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, inner))]);
+        }
+    }
+
+    fn write_use(&self, id: NodeId, out: &mut TokenStream) {
         match &self.names[id] {
             Some(name)
                 if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) =>
             {
-                Rendered::atom(quote!(#name))
+                out.extend([TokenTree::Ident(name.clone())]);
             }
-            _ => self.render_op(id),
+            _ => self.write_op(id, out),
         }
     }
 
-    fn render_op(&self, id: NodeId) -> Rendered {
+    /// `(a, b, c)`: arguments in parentheses.
+    fn write_args(&self, args: &[NodeId], out: &mut TokenStream) {
+        let mut inner = TokenStream::new();
+        for (i, &arg) in args.iter().enumerate() {
+            if i > 0 {
+                inner.extend(quote!(,));
+            }
+            self.write(arg, prec::IF, &mut inner);
+        }
+        out.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, inner))]);
+    }
+
+    /// `lhs op rhs`; operators associate left, so the right side needs a tighter binding.
+    fn write_binary(&self, args: &[NodeId], op: TokenStream, op_prec: u8, out: &mut TokenStream) {
+        let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) else {
+            return;
+        };
+        self.write(lhs, op_prec, out);
+        out.extend(op);
+        self.write(rhs, op_prec + 1, out);
+    }
+
+    /// The expression of node `id` itself (not its name).
+    fn write_op(&self, id: NodeId, out: &mut TokenStream) {
         let graph = self.graph();
         let node = &graph.nodes[id];
         let span = node.span;
-        let arg = |i: usize| {
-            node.args
-                .get(i)
-                .map(|&a| self.expr(a))
-                .unwrap_or_else(|| Rendered::atom(quote!(())))
-        };
+        let args = node.args.as_slice();
         match &node.op {
             Op::Param(_) | Op::Phi(..) | Op::Partial(_) => {
                 let name = &self.names[id];
-                Rendered::atom(quote!(#name))
+                out.extend(quote!(#name));
             }
-            Op::Lit(value) => literal(*value, self.scalar, span),
-            Op::Const(index) => match graph.consts.get(*index) {
-                Some(path) => constant(path, self.scalar),
-                None => Rendered::atom(quote!(())),
-            },
-            Op::Add => binary(arg(0), quote_spanned!(span=> +), arg(1), prec::ADD),
-            Op::Sub => binary(arg(0), quote_spanned!(span=> -), arg(1), prec::ADD),
-            Op::Mul => binary(arg(0), quote_spanned!(span=> *), arg(1), prec::MUL),
-            Op::Div => binary(arg(0), quote_spanned!(span=> /), arg(1), prec::MUL),
-            Op::Neg => {
-                let a = arg(0).at_least(prec::UNARY);
-                Rendered {
-                    tokens: quote_spanned!(span=> -#a),
-                    prec: prec::UNARY,
+            Op::Lit(value) => out.extend(literal(*value, self.scalar, span).tokens),
+            Op::Const(index) => {
+                if let Some(path) = graph.consts.get(*index) {
+                    out.extend(constant(path, self.scalar).tokens);
+                }
+            }
+            Op::Add => self.write_binary(args, quote_spanned!(span=> +), prec::ADD, out),
+            Op::Sub => self.write_binary(args, quote_spanned!(span=> -), prec::ADD, out),
+            Op::Mul => self.write_binary(args, quote_spanned!(span=> *), prec::MUL, out),
+            Op::Div => self.write_binary(args, quote_spanned!(span=> /), prec::MUL, out),
+            Op::Cmp(op) => {
+                // Comparisons do not chain: both sides bind tighter.
+                if let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) {
+                    self.write(lhs, prec::CMP + 1, out);
+                    out.extend(cmp_tokens(*op, span));
+                    self.write(rhs, prec::CMP + 1, out);
+                }
+            }
+            Op::And => self.write_binary(args, quote!(&&), prec::AND, out),
+            Op::Or => self.write_binary(args, quote!(||), prec::OR, out),
+            Op::Neg | Op::Not => {
+                out.extend(if node.op == Op::Neg {
+                    quote_spanned!(span=> -)
+                } else {
+                    quote!(!)
+                });
+                if let Some(&a) = args.first() {
+                    self.write(a, prec::UNARY, out);
                 }
             }
             Op::Method(method) => {
-                let receiver = arg(0).at_least(prec::ATOM);
+                if let Some(&receiver) = args.first() {
+                    self.write(receiver, prec::ATOM, out);
+                }
                 let name = Ident::new(method.name(), span);
-                let rest: Vec<TokenStream> = (1..node.args.len()).map(|i| arg(i).tokens).collect();
-                Rendered::atom(quote_spanned!(span=> #receiver.#name(#(#rest),*)))
+                out.extend(quote_spanned!(span=> .#name));
+                self.write_args(args.get(1..).unwrap_or_default(), out);
             }
             Op::Powi(n) => {
-                let receiver = arg(0).at_least(prec::ATOM);
+                if let Some(&receiver) = args.first() {
+                    self.write(receiver, prec::ATOM, out);
+                }
                 let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
                 let sign = (*n < 0).then(|| quote!(-));
-                Rendered::atom(quote_spanned!(span=> #receiver.powi(#sign #exponent)))
+                out.extend(quote_spanned!(span=> .powi(#sign #exponent)));
             }
             Op::Helper(helper) => {
                 let name = Ident::new(helper.name(), span);
-                let args: Vec<TokenStream> = (0..node.args.len()).map(|i| arg(i).tokens).collect();
-                Rendered::atom(quote_spanned!(span=> ::autograd::__private::#name(#(#args),*)))
+                out.extend(quote_spanned!(span=> ::autograd::__private::#name));
+                self.write_args(args, out);
             }
             Op::Call(site) => {
-                let name = graph
-                    .calls
-                    .get(*site)
-                    .map_or_else(|| format_ident!("missing"), |c| c.name.clone());
-                let args: Vec<TokenStream> = (0..node.args.len()).map(|i| arg(i).tokens).collect();
-                Rendered::atom(quote_spanned!(span=> #name(#(#args),*)))
-            }
-            Op::Cmp(op) => binary(arg(0), cmp_tokens(*op, span), arg(1), prec::CMP),
-            Op::And => binary(arg(0), quote!(&&), arg(1), prec::AND),
-            Op::Or => binary(arg(0), quote!(||), arg(1), prec::OR),
-            Op::Not => {
-                let a = arg(0).at_least(prec::UNARY);
-                Rendered {
-                    tokens: quote!(!#a),
-                    prec: prec::UNARY,
+                if let Some(call) = graph.calls.get(*site) {
+                    let name = &call.name;
+                    out.extend(quote!(#name));
                 }
+                self.write_args(args, out);
             }
-            Op::Bool(value) => Rendered::atom(quote!(#value)),
+            Op::Bool(value) => out.extend(quote!(#value)),
         }
     }
 
