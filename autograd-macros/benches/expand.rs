@@ -38,7 +38,9 @@ mod simplify;
 use std::hint::black_box;
 use std::str::FromStr;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use proc_macro2::TokenStream;
 
 /// A function of about `ops` operations over four inputs: a chain of `let` statements, each
