@@ -8,7 +8,8 @@
 //! 3. residuals: a value defined inside a forward `if` arm and used by the reverse code
 //!    leaves that `if` as an extra result (0 from the other arm), so it is in scope.
 //!
-//! Every rewrite keeps the value bit for bit (up to the sign of a zero).
+//! Every rewrite keeps the value bit for bit (up to the sign of a zero, and but for an
+//! intermediate that would have overflowed: `0.5 * (2 * x)` is `x` even where `2 * x` is inf).
 
 use std::collections::HashMap;
 
@@ -125,6 +126,12 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             // x * -1, -1 * x
             Op::Mul if lit(1) == Some(-1.0) => (Op::Neg, vec![args[0]]),
             Op::Mul if lit(0) == Some(-1.0) => (Op::Neg, vec![args[1]]),
+            // c1 * (c2 * x) with c2 a power of two and c1·c2 = ±1: exactly ±x
+            Op::Mul if unit_scaling(graph, &args).is_some() => match unit_scaling(graph, &args) {
+                Some((x, false)) => return Some(x),
+                Some((x, true)) => (Op::Neg, vec![x]),
+                None => return None,
+            },
             // (-a) * (-b)
             Op::Mul => match (negated(0), negated(1)) {
                 (Some(a), Some(b)) => (Op::Mul, vec![a, b]),
@@ -163,6 +170,32 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
         let node = &mut graph.nodes[id];
         node.op = op;
         node.args = new_args;
+    }
+    None
+}
+
+/// For `c1 * (c2 * x)` (either order) where `c2` is a power of two and `c1·c2 = ±1`: `x` and
+/// whether the product is `-x`. Scaling by a power of two is exact, so `c1 * (c2 * x)` rounds
+/// once, to exactly `±x` (`0.5 * (2 * a)`, from `0.5 * a.powi(2)`, is `a`).
+fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
+    let power_of_two = |c: f64| c.is_normal() && c.abs().to_bits() & ((1 << 52) - 1) == 0;
+    for (outer, inner) in [(0, 1), (1, 0)] {
+        let c1 = graph.lit_value(*args.get(outer)?)?;
+        let inner = &graph.nodes[*args.get(inner)?];
+        if inner.op != Op::Mul {
+            continue;
+        }
+        for (lit, x) in [(0, 1), (1, 0)] {
+            let (Some(c2), Some(&x)) = (
+                inner.args.get(lit).and_then(|&l| graph.lit_value(l)),
+                inner.args.get(x),
+            ) else {
+                continue;
+            };
+            if power_of_two(c2) && (c1 * c2).abs() == 1.0 {
+                return Some((x, c1 * c2 < 0.0));
+            }
+        }
     }
     None
 }
