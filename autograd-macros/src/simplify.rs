@@ -12,6 +12,7 @@
 //! intermediate that would have overflowed: `0.5 * (2 * x)` is `x` even where `2 * x` is inf).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::ir::{BlockId, Graph, IfId, Inst, NodeId, Op};
 use crate::reverse::Program;
@@ -19,7 +20,7 @@ use crate::reverse::Program;
 pub fn simplify(program: &mut Program) {
     let mut peephole = Peephole {
         replace: (0..program.graph.nodes.len()).collect(),
-        seen: vec![HashMap::new()],
+        seen: Vec::new(),
     };
     peephole.block(&mut program.graph, program.root);
     program.value = peephole.replace[program.value];
@@ -34,12 +35,14 @@ struct Peephole {
     /// What each node was replaced by (itself if it stays).
     replace: Vec<NodeId>,
     /// The nodes computed so far, by op and arguments, one map per enclosing block.
-    seen: Vec<HashMap<String, NodeId>>,
+    seen: Vec<Seen>,
 }
 
 impl Peephole {
     fn block(&mut self, graph: &mut Graph, block: BlockId) {
-        self.seen.push(HashMap::new());
+        let size = graph.blocks[block].insts.len();
+        self.seen
+            .push(Seen::with_capacity_and_hasher(size, Default::default()));
         let insts = graph.blocks[block].insts.clone();
         for inst in insts {
             match inst {
@@ -111,7 +114,7 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
     // Each rewrite may enable another (`x * -1` → `-x` → `--y` → `y`); a few rounds suffice.
     for _ in 0..4 {
         let node = &graph.nodes[id];
-        let args = node.args.clone();
+        let args = node.args.as_slice();
         let lit = |i: usize| args.get(i).and_then(|&a| graph.lit_value(a));
         let negated = |i: usize| {
             args.get(i).and_then(|&a| match graph.nodes[a].op {
@@ -127,7 +130,7 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             Op::Mul if lit(1) == Some(-1.0) => (Op::Neg, vec![args[0]]),
             Op::Mul if lit(0) == Some(-1.0) => (Op::Neg, vec![args[1]]),
             // c1 * (c2 * x) with c2 a power of two and c1·c2 = ±1: exactly ±x
-            Op::Mul if unit_scaling(graph, &args).is_some() => match unit_scaling(graph, &args) {
+            Op::Mul if unit_scaling(graph, args).is_some() => match unit_scaling(graph, args) {
                 Some((x, false)) => return Some(x),
                 Some((x, true)) => (Op::Neg, vec![x]),
                 None => return None,
@@ -200,21 +203,98 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
     None
 }
 
-/// The key under which a pure node is looked up for reuse; `None` for nodes that are never
-/// shared (parameters, calls and their partials, `if` results, constants).
-fn cse_key(graph: &Graph, id: NodeId) -> Option<String> {
-    let node = &graph.nodes[id];
-    match node.op {
-        Op::Param(_) | Op::Call(_) | Op::Partial(_) | Op::Phi(..) | Op::Const(_) => None,
-        // Commutative: `a * b` and `b * a` are the same value.
-        Op::Add | Op::Mul => {
-            let mut args = node.args.clone();
-            args.sort_unstable();
-            Some(format!("{:?}{:?}", node.op, args))
-        }
-        _ => Some(format!("{:?}{:?}", node.op, node.args)),
+/// An op and its arguments (at most 4, inline, so a key allocates nothing), compared
+/// structurally: a literal by its bits, every NaN alike.
+struct Key {
+    op: Op,
+    args: [NodeId; 4],
+}
+
+fn lit_bits(value: f64) -> u64 {
+    if value.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        value.to_bits()
     }
 }
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        let same_op = match (&self.op, &other.op) {
+            (Op::Lit(a), Op::Lit(b)) => lit_bits(*a) == lit_bits(*b),
+            (a, b) => a == b,
+        };
+        same_op && self.args == other.args
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(&self.op).hash(state);
+        match self.op {
+            Op::Lit(value) => lit_bits(value).hash(state),
+            Op::Method(method) => method.hash(state),
+            Op::Powi(n) => n.hash(state),
+            Op::Helper(helper) => helper.hash(state),
+            Op::Cmp(cmp) => cmp.hash(state),
+            Op::Bool(value) => value.hash(state),
+            // The rest are told apart by their discriminant, or never keyed.
+            _ => {}
+        }
+        for &arg in &self.args {
+            state.write_usize(arg);
+        }
+    }
+}
+
+/// The key under which a pure node is looked up for reuse; `None` for nodes that are never
+/// shared (parameters, calls and their partials, `if` results, constants) and for any node of
+/// more than 4 arguments (no op has more than 3).
+fn cse_key(graph: &Graph, id: NodeId) -> Option<Key> {
+    let node = &graph.nodes[id];
+    let mut args = [usize::MAX; 4];
+    args.get_mut(..node.args.len())?.copy_from_slice(&node.args);
+    match node.op {
+        Op::Param(_) | Op::Call(_) | Op::Partial(_) | Op::Phi(..) | Op::Const(_) => return None,
+        // Commutative: `a * b` and `b * a` are the same value.
+        Op::Add | Op::Mul => args[..2].sort_unstable(),
+        _ => {}
+    }
+    Some(Key {
+        op: node.op.clone(),
+        args,
+    })
+}
+
+/// FxHash's mixing: the keys are a few small integers, which SipHash (the default) hashes
+/// several times slower, and no one chooses them to collide.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The table takes its index from the low bits, which the multiply mixes least.
+        self.0.rotate_left(26)
+    }
+}
+
+type Seen = HashMap<Key, NodeId, BuildHasherDefault<FastHasher>>;
 
 /// Removes nodes and `if` results that neither the value nor the gradient needs.
 fn remove_dead_code(program: &mut Program) {
