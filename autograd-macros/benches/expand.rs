@@ -34,6 +34,8 @@ mod reverse;
 mod rules;
 #[path = "../src/simplify.rs"]
 mod simplify;
+#[path = "../src/tokens.rs"]
+mod tokens;
 
 use std::hint::black_box;
 use std::str::FromStr;

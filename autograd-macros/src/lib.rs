@@ -17,6 +17,7 @@ mod render;
 mod reverse;
 mod rules;
 mod simplify;
+mod tokens;
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
@@ -16,6 +16,7 @@ use crate::ast::CmpOp;
 use crate::check::Scalar;
 use crate::ir::{BlockId, Graph, Inst, NodeId, Op};
 use crate::reverse::Program;
+use crate::tokens;
 
 /// Operator precedence, loosest first, for parentheses.
 pub mod prec {
@@ -29,33 +30,17 @@ pub mod prec {
     pub const ATOM: u8 = 7;
 }
 
-/// An expression and the precedence of its outermost operator.
-pub struct Rendered {
-    pub tokens: TokenStream,
-    pub prec: u8,
-}
-
-impl Rendered {
-    pub fn atom(tokens: TokenStream) -> Rendered {
-        Rendered {
-            tokens,
-            prec: prec::ATOM,
-        }
-    }
-
-    /// The expression, in parentheses unless it binds at least as tightly as `min`.
-    pub fn at_least(self, min: u8) -> TokenStream {
-        let tokens = self.tokens;
-        if self.prec >= min {
-            tokens
-        } else {
-            quote!((#tokens))
-        }
+/// The precedence of [`write_literal`]'s tokens.
+pub fn literal_prec(value: f64, scalar: &Scalar) -> u8 {
+    if value.is_finite() && value.is_sign_negative() && matches!(scalar, Scalar::Concrete(_)) {
+        prec::UNARY
+    } else {
+        prec::ATOM
     }
 }
 
 /// A literal of the function's number type: `T::lit(0.5)` or `0.5_f64`.
-pub fn literal(value: f64, scalar: &Scalar, span: Span) -> Rendered {
+pub fn write_literal(value: f64, scalar: &Scalar, span: Span, out: &mut TokenStream) {
     let ty = scalar.ident();
     if !value.is_finite() {
         let tokens = if value.is_nan() {
@@ -65,62 +50,69 @@ pub fn literal(value: f64, scalar: &Scalar, span: Span) -> Rendered {
         } else {
             quote_spanned!(span=> <#ty as ::autograd::__private::Float>::neg_infinity())
         };
-        return Rendered::atom(tokens);
+        out.extend(tokens);
+        return;
     }
     let negative = value.is_sign_negative();
     match scalar {
+        // T::lit(-0.5)
         Scalar::Generic(ty) => {
-            let magnitude = float_literal(value.abs(), None, span);
-            let sign = negative.then(|| quote!(-));
-            Rendered::atom(quote_spanned!(span=> #ty::lit(#sign #magnitude)))
-        }
-        Scalar::Concrete(ty) => {
-            let suffixed = float_literal(value.abs(), Some(ty), span);
+            tokens::ident(out, ty);
+            tokens::op(out, "::", span);
+            tokens::word(out, "lit", span);
+            let mut inner = TokenStream::new();
             if negative {
-                Rendered {
-                    tokens: quote_spanned!(span=> -#suffixed),
-                    prec: prec::UNARY,
-                }
-            } else {
-                Rendered::atom(suffixed)
+                tokens::op(&mut inner, "-", Span::call_site());
             }
+            inner.extend([float_literal(value.abs(), None, span)]);
+            tokens::group(out, Delimiter::Parenthesis, inner, span);
+        }
+        // -0.5_f64
+        Scalar::Concrete(ty) => {
+            if negative {
+                tokens::op(out, "-", span);
+            }
+            out.extend([float_literal(value.abs(), Some(ty), span)]);
         }
     }
 }
 
 /// `2.0`, `1e-6`, `0.5_f64`: a float literal token for a finite, non-negative value.
-fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenStream {
-    let text = match suffix {
-        Some(ty) => format!("{value:?}_{ty}"),
-        None => format!("{value:?}"),
-    };
-    let mut literal = if suffix.is_none() && !text.contains('e') {
-        // `2.0`, `0.5`: the same digits, without running a lexer.
-        proc_macro2::Literal::f64_unsuffixed(value)
-    } else {
-        text.parse::<proc_macro2::Literal>()
-            .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value))
+fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenTree {
+    // `{:?}` writes an exponent exactly for these magnitudes; otherwise its digits are those of
+    // `f64_unsuffixed`, which needs no lexer.
+    let exponent = (value != 0.0 && value < 1e-4) || value >= 1e16;
+    let mut literal = match suffix {
+        None if !exponent => proc_macro2::Literal::f64_unsuffixed(value),
+        _ => {
+            let text = match suffix {
+                Some(ty) => format!("{value:?}_{ty}"),
+                None => format!("{value:?}"),
+            };
+            text.parse::<proc_macro2::Literal>()
+                .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value))
+        }
     };
     literal.set_span(span);
-    quote!(#literal)
+    TokenTree::Literal(literal)
 }
 
 /// A constant path of the function's number type: `T::lit(PATH)`, `PATH`, `(PATH as f32)`.
-pub fn constant(path: &syn::Path, scalar: &Scalar) -> Rendered {
+pub fn constant(path: &syn::Path, scalar: &Scalar) -> TokenStream {
     let is_f32_path = path.segments.iter().any(|s| s.ident == "f32");
     match scalar {
         Scalar::Generic(ty) if is_f32_path => {
-            Rendered::atom(quote!(#ty::lit(::core::primitive::f64::from(#path))))
+            quote!(#ty::lit(::core::primitive::f64::from(#path)))
         }
-        Scalar::Generic(ty) => Rendered::atom(quote!(#ty::lit(#path))),
+        Scalar::Generic(ty) => quote!(#ty::lit(#path)),
         // A path of the function's own type (`f32::consts::PI` in an `f32` function) is used as
         // it is; an `f64` user constant is `SCALE` in an `f64` function.
         Scalar::Concrete(ty)
             if path.segments.iter().any(|s| s.ident == *ty) || (ty == "f64" && !is_f32_path) =>
         {
-            Rendered::atom(quote!(#path))
+            quote!(#path)
         }
-        Scalar::Concrete(ty) => Rendered::atom(quote!((#path as #ty))),
+        Scalar::Concrete(ty) => quote!((#path as #ty)),
     }
 }
 
@@ -132,16 +124,6 @@ pub fn cmp_tokens(op: CmpOp, span: Span) -> TokenStream {
         CmpOp::Ge => quote_spanned!(span=> >=),
         CmpOp::Eq => quote_spanned!(span=> ==),
         CmpOp::Ne => quote_spanned!(span=> !=),
-    }
-}
-
-/// A binary operation with the parentheses its operands need (operators associate left).
-pub fn binary(lhs: Rendered, op: TokenStream, rhs: Rendered, op_prec: u8) -> Rendered {
-    let lhs = lhs.at_least(op_prec);
-    let rhs = rhs.at_least(op_prec + 1);
-    Rendered {
-        tokens: quote!(#lhs #op #rhs),
-        prec: op_prec,
     }
 }
 
@@ -404,13 +386,17 @@ impl<'a> Renderer<'a> {
                             continue;
                         }
                     }
-                    out.extend(quote_spanned!(node.span=> let #name =));
+                    tokens::word(&mut out, "let", node.span);
+                    if let Some(name) = name {
+                        tokens::ident(&mut out, name);
+                    }
+                    tokens::op(&mut out, "=", node.span);
                     self.write_op(id, &mut out);
-                    out.extend(quote!(;));
+                    tokens::op(&mut out, ";", Span::call_site());
                 }
                 Inst::If(if_id) => {
                     let the_if = &graph.ifs[if_id];
-                    let cond = self.expr(the_if.cond).tokens;
+                    let cond = self.expr(the_if.cond);
                     let then_stmts = self.block(the_if.then_block);
                     let else_stmts = self.block(the_if.else_block);
                     let then_values = self.tuple(&the_if.then_values);
@@ -446,7 +432,7 @@ impl<'a> Renderer<'a> {
     fn tuple(&self, values: &[NodeId]) -> TokenStream {
         match values {
             [] => TokenStream::new(),
-            [one] => self.expr(*one).tokens,
+            [one] => self.expr(*one),
             many => {
                 let mut out = TokenStream::new();
                 self.write_args(many, &mut out);
@@ -464,7 +450,7 @@ impl<'a> Renderer<'a> {
         let name = self.names[id].clone().unwrap_or_else(|| format_ident!("t"));
         let grad_fn = format_ident!("{}_grad", call.name, span = call.name.span());
         let grad_name = make_ident(&format!("{}_grad", unraw(&name)), node.span);
-        let args: Vec<TokenStream> = node.args.iter().map(|&a| self.expr(a).tokens).collect();
+        let args: Vec<TokenStream> = node.args.iter().map(|&a| self.expr(a)).collect();
         let parts: Vec<TokenStream> = call
             .partials
             .iter()
@@ -481,13 +467,10 @@ impl<'a> Renderer<'a> {
     }
 
     /// A use of node `id`: its name if it is bound, else its expression.
-    pub fn expr(&self, id: NodeId) -> Rendered {
+    pub fn expr(&self, id: NodeId) -> TokenStream {
         let mut tokens = TokenStream::new();
         self.write(id, prec::IF, &mut tokens);
-        Rendered {
-            tokens,
-            prec: self.prec_of(id),
-        }
+        tokens
     }
 
     /// The precedence of a use of `id`, known before it is written.
@@ -520,7 +503,7 @@ impl<'a> Renderer<'a> {
         } else {
             let mut inner = TokenStream::new();
             self.write_use(id, &mut inner);
-            out.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, inner))]);
+            tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
         }
     }
 
@@ -529,7 +512,7 @@ impl<'a> Renderer<'a> {
             Some(name)
                 if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) =>
             {
-                out.extend([TokenTree::Ident(name.clone())]);
+                tokens::ident(out, name);
             }
             _ => self.write_op(id, out),
         }
@@ -540,20 +523,20 @@ impl<'a> Renderer<'a> {
         let mut inner = TokenStream::new();
         for (i, &arg) in args.iter().enumerate() {
             if i > 0 {
-                inner.extend(quote!(,));
+                tokens::op(&mut inner, ",", Span::call_site());
             }
             self.write(arg, prec::IF, &mut inner);
         }
-        out.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, inner))]);
+        tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
     }
 
     /// `lhs op rhs`; operators associate left, so the right side needs a tighter binding.
-    fn write_binary(&self, args: &[NodeId], op: TokenStream, op_prec: u8, out: &mut TokenStream) {
+    fn write_binary(&self, args: &[NodeId], op: (&str, Span), op_prec: u8, out: &mut TokenStream) {
         let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) else {
             return;
         };
         self.write(lhs, op_prec, out);
-        out.extend(op);
+        tokens::op(out, op.0, op.1);
         self.write(rhs, op_prec + 1, out);
     }
 
@@ -565,19 +548,20 @@ impl<'a> Renderer<'a> {
         let args = node.args.as_slice();
         match &node.op {
             Op::Param(_) | Op::Phi(..) | Op::Partial(_) => {
-                let name = &self.names[id];
-                out.extend(quote!(#name));
-            }
-            Op::Lit(value) => out.extend(literal(*value, self.scalar, span).tokens),
-            Op::Const(index) => {
-                if let Some(path) = graph.consts.get(*index) {
-                    out.extend(constant(path, self.scalar).tokens);
+                if let Some(name) = &self.names[id] {
+                    tokens::ident(out, name);
                 }
             }
-            Op::Add => self.write_binary(args, quote_spanned!(span=> +), prec::ADD, out),
-            Op::Sub => self.write_binary(args, quote_spanned!(span=> -), prec::ADD, out),
-            Op::Mul => self.write_binary(args, quote_spanned!(span=> *), prec::MUL, out),
-            Op::Div => self.write_binary(args, quote_spanned!(span=> /), prec::MUL, out),
+            Op::Lit(value) => write_literal(*value, self.scalar, span, out),
+            Op::Const(index) => {
+                if let Some(path) = graph.consts.get(*index) {
+                    out.extend(constant(path, self.scalar));
+                }
+            }
+            Op::Add => self.write_binary(args, ("+", span), prec::ADD, out),
+            Op::Sub => self.write_binary(args, ("-", span), prec::ADD, out),
+            Op::Mul => self.write_binary(args, ("*", span), prec::MUL, out),
+            Op::Div => self.write_binary(args, ("/", span), prec::MUL, out),
             Op::Cmp(op) => {
                 // Comparisons do not chain: both sides bind tighter.
                 if let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) {
@@ -586,14 +570,14 @@ impl<'a> Renderer<'a> {
                     self.write(rhs, prec::CMP + 1, out);
                 }
             }
-            Op::And => self.write_binary(args, quote!(&&), prec::AND, out),
-            Op::Or => self.write_binary(args, quote!(||), prec::OR, out),
+            Op::And => self.write_binary(args, ("&&", Span::call_site()), prec::AND, out),
+            Op::Or => self.write_binary(args, ("||", Span::call_site()), prec::OR, out),
             Op::Neg | Op::Not => {
-                out.extend(if node.op == Op::Neg {
-                    quote_spanned!(span=> -)
+                if node.op == Op::Neg {
+                    tokens::op(out, "-", span);
                 } else {
-                    quote!(!)
-                });
+                    tokens::op(out, "!", Span::call_site());
+                }
                 if let Some(&a) = args.first() {
                     self.write(a, prec::UNARY, out);
                 }
@@ -602,31 +586,39 @@ impl<'a> Renderer<'a> {
                 if let Some(&receiver) = args.first() {
                     self.write(receiver, prec::ATOM, out);
                 }
-                let name = Ident::new(method.name(), span);
-                out.extend(quote_spanned!(span=> .#name));
+                tokens::op(out, ".", span);
+                tokens::word(out, method.name(), span);
                 self.write_args(args.get(1..).unwrap_or_default(), out);
             }
             Op::Powi(n) => {
                 if let Some(&receiver) = args.first() {
                     self.write(receiver, prec::ATOM, out);
                 }
+                tokens::op(out, ".", span);
+                tokens::word(out, "powi", span);
+                let mut inner = TokenStream::new();
+                if *n < 0 {
+                    tokens::op(&mut inner, "-", Span::call_site());
+                }
                 let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
-                let sign = (*n < 0).then(|| quote!(-));
-                out.extend(quote_spanned!(span=> .powi(#sign #exponent)));
+                inner.extend([TokenTree::Literal(exponent)]);
+                tokens::group(out, Delimiter::Parenthesis, inner, span);
             }
             Op::Helper(helper) => {
-                let name = Ident::new(helper.name(), span);
-                out.extend(quote_spanned!(span=> ::autograd::__private::#name));
+                tokens::private_path(out, helper.name(), span);
                 self.write_args(args, out);
             }
             Op::Call(site) => {
                 if let Some(call) = graph.calls.get(*site) {
-                    let name = &call.name;
-                    out.extend(quote!(#name));
+                    tokens::ident(out, &call.name);
                 }
                 self.write_args(args, out);
             }
-            Op::Bool(value) => out.extend(quote!(#value)),
+            Op::Bool(value) => tokens::word(
+                out,
+                if *value { "true" } else { "false" },
+                Span::call_site(),
+            ),
         }
     }
 

@@ -1,0 +1,44 @@
+//! Writing tokens straight into one stream: what `quote_spanned!` writes, without building a
+//! stream per fragment (each costs an allocation) or copying an interpolated stream (each
+//! `#stream` copies every token in it).
+
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// An operator or punctuation, `+`, `&&`, `::`: joint characters with `span`.
+pub fn op(out: &mut TokenStream, text: &str, span: Span) {
+    let last = text.chars().count().saturating_sub(1);
+    out.extend(text.chars().enumerate().map(|(i, ch)| {
+        let spacing = if i < last {
+            Spacing::Joint
+        } else {
+            Spacing::Alone
+        };
+        let mut punct = Punct::new(ch, spacing);
+        punct.set_span(span);
+        TokenTree::Punct(punct)
+    }));
+}
+
+/// A keyword or a name that is never raw (`let`, `powi`, `autograd`).
+pub fn word(out: &mut TokenStream, text: &str, span: Span) {
+    out.extend([TokenTree::Ident(Ident::new(text, span))]);
+}
+
+pub fn ident(out: &mut TokenStream, ident: &Ident) {
+    out.extend([TokenTree::Ident(ident.clone())]);
+}
+
+/// `inner` in delimiters, with `span` (a stream taken by value is moved, not copied).
+pub fn group(out: &mut TokenStream, delimiter: Delimiter, inner: TokenStream, span: Span) {
+    let mut group = Group::new(delimiter, inner);
+    group.set_span(span);
+    out.extend([TokenTree::Group(group)]);
+}
+
+/// `::autograd::__private::name`, all with `span`.
+pub fn private_path(out: &mut TokenStream, name: &str, span: Span) {
+    for segment in ["autograd", "__private", name] {
+        op(out, "::", span);
+        word(out, segment, span);
+    }
+}
