@@ -10,6 +10,7 @@ extern crate self as autograd;
 mod error;
 mod gradient;
 mod real;
+mod simd;
 
 pub mod batch;
 pub mod check;

@@ -50,6 +50,47 @@ pub trait Real:
         // ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|)
         self.max(Self::zero()) + (-self.abs()).exp().ln_1p()
     }
+
+    /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
+    /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
+    /// operations); this default multiplies powers of two. Used by the runtime's `tanh`.
+    #[doc(hidden)]
+    #[inline]
+    fn pow2i(k: Self) -> Self {
+        pow2i_by_squaring(k)
+    }
+}
+
+/// `2^k` by binary exponentiation: the default of [`Real::pow2i`].
+fn pow2i_by_squaring<T: Real>(k: T) -> T {
+    let (mut s, mut rest, mut base) = (T::one(), k.abs(), T::lit(2.0));
+    while rest >= T::one() {
+        let half = (rest * T::lit(0.5)).floor();
+        if rest - half - half >= T::one() {
+            s *= base;
+        }
+        base = base * base;
+        rest = half;
+    }
+    if k < T::zero() {
+        s.recip()
+    } else {
+        s
+    }
+}
+
+/// `2^k` from bits: `k + M` with `M = 1.5 · 2^mantissa bits` holds `k` in its low bits
+/// (two's complement), which move into the exponent field. No float-to-integer conversion, so
+/// it is integer vector code on SSE2 already.
+macro_rules! pow2i_from_bits {
+    ($t:ty, $mantissa:expr, $bias:expr) => {
+        #[inline(always)]
+        fn pow2i(k: $t) -> $t {
+            const M: $t = 1.5 * (1u64 << $mantissa) as $t;
+            let k_bits = (k + M).to_bits().wrapping_sub(M.to_bits());
+            <$t>::from_bits(k_bits.wrapping_add($bias) << $mantissa)
+        }
+    };
 }
 
 impl Real for f32 {
@@ -57,11 +98,33 @@ impl Real for f32 {
     fn lit(x: f64) -> Self {
         x as f32
     }
+
+    pow2i_from_bits!(f32, 23, 127);
 }
 
 impl Real for f64 {
     #[inline(always)]
     fn lit(x: f64) -> Self {
         x
+    }
+
+    pow2i_from_bits!(f64, 52, 1023);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pow2i_is_exact_over_the_whole_normal_range() {
+        for k in -126..=127 {
+            assert_eq!(f32::pow2i(k as f32), 2f32.powi(k), "f32 2^{k}");
+        }
+        for k in -1022..=1023 {
+            assert_eq!(f64::pow2i(k as f64), 2f64.powi(k), "f64 2^{k}");
+        }
+        for k in -60..=60 {
+            assert_eq!(pow2i_by_squaring(k as f64), 2f64.powi(k), "default 2^{k}");
+        }
     }
 }

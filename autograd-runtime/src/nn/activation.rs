@@ -1,7 +1,7 @@
 //! `Activation`: the element-wise nonlinearity of a layer, applied to whole buffers.
 
 use super::{init::Init, kernels};
-use crate::{Partials, Real};
+use crate::{simd, Partials, Real};
 
 /// The nonlinearity a [`Dense`](super::Dense) layer applies to each of its outputs.
 ///
@@ -37,12 +37,16 @@ impl Activation {
     /// assert_eq!(z, [0.5]);
     /// ```
     pub fn apply<T: Real>(self, z: &mut [T]) {
-        match self {
-            Activation::Identity => {}
-            Activation::Tanh => z.iter_mut().for_each(|x| *x = kernels::tanh(*x)),
-            Activation::Relu => z.iter_mut().for_each(|x| *x = kernels::relu(*x)),
-            Activation::Sigmoid => z.iter_mut().for_each(|x| *x = kernels::sigmoid(*x)),
-        }
+        // Each loop compiled twice: baseline and AVX2 (see `simd`).
+        simd::dispatch(
+            #[inline(always)]
+            |_| match self {
+                Activation::Identity => {}
+                Activation::Tanh => z.iter_mut().for_each(|x| *x = kernels::tanh(*x)),
+                Activation::Relu => z.iter_mut().for_each(|x| *x = kernels::relu(*x)),
+                Activation::Sigmoid => z.iter_mut().for_each(|x| *x = kernels::sigmoid(*x)),
+            },
+        )
     }
 
     /// Replaces each `z` by `f(z)` and stores `f'(z)` in `d`, what the backward pass needs.
@@ -63,12 +67,15 @@ impl Activation {
             d.len(),
             "activation: value and derivative buffers differ"
         );
-        match self {
-            Activation::Identity => d.fill(T::one()),
-            Activation::Tanh => each(z, d, kernels::tanh_grad),
-            Activation::Relu => each(z, d, kernels::relu_grad),
-            Activation::Sigmoid => each(z, d, kernels::sigmoid_grad),
-        }
+        simd::dispatch(
+            #[inline(always)]
+            |_| match self {
+                Activation::Identity => d.fill(T::one()),
+                Activation::Tanh => each(z, d, kernels::tanh_grad),
+                Activation::Relu => each(z, d, kernels::relu_grad),
+                Activation::Sigmoid => each(z, d, kernels::sigmoid_grad),
+            },
+        )
     }
 
     /// The initialisation that keeps activations' variance steady through layers of this

@@ -3,19 +3,18 @@
 //!
 //! Why two paths: `matrixmultiply` packs its operands into a buffer it allocates on every call,
 //! which breaks the promise that a training step allocates nothing. Products of at most
-//! [`SMALL`] multiply-adds take the direct loop, which allocates nothing after its first call.
-//! The price is speed: `matrixmultiply` picks AVX/FMA kernels at run time, and the direct loop
-//! (compiled for the baseline target) was 2–5× slower on products of 8k–64k multiply-adds
-//! when measured (forward and backward of a 16 → 16 layer over 256 rows: ~80 µs against
-//! ~25 µs, on a shared 2-core VM). Lowering [`SMALL`] trades the allocation-free guarantee for
-//! that speed.
+//! [`SMALL`] multiply-adds take the direct loop, which packs into a per-thread buffer instead
+//! and so allocates nothing after its first call, and runs AVX2 + FMA code when the CPU has it
+//! (`simd::dispatch`). On the 2 → 16 → 16 → 1 network of W3a (BENCHMARKS.md) that made the
+//! training step 2× faster than the first direct loop (64 → 32 µs), about as fast as the same
+//! step with `matrixmultiply` for every product.
 //!
-//! This file holds the runtime's only `unsafe` block: `matrixmultiply`'s raw-pointer entry
-//! points, called after checking that every index the product touches is inside its slice.
+//! `matrixmultiply`'s raw-pointer entry points are called after checking that every index the
+//! product touches is inside its slice.
 
 use std::cell::RefCell;
 
-use crate::Real;
+use crate::{simd, Real};
 
 /// Products with at most this many multiply-adds (`m·k·n`) take the direct loop.
 pub const SMALL: usize = 1 << 16;
@@ -173,15 +172,72 @@ pub(crate) fn gemm<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]
     if m * k * n <= SMALL {
         direct(a, b, beta, c);
     } else {
-        T::matrixmultiply(
-            (m, k, n),
-            a.data,
-            (a.rs, a.cs),
-            b.data,
-            (b.rs, b.cs),
-            beta,
-            c,
-        );
+        T::with_scratch(|scratch| large(a, b, beta, c, scratch));
+    }
+}
+
+/// `matrixmultiply` for a large product, after transposing A if it would pack slowly.
+///
+/// It packs A by columns. An A stored by rows with the inner dimension contiguous (`x` in a
+/// layer's forward product `x Wᵀ`) makes that packing a strided gather; a blocked transpose
+/// into the scratch buffer first is cheaper (W3b step: 1.39 against 1.49 ms, BENCHMARKS.md).
+/// Doing the same for B = Wᵀ measured slower (1.72 ms), so B is passed as it is.
+fn large<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T], scratch: &mut Vec<T>) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let a = if a.cs == 1 && a.rs != 1 && m > 1 {
+        if scratch.len() < m * k {
+            scratch.resize(m * k, T::zero());
+        }
+        transpose(a.data, (m, k), a.rs, scratch);
+        View {
+            data: &scratch[..m * k],
+            rows: m,
+            cols: k,
+            rs: 1,
+            cs: m,
+        }
+    } else {
+        a
+    };
+    T::matrixmultiply(
+        (m, k, n),
+        a.data,
+        (a.rs, a.cs),
+        b.data,
+        (b.rs, b.cs),
+        beta,
+        c,
+    );
+}
+
+/// `out[j * rows + i] = src[i * ld + j]`: the `rows × cols` matrix at `src` (row stride `ld`)
+/// transposed into `out`, row-major. In blocks of 8 × 8 that stay in registers/L1, which
+/// LLVM turns into vector shuffles.
+fn transpose<T: Copy>(src: &[T], (rows, cols): (usize, usize), ld: usize, out: &mut [T]) {
+    const B: usize = 8;
+    let out = &mut out[..rows * cols];
+    let (rows_full, cols_full) = (rows / B * B, cols / B * B);
+    for i0 in (0..rows_full).step_by(B) {
+        for j0 in (0..cols_full).step_by(B) {
+            let block: [[T; B]; B] = core::array::from_fn(|i| {
+                *src[(i0 + i) * ld + j0..]
+                    .first_chunk::<B>()
+                    .expect("row in bounds")
+            });
+            for j in 0..B {
+                let column: [T; B] = core::array::from_fn(|i| block[i][j]);
+                *out[(j0 + j) * rows + i0..]
+                    .first_chunk_mut::<B>()
+                    .expect("row in bounds") = column;
+            }
+        }
+    }
+    // The edges: the last rows (all columns) and the last columns of the other rows.
+    for i in 0..rows {
+        let from = if i < rows_full { cols_full } else { 0 };
+        for j in from..cols {
+            out[j * rows + i] = src[i * ld + j];
+        }
     }
 }
 
@@ -195,89 +251,148 @@ fn check<T>(a: &View<'_, T>, b: &View<'_, T>, c: &[T]) -> (usize, usize, usize) 
     (m, a.cols, n)
 }
 
-/// The small-product loop, allocation-free after its first call: register blocks of C
-/// ([`tiled`]) fed by contiguous rows of B. The forward product `x Wᵀ` reads B = Wᵀ by
-/// columns, so there B is first copied, transposed, into a per-thread scratch buffer (`n·k`
-/// copies for `m·n·k` multiply-adds).
+/// The small-product loop, allocation-free after its first call of a given size: both
+/// operands are copied into a per-thread scratch buffer as panels padded with zeros
+/// ([`pack_a`], [`pack_b`]), so [`kernel`] runs on full `MR × NR` blocks of C with
+/// contiguous loads whatever the shapes and strides (`n = 1` and `k = 2` occur in small
+/// networks). Compiled for AVX2 + FMA when the CPU has them ([`simd::dispatch`]).
 fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    if n == 0 {
-        return;
-    }
     if beta == T::zero() {
         // β = 0 overwrites, as BLAS does: C may hold NaN from before.
         c.fill(T::zero());
     } else if beta != T::one() {
         c.iter_mut().for_each(|x| *x *= beta);
     }
-    if k == 0 || m == 0 {
+    if k == 0 || m == 0 || n == 0 {
         return;
     }
-    if b.cs == 1 && b.rs >= n {
-        tiled(a, b.data, b.rs, n, c);
-    } else {
-        T::with_scratch(|scratch| {
-            scratch.clear();
-            for p in 0..k {
-                scratch.extend((0..n).map(|j| b.data[p * b.rs + j * b.cs]));
-            }
-            tiled(a, scratch, n, n, c);
-        });
-    }
+    let a_len = m.div_ceil(MR) * MR * k;
+    let b_len = n.div_ceil(NR) * NR * k;
+    T::with_scratch(|scratch| {
+        // Only grows; the packing writes every element it then reads.
+        if scratch.len() < a_len + b_len {
+            scratch.resize(a_len + b_len, T::zero());
+        }
+        let (pa, rest) = scratch.split_at_mut(a_len);
+        let pb = &mut rest[..b_len];
+        simd::dispatch(
+            #[inline(always)]
+            |fma| {
+                pack_a(a, pa);
+                pack_b(b, pb);
+                blocks(pa, pb, k, (m, n), c, fma);
+            },
+        );
+    });
 }
 
-/// Rows and columns of the block of C that [`tiled`] keeps in registers.
+/// Rows and columns of the block of C that [`kernel`] keeps in registers: `MR` broadcasts of
+/// A times one row of `NR` values of B per step (one AVX2 register of `f32`, two of `f64`).
 const MR: usize = 4;
 const NR: usize = 8;
 
-/// `C += A·B` with C row-major (`n` wide) and B's row `p` at `b[p * rs..][..n]`, `n ≤ rs`.
-///
-/// Blocks of `MR × NR` elements of C are summed in local accumulators over the whole inner
-/// dimension, then added to C once: per step of `p`, one row of `NR` values of B and `MR`
-/// values of A feed `MR · NR` multiply-adds, which LLVM turns into vector operations on
-/// registers. The strips of C that do not fill a block are plain row axpys.
-fn tiled<T: Real>(a: View<'_, T>, b: &[T], rs: usize, n: usize, c: &mut [T]) {
-    let (m, k) = (a.rows, a.cols);
-    let (m_full, n_full) = (m / MR * MR, n / NR * NR);
-    for i in (0..m_full).step_by(MR) {
-        for j in (0..n_full).step_by(NR) {
-            let mut acc = [[T::zero(); NR]; MR];
-            for p in 0..k {
-                let brow = b[p * rs + j..]
-                    .first_chunk::<NR>()
-                    .expect("B row in bounds");
-                for (r, acc_r) in acc.iter_mut().enumerate() {
-                    let av = a.data[(i + r) * a.rs + p * a.cs];
-                    for (x, &bv) in acc_r.iter_mut().zip(brow) {
-                        *x += av * bv;
-                    }
-                }
+/// A, `m × k`, as panels of `MR` rows, each stored by columns (`MR` values per step of the
+/// inner dimension); rows past `m` are zero. Every element of `out` is written.
+#[inline(always)]
+fn pack_a<T: Real>(a: View<'_, T>, out: &mut [T]) {
+    let k = a.cols;
+    for (panel, i0) in out.chunks_exact_mut(MR * k).zip((0..a.rows).step_by(MR)) {
+        let (cols, _) = panel.as_chunks_mut::<MR>();
+        if i0 + MR <= a.rows && a.cs == 1 {
+            // Rows contiguous (A = x): a transpose of MR rows.
+            let rows: [&[T]; MR] = core::array::from_fn(|r| &a.data[(i0 + r) * a.rs..][..k]);
+            for (p, col) in cols.iter_mut().enumerate() {
+                *col = core::array::from_fn(|r| rows[r][p]);
             }
-            for (r, acc_r) in acc.iter().enumerate() {
-                let crow = &mut c[(i + r) * n + j..][..NR];
-                for (x, &s) in crow.iter_mut().zip(acc_r) {
+        } else if i0 + MR <= a.rows && a.rs == 1 {
+            // Columns contiguous (A = dzᵀ): MR values per step.
+            for (p, col) in cols.iter_mut().enumerate() {
+                col.copy_from_slice(&a.data[p * a.cs + i0..][..MR]);
+            }
+        } else {
+            for (p, col) in cols.iter_mut().enumerate() {
+                *col = core::array::from_fn(|r| {
+                    let i = i0 + r;
+                    if i < a.rows {
+                        a.data[i * a.rs + p * a.cs]
+                    } else {
+                        T::zero()
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// B, `k × n`, as panels of `NR` columns, each stored by rows (`NR` values per step of the
+/// inner dimension); columns past `n` are zero. Every element of `out` is written.
+#[inline(always)]
+fn pack_b<T: Real>(b: View<'_, T>, out: &mut [T]) {
+    let k = b.rows;
+    for (panel, j0) in out.chunks_exact_mut(NR * k).zip((0..b.cols).step_by(NR)) {
+        let (rows, _) = panel.as_chunks_mut::<NR>();
+        if j0 + NR <= b.cols && b.cs == 1 {
+            // Rows contiguous (B = h, the layer input).
+            for (p, row) in rows.iter_mut().enumerate() {
+                row.copy_from_slice(&b.data[p * b.rs + j0..][..NR]);
+            }
+        } else if j0 + NR <= b.cols && b.rs == 1 {
+            // Columns contiguous (B = Wᵀ): a transpose of NR columns.
+            let cols: [&[T]; NR] = core::array::from_fn(|j| &b.data[(j0 + j) * b.cs..][..k]);
+            for (p, row) in rows.iter_mut().enumerate() {
+                *row = core::array::from_fn(|j| cols[j][p]);
+            }
+        } else {
+            for (p, row) in rows.iter_mut().enumerate() {
+                *row = core::array::from_fn(|j| {
+                    let jj = j0 + j;
+                    if jj < b.cols {
+                        b.data[p * b.rs + jj * b.cs]
+                    } else {
+                        T::zero()
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// `C += A·B` from the packed panels, C row-major `m × n`.
+#[inline(always)]
+fn blocks<T: Real>(pa: &[T], pb: &[T], k: usize, (m, n): (usize, usize), c: &mut [T], fma: bool) {
+    for (a_panel, i0) in pa.chunks_exact(MR * k).zip((0..m).step_by(MR)) {
+        for (b_panel, j0) in pb.chunks_exact(NR * k).zip((0..n).step_by(NR)) {
+            let acc = kernel(a_panel, b_panel, fma);
+            for (acc_r, i) in acc.iter().zip(i0..m) {
+                let c_row = &mut c[i * n..(i + 1) * n];
+                for (x, &s) in c_row[j0..].iter_mut().zip(acc_r) {
                     *x += s;
                 }
             }
         }
     }
-    let mut strip = |rows: core::ops::Range<usize>, cols: core::ops::Range<usize>| {
-        if cols.is_empty() {
-            return;
-        }
-        for i in rows {
-            let crow = &mut c[i * n + cols.start..i * n + cols.end];
-            for p in 0..k {
-                let aip = a.data[i * a.rs + p * a.cs];
-                let brow = &b[p * rs + cols.start..][..cols.len()];
-                for (x, &bv) in crow.iter_mut().zip(brow) {
-                    *x += aip * bv;
-                }
+}
+
+/// One `MR × NR` block of A·B summed over the whole inner dimension in registers.
+#[inline(always)]
+fn kernel<T: Real>(a_panel: &[T], b_panel: &[T], fma: bool) -> [[T; NR]; MR] {
+    let mut acc = [[T::zero(); NR]; MR];
+    let (a_cols, _) = a_panel.as_chunks::<MR>();
+    let (b_rows, _) = b_panel.as_chunks::<NR>();
+    for (a_col, b_row) in a_cols.iter().zip(b_rows) {
+        for (acc_r, &av) in acc.iter_mut().zip(a_col) {
+            for (x, &bv) in acc_r.iter_mut().zip(b_row) {
+                // One instruction with FMA; without it `mul_add` would be a libm call.
+                *x = if fma {
+                    av.mul_add(bv, *x)
+                } else {
+                    *x + av * bv
+                };
             }
         }
-    };
-    strip(0..m, n_full..n);
-    strip(m_full..m, 0..n_full);
+    }
+    acc
 }
 
 #[cfg(test)]
@@ -369,6 +484,24 @@ mod tests {
             cols: v.cols,
             rs: v.rs,
             cs: v.cs,
+        }
+    }
+
+    #[test]
+    fn transpose_matches_the_definition_at_every_edge() {
+        for (rows, cols, ld) in [(1, 1, 1), (8, 8, 8), (9, 17, 20), (16, 3, 3), (5, 24, 30)] {
+            let src = values(rows * ld, 6.0);
+            let mut out = vec![f64::NAN; rows * cols];
+            transpose(&src, (rows, cols), ld, &mut out);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(
+                        out[j * rows + i],
+                        src[i * ld + j],
+                        "{rows}x{cols} ({i}, {j})"
+                    );
+                }
+            }
         }
     }
 

@@ -28,7 +28,7 @@ pub fn tanh<T: Real>(x: T) -> T {
     // 1 in f64 (1 - tanh 20 ≈ 8e-18); clamping keeps e^2|x| finite (and lets NaN through).
     let a = x.abs();
     let a = if a > T::lit(20.0) { T::lit(20.0) } else { a };
-    let e = expm1_nonneg(a + a, 6);
+    let e = expm1_nonneg(a + a);
     (e / (e + T::lit(2.0))).copysign(x)
 }
 
@@ -59,14 +59,10 @@ pub fn tanh_grad<T: Real>(x: T) -> (T, [T; 1]) {
 pub fn sigmoid<T: Real>(x: T) -> T {
     // With E = e^|x| ≥ 1: sigmoid(x) = E / (E + 1) for x ≥ 0 and 1 / (E + 1) for x < 0, so
     // neither tail cancels.
-    let (limit, bits) = if is_f64::<T>() {
-        (708.0, 10)
-    } else {
-        (87.0, 7)
-    };
+    let limit = if is_f64::<T>() { 708.0 } else { 87.0 };
     let a = x.abs();
     let a = if a > T::lit(limit) { T::lit(limit) } else { a };
-    let (s, p) = exp_parts(a, bits);
+    let (s, p) = exp_parts(a);
     let big = s + s * p;
     let num = if x >= T::zero() { big } else { T::one() };
     num / (big + T::one())
@@ -145,22 +141,22 @@ grad! {
     }
 }
 
-/// `e^x - 1` for `0 ≤ x` with `x / ln 2 < 2^bits` (and NaN for NaN), accurate to about an ulp:
+/// `e^x - 1` for `0 ≤ x ≤ 708` (`87` for `f32`; NaN for NaN), accurate to about an ulp:
 /// with `e^x = s (1 + p)` from [`exp_parts`], `e^x - 1 = s p + (s - 1)`, a sum of two
 /// non-negative terms when `s ≥ 2`, and `p` itself when `s = 1`.
 #[inline(always)]
-fn expm1_nonneg<T: Real>(x: T, bits: u32) -> T {
-    let (s, p) = exp_parts(x, bits);
+fn expm1_nonneg<T: Real>(x: T) -> T {
+    let (s, p) = exp_parts(x);
     s * p + (s - T::one())
 }
 
 /// `(s, p)` with `e^x = s (1 + p)`, `s = 2^k` exactly and `p = e^r - 1`, `|r| ≤ ln 2 / 2`,
-/// for `0 ≤ x` with `x / ln 2 < 2^bits`: exact range reduction `x = k ln 2 + r` and a Taylor
-/// polynomial.
+/// for `0 ≤ x ≤ 708` (`87` for `f32`): exact range reduction `x = k ln 2 + r`, a Taylor
+/// polynomial, and `2^k` from the exponent bits ([`Real::pow2i`]).
 ///
-/// Pure arithmetic and selects, no libm and no bit casts, so it is generic and vectorises.
+/// No libm and no branches, so loops over it vectorise.
 #[inline(always)]
-fn exp_parts<T: Real>(x: T, bits: u32) -> (T, T) {
+fn exp_parts<T: Real>(x: T) -> (T, T) {
     // Cody–Waite: ln 2 = LN2_HI + LN2_LO with LN2_HI short (9 significant bits), so k·LN2_HI
     // is exact and x - k·LN2_HI is exact by Sterbenz's lemma.
     const LN2_HI: f64 = 0.693_359_375;
@@ -178,20 +174,7 @@ fn exp_parts<T: Real>(x: T, bits: u32) -> (T, T) {
         q = q * r + T::lit(1.0 / factorial(n));
     }
     let p = r + (r * r) * q;
-    // 2^k for the integer k < 2^bits, as a product of 2^(2^j) for the bits j of k.
-    let mut s = T::one();
-    let mut rest = k;
-    for j in (0..bits).rev() {
-        let bit = T::lit(f64::from(1u32 << j));
-        let take = rest >= bit;
-        s *= if take {
-            T::lit(2.0_f64.powi(1 << j))
-        } else {
-            T::one()
-        };
-        rest = if take { rest - bit } else { rest };
-    }
-    (s, p)
+    (T::pow2i(k), p)
 }
 
 /// `n!` as an `f64`, for the polynomial's coefficients (constant-folded).
