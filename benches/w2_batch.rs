@@ -6,7 +6,8 @@
 //! hand-written loop with 8 independent accumulators. `bench/run` runs this binary twice: built
 //! for the default target, and with `RUSTFLAGS="-C target-cpu=native"` in another target
 //! directory; the bench ids carry the build (`[default]` / `[native]`) so both runs land in one
-//! table.
+//! table. `read` and `read_threaded` are not contenders: they only read the two slices, and
+//! show the memory bandwidth a loop over them can reach on one and on two threads.
 
 use std::hint::black_box;
 
@@ -109,6 +110,30 @@ fn acc8<T: Real>(xs: &[T], ys: &[T], w: T, b: T) -> (T, [T; 2]) {
     (l / nn, [two * gw / nn, two * gb / nn])
 }
 
+/// Not a contender: only reads x and y (a sum, 16 accumulators), the speed limit memory sets
+/// for any loop over these slices. With [`read_threaded`] it shows what two threads can gain.
+#[inline(never)]
+fn read<T: Real>(xs: &[T], ys: &[T]) -> T {
+    const L: usize = 16;
+    let (xc, _) = xs.as_chunks::<L>();
+    let (yc, _) = ys.as_chunks::<L>();
+    let mut acc = [T::zero(); L];
+    for (x, y) in xc.iter().zip(yc) {
+        for k in 0..L {
+            acc[k] += x[k] + y[k];
+        }
+    }
+    acc.into_iter().sum()
+}
+
+/// [`read`] on two threads, one half each.
+#[inline(never)]
+fn read_threaded<T: Real>(xs: &[T], ys: &[T]) -> T {
+    let h = xs.len() / 2;
+    let (a, b) = rayon::join(|| read(&xs[..h], &ys[..h]), || read(&xs[h..], &ys[h..]));
+    a + b
+}
+
 type Kernel<T> = fn(&[T], &[T], T, T) -> (T, [T; 2]);
 
 fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
@@ -165,6 +190,14 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
     for (id, f) in contenders {
         grp.bench_function(format!("{id}[{}]", build()), |bch| {
             bch.iter(|| f(black_box(&xs), black_box(&ys), black_box(w), black_box(b)))
+        });
+    }
+    for (id, f) in [
+        ("read", read::<T> as fn(&[T], &[T]) -> T),
+        ("read_threaded", read_threaded),
+    ] {
+        grp.bench_function(format!("{id}[{}]", build()), |bch| {
+            bch.iter(|| f(black_box(&xs), black_box(&ys)))
         });
     }
     grp.finish();
