@@ -20,6 +20,8 @@ mod errors;
 mod expand;
 #[path = "../src/fallback.rs"]
 mod fallback;
+#[path = "../src/fastpath.rs"]
+mod fastpath;
 #[path = "../src/ir.rs"]
 mod ir;
 #[path = "../src/lower.rs"]

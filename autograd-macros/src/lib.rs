@@ -10,6 +10,7 @@ mod emit;
 mod errors;
 mod expand;
 mod fallback;
+mod fastpath;
 mod ir;
 mod lower;
 mod parse;

@@ -15,6 +15,7 @@ use crate::ast::{
     Stmt,
 };
 use crate::errors::Errors;
+use crate::fastpath;
 
 /// Parses the contents of `grad! { ... }`: one or more functions.
 pub fn parse_bang(input: TokenStream, errors: &mut Errors) -> Vec<Function> {
@@ -269,12 +270,15 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
             TokenTree::Group(group) => Ok(group),
             other => Err(syn::Error::new(other.span(), "expected `{`")),
         })?;
-        match syn::parse2::<syn::Block>(TokenStream::from(TokenTree::Group(group))) {
-            Ok(block) => Some(convert_block(&block, false)),
-            Err(error) => {
-                errors.push_error(error);
-                None
-            }
+        match fastpath::block(&group) {
+            Some(block) => Some(block),
+            None => match syn::parse2::<syn::Block>(TokenStream::from(TokenTree::Group(group))) {
+                Ok(block) => Some(convert_block(&block, false)),
+                Err(error) => {
+                    errors.push_error(error);
+                    None
+                }
+            },
         }
     };
     let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
@@ -692,7 +696,7 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
     }
 }
 
-fn convert_lit(lit: &syn::Lit) -> Expr {
+pub fn convert_lit(lit: &syn::Lit) -> Expr {
     match lit {
         syn::Lit::Float(float) => match float.base10_parse::<f64>() {
             Ok(value) => Expr::Lit {

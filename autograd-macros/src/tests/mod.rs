@@ -1,6 +1,7 @@
 //! Unit tests of the expansion: snapshots of generated code, random programs against finite
 //! differences (through an IR interpreter), and that no input makes the macro panic.
 
+mod fastpath;
 mod interpret;
 mod no_panic;
 mod random_programs;

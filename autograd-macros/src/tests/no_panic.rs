@@ -14,7 +14,7 @@ const ALPHABET: &[&str] = &[
     "as", "::", "std", "PI", "helper", "x_grad", "println", "?", "_",
 ];
 
-fn mutate(source: &str, edits: &[(u8, usize, usize)]) -> String {
+pub fn mutate(source: &str, edits: &[(u8, usize, usize)]) -> String {
     let mut tokens: Vec<String> = source
         .split(|c: char| c.is_whitespace())
         .filter(|t| !t.is_empty())

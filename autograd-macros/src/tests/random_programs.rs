@@ -13,7 +13,7 @@ use crate::expand::derive;
 use crate::parse::parse_bang;
 
 /// A small deterministic generator, so a failing case is reproduced by its seed.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -23,7 +23,7 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
     fn pick<'a>(&mut self, items: &'a [String]) -> &'a str {
@@ -38,7 +38,7 @@ const CALLEES: &str = "
 ";
 
 /// A random smooth expression over `vars`.
-fn expr(rng: &mut Rng, vars: &[String], depth: usize) -> String {
+pub fn expr(rng: &mut Rng, vars: &[String], depth: usize) -> String {
     let literals = ["0.5", "1.5", "2.0", "0.7", "3", "1.0"];
     if depth == 0 || rng.below(4) == 0 {
         return if rng.below(5) == 0 {

@@ -1,0 +1,338 @@
+//! The common body, parsed straight from its tokens: `let` statements, `x = e;` and a tail
+//! expression of numbers, names, `+ - * /`, unary `-`, parentheses, method calls and calls.
+//!
+//! syn's expression parser peeks and forks for every construct of Rust, some 20,000
+//! instructions per operation; this reads each token once. On anything else, or anything
+//! unexpected, it returns `None` and `parse.rs` parses the body with syn, so errors and rarer
+//! constructs keep syn's handling exactly. What it returns is what `parse::convert_block`
+//! makes of syn's tree for the same tokens.
+
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenTree};
+
+use crate::ast::{is_constant_name, AssignOp, BinOp, Block, Expr, Stmt};
+use crate::parse::convert_lit;
+
+/// The function body `{ ... }`, or `None` to leave it to syn.
+pub fn block(group: &Group) -> Option<Block> {
+    if group.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let mut parser = Parser::new(group);
+    let mut stmts = Vec::new();
+    while !parser.at_end() {
+        stmts.push(parser.stmt()?);
+    }
+    Some(Block {
+        stmts,
+        span: group.span(),
+    })
+}
+
+struct Parser {
+    tokens: Vec<TokenTree>,
+    pos: usize,
+}
+
+/// Words syn reads as something other than a name (`_` too); the fast path leaves them to it.
+fn is_keyword(text: &str) -> bool {
+    matches!(
+        text,
+        "_" | "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "raw"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "union"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
+
+impl Parser {
+    fn new(group: &Group) -> Parser {
+        Parser {
+            tokens: group.stream().into_iter().collect(),
+            pos: 0,
+        }
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.tokens.len()
+    }
+
+    fn peek(&self, ahead: usize) -> Option<&TokenTree> {
+        self.tokens.get(self.pos + ahead)
+    }
+
+    /// The punctuation `ch` standing alone (not the start of `==`, `+=`, `..`), and its span.
+    fn peek_punct(&self, ahead: usize, ch: char) -> Option<Span> {
+        match self.peek(ahead) {
+            Some(TokenTree::Punct(p)) if p.as_char() == ch && p.spacing() == Spacing::Alone => {
+                Some(p.span())
+            }
+            _ => None,
+        }
+    }
+
+    fn eat_punct(&mut self, ch: char) -> Option<Span> {
+        let span = self.peek_punct(0, ch)?;
+        self.pos += 1;
+        Some(span)
+    }
+
+    /// The text of the identifier `ahead`, if it is one.
+    fn peek_word(&self, ahead: usize) -> Option<String> {
+        match self.peek(ahead) {
+            Some(TokenTree::Ident(ident)) => Some(ident.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A name: an identifier that is not a keyword.
+    fn name(&mut self) -> Option<Ident> {
+        match self.peek(0) {
+            Some(TokenTree::Ident(ident)) if !is_keyword(&ident.to_string()) => {
+                let ident = ident.clone();
+                self.pos += 1;
+                Some(ident)
+            }
+            _ => None,
+        }
+    }
+
+    fn stmt(&mut self) -> Option<Stmt> {
+        // let x = e;  let mut x = e;
+        if self.peek_word(0).as_deref() == Some("let") {
+            self.pos += 1;
+            let mutable = self.peek_word(0).as_deref() == Some("mut");
+            if mutable {
+                self.pos += 1;
+            }
+            let name = self.name()?;
+            self.eat_punct('=')?;
+            let init = self.expr()?;
+            self.eat_punct(';')?;
+            return Some(Stmt::Let {
+                name,
+                mutable,
+                init,
+            });
+        }
+        // x = e;
+        if let Some(op_span) = self.peek_punct(1, '=') {
+            let name = self.name()?;
+            self.pos += 1;
+            let value = self.expr()?;
+            self.eat_punct(';')?;
+            return Some(Stmt::Assign {
+                name,
+                op: AssignOp::Set,
+                op_span,
+                value,
+            });
+        }
+        // The tail; an expression statement with `;` is syn's to report.
+        let tail = self.expr()?;
+        self.at_end().then_some(Stmt::Tail(tail))
+    }
+
+    fn expr(&mut self) -> Option<Expr> {
+        self.binary(0)
+    }
+
+    /// The binary operator next, if any: not `+=` and the like.
+    fn peek_binop(&self) -> Option<(BinOp, u8, Span)> {
+        let Some(TokenTree::Punct(p)) = self.peek(0) else {
+            return None;
+        };
+        let (op, prec) = match p.as_char() {
+            '+' => (BinOp::Add, 0),
+            '-' => (BinOp::Sub, 0),
+            '*' => (BinOp::Mul, 1),
+            '/' => (BinOp::Div, 1),
+            _ => return None,
+        };
+        let compound = p.spacing() == Spacing::Joint
+            && matches!(self.peek(1), Some(TokenTree::Punct(next)) if next.as_char() == '=');
+        (!compound).then_some((op, prec, p.span()))
+    }
+
+    /// Operators of precedence `min` and tighter, associating left.
+    fn binary(&mut self, min: u8) -> Option<Expr> {
+        let mut lhs = self.unary()?;
+        while let Some((op, prec, op_span)) = self.peek_binop() {
+            if prec < min {
+                break;
+            }
+            self.pos += 1;
+            let rhs = self.binary(prec + 1)?;
+            lhs = Expr::Binary {
+                op,
+                op_span,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            };
+        }
+        Some(lhs)
+    }
+
+    fn unary(&mut self) -> Option<Expr> {
+        if let Some(span) = self.peek_punct(0, '-') {
+            self.pos += 1;
+            let expr = self.unary()?;
+            return Some(Expr::Neg {
+                span,
+                expr: Box::new(expr),
+            });
+        }
+        let mut expr = self.atom()?;
+        // .method(args)
+        while self.peek_punct(0, '.').is_some() {
+            self.pos += 1;
+            let method = self.name()?;
+            let args = self.paren_group()?;
+            expr = method_call(expr, method, &args)?;
+        }
+        Some(expr)
+    }
+
+    fn atom(&mut self) -> Option<Expr> {
+        match self.peek(0)?.clone() {
+            TokenTree::Literal(literal) => {
+                if literal.to_string().starts_with('-') {
+                    return None;
+                }
+                self.pos += 1;
+                match syn::Lit::new(literal) {
+                    lit @ (syn::Lit::Float(_) | syn::Lit::Int(_)) => Some(convert_lit(&lit)),
+                    _ => None,
+                }
+            }
+            TokenTree::Ident(_) => {
+                let name = self.name()?;
+                if matches!(self.peek(0), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                {
+                    let group = self.paren_group()?;
+                    let args = Parser::new(&group).args()?;
+                    return Some(Expr::Call { func: name, args });
+                }
+                Some(if is_constant_name(&name) {
+                    Expr::Const(syn::Path::from(name))
+                } else {
+                    Expr::Var(name)
+                })
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => {
+                self.pos += 1;
+                let mut inner = Parser::new(&group);
+                let expr = inner.expr()?;
+                inner.at_end().then_some(expr)
+            }
+            _ => None,
+        }
+    }
+
+    /// A `( ... )` group next.
+    fn paren_group(&mut self) -> Option<Group> {
+        match self.peek(0) {
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
+                let group = group.clone();
+                self.pos += 1;
+                Some(group)
+            }
+            _ => None,
+        }
+    }
+
+    /// `a, b, c`: the whole of a call's parentheses (no trailing comma).
+    fn args(&mut self) -> Option<Vec<Expr>> {
+        let mut args = Vec::new();
+        while !self.at_end() {
+            if !args.is_empty() {
+                self.eat_punct(',')?;
+            }
+            args.push(self.expr()?);
+        }
+        Some(args)
+    }
+}
+
+/// `receiver.method(args)`; `powi` takes an integer literal, as `parse::make_method` reads it.
+fn method_call(receiver: Expr, method: Ident, args: &Group) -> Option<Expr> {
+    if method == "powi" {
+        let tokens: Vec<TokenTree> = args.stream().into_iter().collect();
+        let (exponent, exponent_span) = match tokens.as_slice() {
+            [TokenTree::Literal(int)] => (int_literal(int)?, int.span()),
+            [TokenTree::Punct(minus), TokenTree::Literal(int)]
+                if minus.as_char() == '-' && minus.spacing() == Spacing::Alone =>
+            {
+                (int_literal(int)?.checked_neg()?, minus.span())
+            }
+            _ => return None,
+        };
+        return Some(Expr::Powi {
+            receiver: Box::new(receiver),
+            method,
+            exponent,
+            exponent_span,
+        });
+    }
+    Some(Expr::Method {
+        receiver: Box::new(receiver),
+        method,
+        args: Parser::new(args).args()?,
+    })
+}
+
+fn int_literal(literal: &proc_macro2::Literal) -> Option<i32> {
+    match syn::Lit::new(literal.clone()) {
+        syn::Lit::Int(int) if !int.to_string().starts_with('-') => int.base10_parse().ok(),
+        _ => None,
+    }
+}
