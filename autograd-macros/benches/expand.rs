@@ -34,6 +34,8 @@ mod render;
 mod reverse;
 #[path = "../src/rules.rs"]
 mod rules;
+#[path = "../src/scopes.rs"]
+mod scopes;
 #[path = "../src/simplify.rs"]
 mod simplify;
 #[path = "../src/tokens.rs"]

@@ -13,6 +13,7 @@ use syn::Ident;
 use crate::ast::{is_constant_name, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::errors::Errors;
 use crate::rules::{supported_methods, Method};
+use crate::scopes::Scopes;
 
 /// The number type of a function's parameters, values and result.
 #[derive(Clone)]
@@ -93,20 +94,18 @@ pub fn check_function(
             function,
             signatures,
             errors,
-            scopes: vec![function
-                .params
-                .iter()
-                .map(|p| {
-                    // A `mut` parameter is already an error; assigning it is not another.
-                    let binding = if p.mutable {
-                        Binding::LetMut
-                    } else {
-                        Binding::Param
-                    };
-                    (p.name.to_string(), binding)
-                })
-                .collect()],
+            scopes: Scopes::new(),
         };
+        checker.scopes.push_frame();
+        for p in &function.params {
+            // A `mut` parameter is already an error; assigning it is not another.
+            let binding = if p.mutable {
+                Binding::LetMut
+            } else {
+                Binding::Param
+            };
+            checker.scopes.declare(p.name.to_string(), binding);
+        }
         checker.result_block(body);
         if !completes(&body.stmts) {
             let span = body.stmts.last().map_or(body.span, stmt_span);
@@ -353,23 +352,17 @@ struct Checker<'a> {
     function: &'a Function,
     signatures: &'a Signatures,
     errors: &'a mut Errors,
-    scopes: Vec<Vec<(String, Binding)>>,
+    scopes: Scopes<Binding>,
 }
 
 impl Checker<'_> {
     fn lookup(&self, name: &Ident) -> Option<Binding> {
-        let name = name.to_string();
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter().rev())
-            .find(|(n, _)| *n == name)
-            .map(|(_, binding)| *binding)
+        self.scopes.get(&name.to_string()).copied()
     }
 
     fn names_in_scope(&self) -> String {
         let mut names: Vec<&str> = Vec::new();
-        for (name, _) in self.scopes.iter().flatten() {
+        for (name, _) in self.scopes.frames.iter().flatten() {
             if !names.contains(&name.as_str()) {
                 names.push(name);
             }
@@ -387,9 +380,7 @@ impl Checker<'_> {
                 ),
             );
         }
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name.to_string(), binding));
-        }
+        self.scopes.declare(name.to_string(), binding);
     }
 
     /// A block whose value is the function's result: `return` may stand in it, and in the
@@ -399,7 +390,7 @@ impl Checker<'_> {
     }
 
     fn block(&mut self, block: &Block, returns_allowed: bool) {
-        self.scopes.push(Vec::new());
+        self.scopes.push_frame();
         let mut finished = false;
         for stmt in &block.stmts {
             if finished {
@@ -416,7 +407,7 @@ impl Checker<'_> {
                 _ => false,
             };
         }
-        self.scopes.pop();
+        self.scopes.pop_frame();
     }
 
     fn stmt(&mut self, stmt: &Stmt, returns_allowed: bool) {

@@ -17,6 +17,7 @@ mod parse;
 mod render;
 mod reverse;
 mod rules;
+mod scopes;
 mod simplify;
 mod tokens;
 

@@ -14,6 +14,7 @@ use crate::ast::{AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::check::Signatures;
 use crate::ir::{BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
+use crate::scopes::Scopes;
 
 /// A function as IR, before differentiation.
 pub struct Lowered {
@@ -33,21 +34,22 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     let mut graph = Graph::default();
     let root = graph.new_block(None, None);
     let mut params = Vec::new();
-    let mut scope = Vec::new();
+    let mut scopes = Scopes::new();
+    scopes.push_frame();
     for (i, param) in function.params.iter().enumerate() {
         let node = graph.push(root, Op::Param(i), Vec::new(), param.name.span());
         graph.name(node, &param.name.to_string(), NameKind::User);
         params.push(node);
-        scope.push(Variable {
+        let variable = Variable {
             ident: param.name.clone(),
-            name: param.name.to_string(),
             node,
-        });
+        };
+        scopes.declare(param.name.to_string(), variable);
     }
     let mut lowerer = Lowerer {
         graph,
         block: root,
-        scopes: vec![scope],
+        scopes,
         signatures,
     };
     let items: Vec<Item> = body.stmts.iter().map(Item::Stmt).collect();
@@ -71,7 +73,6 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
 #[derive(Clone)]
 struct Variable {
     ident: Ident,
-    name: String,
     node: NodeId,
 }
 
@@ -85,7 +86,7 @@ enum Item<'a> {
 struct Lowerer<'a> {
     graph: Graph,
     block: BlockId,
-    scopes: Vec<Vec<Variable>>,
+    scopes: Scopes<Variable>,
     signatures: &'a Signatures,
 }
 
@@ -95,37 +96,27 @@ fn error(span: Span, message: &str) -> syn::Error {
 
 impl Lowerer<'_> {
     fn lookup(&self, name: &Ident) -> syn::Result<NodeId> {
-        let text = name.to_string();
         self.scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter().rev())
-            .find(|v| v.name == text)
+            .get(&name.to_string())
             .map(|v| v.node)
             .ok_or_else(|| error(name.span(), "unresolved name"))
     }
 
     fn declare(&mut self, name: &Ident, node: NodeId) {
         self.name_node(node, name);
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(Variable {
-                ident: name.clone(),
-                name: name.to_string(),
-                node,
-            });
-        }
+        let variable = Variable {
+            ident: name.clone(),
+            node,
+        };
+        self.scopes.declare(name.to_string(), variable);
     }
 
     /// Points the innermost variable `name` at a new node (an assignment).
     fn assign(&mut self, name: &Ident, node: NodeId) -> syn::Result<()> {
         self.name_node(node, name);
-        let text = name.to_string();
         let variable = self
             .scopes
-            .iter_mut()
-            .rev()
-            .flat_map(|scope| scope.iter_mut().rev())
-            .find(|v| v.name == text)
+            .get_mut(&name.to_string())
             .ok_or_else(|| error(name.span(), "assignment to an unresolved name"))?;
         variable.node = node;
         Ok(())
@@ -146,7 +137,7 @@ impl Lowerer<'_> {
         for (i, item) in items.iter().enumerate() {
             let stmt = match item {
                 Item::EndScope => {
-                    self.scopes.pop();
+                    self.scopes.pop_frame();
                     continue;
                 }
                 Item::Stmt(stmt) => *stmt,
@@ -196,7 +187,7 @@ impl Lowerer<'_> {
         let mut items = Vec::new();
         let mut end = Span::call_site();
         if let Some(block) = arm {
-            self.scopes.push(Vec::new());
+            self.scopes.push_frame();
             items.extend(block.stmts.iter().map(Item::Stmt));
             items.push(Item::EndScope);
             end = block.span;
@@ -265,14 +256,14 @@ impl Lowerer<'_> {
             _ => None,
         };
         // Variables assigned in either arm get a result of the `if`.
-        for (depth, scope) in then_scopes.iter().enumerate() {
-            for (index, variable) in scope.iter().enumerate() {
-                let before = self.scopes[depth][index].node;
-                let in_else = else_scopes[depth][index].node;
+        for (depth, scope) in then_scopes.frames.iter().enumerate() {
+            for (index, (_, variable)) in scope.iter().enumerate() {
+                let before = self.scopes.frames[depth][index].1.node;
+                let in_else = else_scopes.frames[depth][index].1.node;
                 if variable.node != before || in_else != before {
                     let phi = self.graph.add_output(if_id, variable.node, in_else);
                     self.name_node(phi, &variable.ident);
-                    self.scopes[depth][index].node = phi;
+                    self.scopes.frames[depth][index].1.node = phi;
                 }
             }
         }
@@ -283,7 +274,7 @@ impl Lowerer<'_> {
         let Some(block) = arm else {
             return Ok(None);
         };
-        self.scopes.push(Vec::new());
+        self.scopes.push_frame();
         let mut value = None;
         for stmt in &block.stmts {
             match stmt {
@@ -291,7 +282,7 @@ impl Lowerer<'_> {
                 other => self.stmt(other)?,
             }
         }
-        self.scopes.pop();
+        self.scopes.pop_frame();
         Ok(value)
     }
 
