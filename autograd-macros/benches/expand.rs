@@ -22,6 +22,8 @@ mod expand;
 mod fallback;
 #[path = "../src/fastpath.rs"]
 mod fastpath;
+#[path = "../src/hash.rs"]
+mod hash;
 #[path = "../src/ir.rs"]
 mod ir;
 #[path = "../src/lower.rs"]

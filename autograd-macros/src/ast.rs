@@ -209,7 +209,10 @@ impl Function {
 /// A name that reads as a constant (`SCALE`, `MAX_STEP`): a free identifier spelled like this is
 /// taken as a constant defined outside the function, with derivative 0.
 pub fn is_constant_name(ident: &Ident) -> bool {
-    let name = ident.to_string();
+    is_constant_text(&ident.to_string())
+}
+
+pub fn is_constant_text(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && name
             .chars()

@@ -231,7 +231,7 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> TokenStre
     } else {
         TokenStream::new()
     };
-    body.extend(renderer.block(program.root));
+    renderer.write_block(program.root, &mut body);
     let value = renderer.expr(program.value);
     let fields = function
         .params

@@ -9,7 +9,7 @@
 
 use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenTree};
 
-use crate::ast::{is_constant_name, AssignOp, BinOp, Block, Expr, Stmt};
+use crate::ast::{is_constant_text, AssignOp, BinOp, Block, Expr, Stmt};
 use crate::parse::convert_lit;
 
 /// The function body `{ ... }`, or `None` to leave it to syn.
@@ -126,31 +126,33 @@ impl Parser {
         Some(span)
     }
 
-    /// The text of the identifier `ahead`, if it is one.
-    fn peek_word(&self, ahead: usize) -> Option<String> {
-        match self.peek(ahead) {
-            Some(TokenTree::Ident(ident)) => Some(ident.to_string()),
-            _ => None,
-        }
+    fn peek_word(&self, word: &str) -> bool {
+        matches!(self.peek(0), Some(TokenTree::Ident(ident)) if ident == word)
     }
 
-    /// A name: an identifier that is not a keyword.
-    fn name(&mut self) -> Option<Ident> {
-        match self.peek(0) {
-            Some(TokenTree::Ident(ident)) if !is_keyword(&ident.to_string()) => {
-                let ident = ident.clone();
-                self.pos += 1;
-                Some(ident)
-            }
-            _ => None,
+    /// A name: an identifier that is not a keyword, and its text.
+    fn name_text(&mut self) -> Option<(Ident, String)> {
+        let Some(TokenTree::Ident(ident)) = self.peek(0) else {
+            return None;
+        };
+        let text = ident.to_string();
+        if is_keyword(&text) {
+            return None;
         }
+        let ident = ident.clone();
+        self.pos += 1;
+        Some((ident, text))
+    }
+
+    fn name(&mut self) -> Option<Ident> {
+        self.name_text().map(|(ident, _)| ident)
     }
 
     fn stmt(&mut self) -> Option<Stmt> {
         // let x = e;  let mut x = e;
-        if self.peek_word(0).as_deref() == Some("let") {
+        if self.peek_word("let") {
             self.pos += 1;
-            let mutable = self.peek_word(0).as_deref() == Some("mut");
+            let mutable = self.peek_word("mut");
             if mutable {
                 self.pos += 1;
             }
@@ -255,14 +257,14 @@ impl Parser {
                 }
             }
             TokenTree::Ident(_) => {
-                let name = self.name()?;
+                let (name, text) = self.name_text()?;
                 if matches!(self.peek(0), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
                 {
                     let group = self.paren_group()?;
                     let args = Parser::new(&group).args()?;
                     return Some(Expr::Call { func: name, args });
                 }
-                Some(if is_constant_name(&name) {
+                Some(if is_constant_text(&text) {
                     Expr::Const(syn::Path::from(name))
                 } else {
                     Expr::Var(name)

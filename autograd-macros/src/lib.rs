@@ -11,6 +11,7 @@ mod errors;
 mod expand;
 mod fallback;
 mod fastpath;
+mod hash;
 mod ir;
 mod lower;
 mod parse;

@@ -6,14 +6,13 @@
 //! a variable was assigned again; temporaries the user had no name for are `t1`, `t2`, ...
 //! Literals and constants are rendered here for both the IR and the forward function.
 
-use std::collections::HashSet;
-
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ast::CmpOp;
 use crate::check::Scalar;
+use crate::hash::{FastMap, FastSet};
 use crate::ir::{BlockId, Graph, Inst, NodeId, Op};
 use crate::reverse::Program;
 use crate::tokens;
@@ -145,7 +144,10 @@ fn make_ident(text: &str, span: Span) -> Ident {
 /// A name without its `r#`, to build other names from: `d_` + `let`.
 fn unraw(ident: &Ident) -> String {
     let text = ident.to_string();
-    text.strip_prefix("r#").map_or(text.clone(), str::to_string)
+    match text.strip_prefix("r#") {
+        Some(plain) => plain.to_string(),
+        None => text,
+    }
 }
 
 /// Renders the body of a `_grad` function.
@@ -160,7 +162,9 @@ pub struct Renderer<'a> {
     arm_value_of: Vec<Option<NodeId>>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
-    taken: HashSet<String>,
+    taken: FastSet<String>,
+    /// For a name taken more than once, the suffix to try next.
+    suffixes: FastMap<String, usize>,
     temps: usize,
 }
 
@@ -180,9 +184,12 @@ impl<'a> Renderer<'a> {
             defined_in: vec![None; count],
             arm_value_of: vec![None; count],
             names: vec![None; count],
-            taken: reserved.iter().cloned().collect(),
+            // Every bound node takes a name: no growing, no rehashing.
+            taken: FastSet::with_capacity_and_hasher(count, Default::default()),
+            suffixes: FastMap::default(),
             temps: 0,
         };
+        renderer.taken.extend(reserved.iter().cloned());
         renderer.taken.insert(scalar.ident().to_string());
         for (i, param) in params.iter().enumerate() {
             renderer.taken.insert(param.to_string());
@@ -270,7 +277,7 @@ impl<'a> Renderer<'a> {
             .any(|&p| self.uses[p] > 0)
     }
 
-    fn unique(&mut self, base: &str) -> String {
+    fn unique(&mut self, base: String) -> String {
         if base == "t" {
             loop {
                 self.temps += 1;
@@ -280,15 +287,20 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        if self.taken.insert(base.to_string()) {
-            return base.to_string();
+        if !self.taken.contains(&base) {
+            self.taken.insert(base.clone());
+            return base;
         }
-        let name = (1..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|name| !self.taken.contains(name))
-            .unwrap_or_default();
-        self.taken.insert(name.clone());
-        name
+        // The first free `base_i`; the search resumes where the last one for `base` ended
+        // (names are never freed), so n copies of a name cost O(n), not O(n²).
+        let next = self.suffixes.entry(base.clone()).or_insert(1);
+        loop {
+            let name = format!("{base}_{next}");
+            *next += 1;
+            if self.taken.insert(name.clone()) {
+                return name;
+            }
+        }
     }
 
     fn base_name(&self, id: NodeId) -> String {
@@ -314,7 +326,7 @@ impl<'a> Renderer<'a> {
                 .unwrap_or_default(),
             _ => {
                 let base = self.base_name(id);
-                self.unique(&base)
+                self.unique(base)
             }
         };
         self.names[id] = Some(make_ident(&name, span));
@@ -363,15 +375,21 @@ impl<'a> Renderer<'a> {
                 Some(arg_name) => format!("d{call_name}_d{}", unraw(arg_name)),
                 None => format!("d{call_name}_d{}", i + 1),
             };
-            let name = self.unique(&base);
+            let name = self.unique(base);
             self.names[partial] = Some(make_ident(&name, graph.nodes[partial].span));
         }
     }
 
     /// The statements of `block`.
     pub fn block(&self, block: BlockId) -> TokenStream {
-        let graph = self.graph();
         let mut out = TokenStream::new();
+        self.write_block(block, &mut out);
+        out
+    }
+
+    /// Writes the statements of `block` into `out`.
+    pub fn write_block(&self, block: BlockId, out: &mut TokenStream) {
+        let graph = self.graph();
         for inst in &graph.blocks[block].insts {
             match *inst {
                 Inst::Node(id) => {
@@ -386,13 +404,13 @@ impl<'a> Renderer<'a> {
                             continue;
                         }
                     }
-                    tokens::word(&mut out, "let", node.span);
+                    tokens::word(out, "let", node.span);
                     if let Some(name) = name {
-                        tokens::ident(&mut out, name);
+                        tokens::ident(out, name);
                     }
-                    tokens::op(&mut out, "=", node.span);
-                    self.write_op(id, &mut out);
-                    tokens::op(&mut out, ";", Span::call_site());
+                    tokens::op(out, "=", node.span);
+                    self.write_op(id, out);
+                    tokens::op(out, ";", Span::call_site());
                 }
                 Inst::If(if_id) => {
                     let the_if = &graph.ifs[if_id];
@@ -426,7 +444,6 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        out
     }
 
     fn tuple(&self, values: &[NodeId]) -> TokenStream {

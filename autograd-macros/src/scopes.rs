@@ -3,21 +3,21 @@
 //! Names are found through a hash index, so resolving the names of a body of n `let`s takes
 //! O(n), where scanning the declarations took O(n²).
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 #[derive(Clone)]
 pub struct Scopes<T> {
     /// The declarations of each open block, outermost first, in order.
     pub frames: Vec<Vec<(String, T)>>,
     /// For each name, where its declarations in `frames` are, latest last.
-    index: HashMap<String, Vec<(usize, usize)>>,
+    index: FastMap<String, Vec<(usize, usize)>>,
 }
 
 impl<T> Scopes<T> {
     pub fn new() -> Self {
         Scopes {
             frames: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
         }
     }
 

@@ -12,8 +12,9 @@
 //! intermediate that would have overflowed: `0.5 * (2 * x)` is `x` even where `2 * x` is inf).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
+use crate::hash::FastMap;
 use crate::ir::{BlockId, Graph, IfId, Inst, NodeId, Op};
 use crate::reverse::Program;
 
@@ -268,33 +269,7 @@ fn cse_key(graph: &Graph, id: NodeId) -> Option<Key> {
     })
 }
 
-/// FxHash's mixing: the keys are a few small integers, which SipHash (the default) hashes
-/// several times slower, and no one chooses them to collide.
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The table takes its index from the low bits, which the multiply mixes least.
-        self.0.rotate_left(26)
-    }
-}
-
-type Seen = HashMap<Key, NodeId, BuildHasherDefault<FastHasher>>;
+type Seen = FastMap<Key, NodeId>;
 
 /// Removes nodes and `if` results that neither the value nor the gradient needs.
 fn remove_dead_code(program: &mut Program) {
