@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::errors::Errors;
+use crate::hash::FastMap;
 use crate::ir::{BlockId, Builder, Graph, Inst, NameKind, NodeId, Op};
 use crate::lower::Lowered;
 use crate::rules;
@@ -27,7 +28,7 @@ pub struct Program {
 }
 
 /// Adjoint terms waiting for their value's definition, by value.
-type Terms = BTreeMap<NodeId, Vec<NodeId>>;
+type Terms = FastMap<NodeId, Vec<NodeId>>;
 
 pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
     let Lowered {
@@ -43,7 +44,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
         param_adjoints: BTreeMap::new(),
         errors: Errors::default(),
     };
-    let mut terms = Terms::new();
+    let mut terms = Terms::default();
     if reverse.is_active(result) {
         let one = reverse.graph.push(
             root,
@@ -247,7 +248,7 @@ impl Reverse<'_> {
             (the_if.then_block, &the_if.then_values, then_target),
             (the_if.else_block, &the_if.else_values, else_target),
         ] {
-            let mut local = Terms::new();
+            let mut local = Terms::default();
             for &(i, d_out) in &output_adjoints {
                 self.push_term(&mut local, values[i], d_out);
             }
