@@ -103,28 +103,30 @@ impl Lowerer<'_> {
     }
 
     fn declare(&mut self, name: &Ident, node: NodeId) {
-        self.name_node(node, name);
+        let text = name.to_string();
+        self.name_node(node, &text);
         let variable = Variable {
             ident: name.clone(),
             node,
         };
-        self.scopes.declare(name.to_string(), variable);
+        self.scopes.declare(text, variable);
     }
 
     /// Points the innermost variable `name` at a new node (an assignment).
     fn assign(&mut self, name: &Ident, node: NodeId) -> syn::Result<()> {
-        self.name_node(node, name);
+        let text = name.to_string();
+        self.name_node(node, &text);
         let variable = self
             .scopes
-            .get_mut(&name.to_string())
+            .get_mut(&text)
             .ok_or_else(|| error(name.span(), "assignment to an unresolved name"))?;
         variable.node = node;
         Ok(())
     }
 
-    fn name_node(&mut self, node: NodeId, name: &Ident) {
+    fn name_node(&mut self, node: NodeId, name: &str) {
         if !matches!(self.graph.nodes[node].op, Op::Param(_)) {
-            self.graph.name(node, &name.to_string(), NameKind::User);
+            self.graph.name(node, name, NameKind::User);
         }
     }
 
@@ -262,7 +264,7 @@ impl Lowerer<'_> {
                 let in_else = else_scopes.frames[depth][index].1.node;
                 if variable.node != before || in_else != before {
                     let phi = self.graph.add_output(if_id, variable.node, in_else);
-                    self.name_node(phi, &variable.ident);
+                    self.name_node(phi, &variable.ident.to_string());
                     self.scopes.frames[depth][index].1.node = phi;
                 }
             }

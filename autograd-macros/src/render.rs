@@ -160,6 +160,8 @@ pub struct Renderer<'a> {
     defined_in: Vec<Option<BlockId>>,
     /// For a node used as an arm's value of an `if`: that result's Phi.
     arm_value_of: Vec<Option<NodeId>>,
+    /// Whether each node gets its own `let` (see `is_bound`).
+    bound: Vec<bool>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
     taken: FastSet<String>,
@@ -183,6 +185,7 @@ impl<'a> Renderer<'a> {
             use_block: vec![None; count],
             defined_in: vec![None; count],
             arm_value_of: vec![None; count],
+            bound: Vec::new(),
             names: vec![None; count],
             // Every bound node takes a name: no growing, no rehashing.
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
@@ -204,6 +207,8 @@ impl<'a> Renderer<'a> {
         for &grad in program.grads.iter().flatten() {
             renderer.add_use(grad, program.root);
         }
+        // Fixed from here on; asked for every use of every node.
+        renderer.bound = (0..count).map(|id| renderer.compute_bound(id)).collect();
         renderer.assign_names(program.root);
         renderer
     }
@@ -248,6 +253,10 @@ impl<'a> Renderer<'a> {
 
     /// Whether node `id` gets its own `let` (or is bound by its call or `if`).
     fn is_bound(&self, id: NodeId) -> bool {
+        self.bound[id]
+    }
+
+    fn compute_bound(&self, id: NodeId) -> bool {
         let node = &self.graph().nodes[id];
         match node.op {
             Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
