@@ -7,10 +7,76 @@
 //! constructs keep syn's handling exactly. What it returns is what `parse::convert_block`
 //! makes of syn's tree for the same tokens.
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
 use crate::ast::{is_constant_text, AssignOp, BinOp, Block, Expr, Stmt};
 use crate::parse::convert_lit;
+
+/// The bodies the fast path read before syn saw them, by index.
+pub struct Bodies(Vec<Option<Block>>);
+
+/// Reads the bodies among `input`'s top-level tokens, and returns `input` with each body it
+/// read replaced by a placeholder, with the body's span: syn, which parses the signatures,
+/// copies every token it is given. A placeholder is `{ #0usize }` (the index in `Bodies`)
+/// with the `#` joint to the literal, which no source text lexes to.
+pub fn take_bodies(input: TokenStream) -> (TokenStream, Bodies) {
+    let mut bodies = Vec::new();
+    let mut out: Vec<TokenTree> = Vec::new();
+    for tree in input {
+        let tree = match tree {
+            TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Brace && may_be_body(out.last()) =>
+            {
+                match block(&group) {
+                    Some(body) => {
+                        let mut mark = Punct::new('#', Spacing::Joint);
+                        mark.set_span(group.span());
+                        let mut index = Literal::usize_suffixed(bodies.len());
+                        index.set_span(group.span());
+                        bodies.push(Some(body));
+                        let marked = [TokenTree::Punct(mark), TokenTree::Literal(index)];
+                        let mut placeholder =
+                            Group::new(Delimiter::Brace, marked.into_iter().collect());
+                        placeholder.set_span(group.span());
+                        TokenTree::Group(placeholder)
+                    }
+                    None => TokenTree::Group(group),
+                }
+            }
+            other => other,
+        };
+        out.push(tree);
+    }
+    (out.into_iter().collect(), Bodies(bodies))
+}
+
+/// A body follows the parameters or the return type: not `<`, `,` or `=`, before which a
+/// brace group is a const generic argument (`-> Foo<{ N }>`).
+fn may_be_body(previous: Option<&TokenTree>) -> bool {
+    match previous {
+        Some(TokenTree::Group(group)) => group.delimiter() != Delimiter::Brace,
+        Some(TokenTree::Ident(_)) => true,
+        Some(TokenTree::Punct(punct)) => punct.as_char() == '>',
+        _ => false,
+    }
+}
+
+impl Bodies {
+    /// The body `group` stands for, if it is a placeholder from `take_bodies`.
+    pub fn take(&mut self, group: &Group) -> Option<Block> {
+        let mut tokens = group.stream().into_iter();
+        let (Some(TokenTree::Punct(mark)), Some(TokenTree::Literal(index)), None) =
+            (tokens.next(), tokens.next(), tokens.next())
+        else {
+            return None;
+        };
+        if mark.as_char() != '#' || mark.spacing() != Spacing::Joint {
+            return None;
+        }
+        let index: usize = index.to_string().strip_suffix("usize")?.parse().ok()?;
+        self.0.get_mut(index)?.take()
+    }
+}
 
 /// The function body `{ ... }`, or `None` to leave it to syn.
 pub fn block(group: &Group) -> Option<Block> {

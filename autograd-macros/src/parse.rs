@@ -19,7 +19,8 @@ use crate::fastpath;
 
 /// Parses the contents of `grad! { ... }`: one or more functions.
 pub fn parse_bang(input: TokenStream, errors: &mut Errors) -> Vec<Function> {
-    let parser = |stream: ParseStream| Ok(parse_functions(stream, errors));
+    let (input, mut bodies) = fastpath::take_bodies(input);
+    let parser = |stream: ParseStream| Ok(parse_functions(stream, &mut bodies, errors));
     match parser.parse2(input) {
         Ok(functions) => functions,
         Err(error) => {
@@ -187,7 +188,11 @@ fn split_wrt(
     (kept, wrt, wrt_span)
 }
 
-fn parse_functions(input: ParseStream, errors: &mut Errors) -> Vec<Function> {
+fn parse_functions(
+    input: ParseStream,
+    bodies: &mut fastpath::Bodies,
+    errors: &mut Errors,
+) -> Vec<Function> {
     let mut functions = Vec::new();
     if input.is_empty() {
         errors.push(
@@ -196,7 +201,7 @@ fn parse_functions(input: ParseStream, errors: &mut Errors) -> Vec<Function> {
         );
     }
     while !input.is_empty() {
-        match parse_function(input, errors) {
+        match parse_function(input, bodies, errors) {
             Ok(function) => functions.push(function),
             Err(error) => {
                 errors.push_error(error);
@@ -225,7 +230,11 @@ fn skip_to_next_function(input: ParseStream) {
 // /// docs
 // #[wrt(w, b)]
 // pub fn name(w, b, x: f64) -> T { body }
-fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Function> {
+fn parse_function(
+    input: ParseStream,
+    bodies: &mut fastpath::Bodies,
+    errors: &mut Errors,
+) -> syn::Result<Function> {
     let attrs = input.call(Attribute::parse_outer)?;
     let vis: syn::Visibility = input.parse()?;
     if !input.peek(Token![fn]) {
@@ -270,7 +279,7 @@ fn parse_function(input: ParseStream, errors: &mut Errors) -> syn::Result<Functi
             TokenTree::Group(group) => Ok(group),
             other => Err(syn::Error::new(other.span(), "expected `{`")),
         })?;
-        match fastpath::block(&group) {
+        match bodies.take(&group) {
             Some(block) => Some(block),
             None => match syn::parse2::<syn::Block>(TokenStream::from(TokenTree::Group(group))) {
                 Ok(block) => Some(convert_block(&block, false)),

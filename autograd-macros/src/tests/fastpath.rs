@@ -185,3 +185,24 @@ fn fast_path_reads_crafted_bodies_as_syn_does() {
     let negative = proc_macro2::Literal::f64_unsuffixed(-1.0);
     check(quote::quote!({ x * #negative }));
 }
+
+#[test]
+fn placeholders_stand_for_bodies_only() {
+    let source = "fn f(x) -> Foo<{ 3 }> { x * 2.0 } fn g(y) { y.sin() }";
+    let mut errors = crate::errors::Errors::default();
+    let functions = crate::parse::parse_bang(source.parse().expect("tokens"), &mut errors);
+    assert_eq!(functions.len(), 2);
+    let ret = functions[0].ret.as_ref().expect("a return type");
+    assert_eq!(ret.to_token_stream().to_string(), "Foo < { 3 } >");
+    let bodies: Vec<String> = functions
+        .iter()
+        .map(|f| block(f.body.as_ref().expect("a body")))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "{tail (var(x) Mul lit(2.0/4611686018427387904))}",
+            "{tail var(y).sin()}"
+        ]
+    );
+}
