@@ -175,11 +175,11 @@ pub fn adjoint(
         Op::Sub => vec![(0, dy), (1, b.neg(dy))],
         // y = a * b: da += dy*b, db += dy*a
         Op::Mul => vec![(0, b.mul(dy, second)), (1, b.mul(dy, a))],
-        // y = a / b: da += dy/b, db -= dy*y/b
+        // y = a / b: da += dy/b, db -= (dy/b)*y. One division serves both, and db need not
+        // wait for the division that made y (W1a: two dependent divisions were its latency).
         Op::Div => {
             let da = b.div(dy, second);
-            let dy_y = b.mul(dy, y);
-            let q = b.div(dy_y, second);
+            let q = b.mul(da, y);
             vec![(0, da), (1, b.neg(q))]
         }
         // y = -a: da -= dy
