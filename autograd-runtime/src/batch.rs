@@ -340,10 +340,23 @@ where
     F: Fn(C::Sample) -> (T, G) + Sync,
 {
     let n = data.checked_len()?;
-    let blocks: Vec<(T, G)> = (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| block_sum(data.range(b * BLOCK, n.min((b + 1) * BLOCK)), f))
-        .collect();
+    let mut blocks = vec![(T::zero(), G::zero()); n.div_ceil(BLOCK)];
+    // Each task sums a run of consecutive blocks in a plain loop, as `serial` does: one task
+    // per block compiled to a slower loop (shuffles and spills; 1.3× on 2 threads, where a
+    // loop that only reads the data gains 1.9×). Four runs per thread leave room to balance.
+    let run = blocks
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
+    blocks
+        .par_chunks_mut(run)
+        .enumerate()
+        .for_each(|(r, sums)| {
+            for (i, sum) in sums.iter_mut().enumerate() {
+                let b = r * run + i;
+                *sum = block_sum(data.range(b * BLOCK, n.min((b + 1) * BLOCK)), f);
+            }
+        });
     let mut total = (T::zero(), G::zero());
     for (v, g) in blocks {
         total.0 += v;
