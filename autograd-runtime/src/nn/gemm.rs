@@ -199,7 +199,7 @@ fn check<T>(a: &View<'_, T>, b: &View<'_, T>, c: &[T]) -> (usize, usize, usize) 
 
 /// The small-product loop, allocation-free after its first call of a given size: both
 /// operands are copied into a per-thread scratch buffer as panels padded with zeros
-/// ([`pack_a`], [`pack_b`]), so [`kernel`] runs on full `MR × NR` blocks of C with
+/// ([`pack`]), so [`kernel`] runs on full `MR × NR` blocks of C with
 /// contiguous loads whatever the shapes and strides (`n = 1` and `k = 2` occur in small
 /// networks). Compiled for AVX2 + FMA when the CPU has them ([`simd::dispatch`]).
 fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
@@ -225,8 +225,8 @@ fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
         simd::dispatch(
             #[inline(always)]
             |fma| {
-                pack_a(a, pa);
-                pack_b(b, pb);
+                pack::<T, MR>(a, pa);
+                pack::<T, NR>(b.t(), pb);
                 blocks(pa, pb, k, (m, n), c, fma);
             },
         );
@@ -238,63 +238,33 @@ fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
 const MR: usize = 4;
 const NR: usize = 8;
 
-/// A, `m × k`, as panels of `MR` rows, each stored by columns (`MR` values per step of the
-/// inner dimension); rows past `m` are zero. Every element of `out` is written.
+/// `v` (`rows × k`) as panels of `W` rows, each stored by columns (`W` values per step of the
+/// inner dimension); rows past the last are zero. Every element of `out` is written.
+///
+/// A is packed as it is (`W = MR`), B as Bᵀ (`W = NR`): a panel of Bᵀ stored by columns is a
+/// panel of `NR` columns of B stored by rows, what [`kernel`] reads.
 #[inline(always)]
-fn pack_a<T: Real>(a: View<'_, T>, out: &mut [T]) {
-    let k = a.cols;
-    for (panel, i0) in out.chunks_exact_mut(MR * k).zip((0..a.rows).step_by(MR)) {
-        let (cols, _) = panel.as_chunks_mut::<MR>();
-        if i0 + MR <= a.rows && a.cs == 1 {
-            // Rows contiguous (A = x): a transpose of MR rows.
-            let rows: [&[T]; MR] = core::array::from_fn(|r| &a.data[(i0 + r) * a.rs..][..k]);
+fn pack<T: Real, const W: usize>(v: View<'_, T>, out: &mut [T]) {
+    let k = v.cols;
+    for (panel, i0) in out.chunks_exact_mut(W * k).zip((0..v.rows).step_by(W)) {
+        let (cols, _) = panel.as_chunks_mut::<W>();
+        if i0 + W <= v.rows && v.cs == 1 {
+            // Rows contiguous (A = x, or B = Wᵀ): a transpose of W rows.
+            let rows: [&[T]; W] = core::array::from_fn(|r| &v.data[(i0 + r) * v.rs..][..k]);
             for (p, col) in cols.iter_mut().enumerate() {
                 *col = core::array::from_fn(|r| rows[r][p]);
             }
-        } else if i0 + MR <= a.rows && a.rs == 1 {
-            // Columns contiguous (A = dzᵀ): MR values per step.
+        } else if i0 + W <= v.rows && v.rs == 1 {
+            // Columns contiguous (A = dzᵀ, or B = a layer input): W values per step.
             for (p, col) in cols.iter_mut().enumerate() {
-                col.copy_from_slice(&a.data[p * a.cs + i0..][..MR]);
+                col.copy_from_slice(&v.data[p * v.cs + i0..][..W]);
             }
         } else {
             for (p, col) in cols.iter_mut().enumerate() {
                 *col = core::array::from_fn(|r| {
                     let i = i0 + r;
-                    if i < a.rows {
-                        a.data[i * a.rs + p * a.cs]
-                    } else {
-                        T::zero()
-                    }
-                });
-            }
-        }
-    }
-}
-
-/// B, `k × n`, as panels of `NR` columns, each stored by rows (`NR` values per step of the
-/// inner dimension); columns past `n` are zero. Every element of `out` is written.
-#[inline(always)]
-fn pack_b<T: Real>(b: View<'_, T>, out: &mut [T]) {
-    let k = b.rows;
-    for (panel, j0) in out.chunks_exact_mut(NR * k).zip((0..b.cols).step_by(NR)) {
-        let (rows, _) = panel.as_chunks_mut::<NR>();
-        if j0 + NR <= b.cols && b.cs == 1 {
-            // Rows contiguous (B = h, the layer input).
-            for (p, row) in rows.iter_mut().enumerate() {
-                row.copy_from_slice(&b.data[p * b.rs + j0..][..NR]);
-            }
-        } else if j0 + NR <= b.cols && b.rs == 1 {
-            // Columns contiguous (B = Wᵀ): a transpose of NR columns.
-            let cols: [&[T]; NR] = core::array::from_fn(|j| &b.data[(j0 + j) * b.cs..][..k]);
-            for (p, row) in rows.iter_mut().enumerate() {
-                *row = core::array::from_fn(|j| cols[j][p]);
-            }
-        } else {
-            for (p, row) in rows.iter_mut().enumerate() {
-                *row = core::array::from_fn(|j| {
-                    let jj = j0 + j;
-                    if jj < b.cols {
-                        b.data[p * b.rs + jj * b.cs]
+                    if i < v.rows {
+                        v.data[i * v.rs + p * v.cs]
                     } else {
                         T::zero()
                     }
