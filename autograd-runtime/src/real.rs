@@ -54,6 +54,12 @@ pub trait Real:
     /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
     /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
     /// operations); this default multiplies powers of two. Used by the runtime's `tanh`.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert_eq!(f32::pow2i(10.0), 1024.0);
+    /// assert_eq!(f64::pow2i(-3.0), 0.125);
+    /// ```
     #[doc(hidden)]
     #[inline]
     fn pow2i(k: Self) -> Self {

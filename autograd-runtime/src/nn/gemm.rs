@@ -392,6 +392,27 @@ mod tests {
         }
     }
 
+    /// The kernel both ways, whatever this CPU has: the baseline one (`fma = false`) and the
+    /// fused one; the packing starts from NaN, so an element it failed to write would show.
+    #[test]
+    fn packed_kernel_with_and_without_fma_matches_the_naive_product() {
+        let (m, k, n) = (9, 5, 11);
+        let (a, b) = (values(m * k, 1.0), values(k * n, 2.0));
+        let (va, vb) = (View::new(&a, m, k), View::new(&b, k, n));
+        let want = naive(va, vb, 0.0, &vec![0.0; m * n]);
+        for fma in [false, true] {
+            let mut pa = vec![f64::NAN; m.div_ceil(MR) * MR * k];
+            let mut pb = vec![f64::NAN; n.div_ceil(NR) * NR * k];
+            pack::<f64, MR>(va, &mut pa);
+            pack::<f64, NR>(vb.t(), &mut pb);
+            let mut c = vec![0.0; m * n];
+            blocks(&pa, &pb, k, (m, n), &mut c, fma);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() <= 1e-12 * k as f64, "fma {fma}: {x} vs {y}");
+            }
+        }
+    }
+
     /// `data` with the shape and strides of `v`.
     fn like<'a, T, U>(data: &'a [T], v: View<'_, U>) -> View<'a, T> {
         View {
