@@ -6,6 +6,13 @@ use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, To
 
 /// An operator or punctuation, `+`, `&&`, `::`: joint characters with `span`.
 pub fn op(out: &mut TokenStream, text: &str, span: Span) {
+    // Most operators are one character: no counting, no iterator adapters.
+    if let [byte] = text.as_bytes() {
+        let mut punct = Punct::new(char::from(*byte), Spacing::Alone);
+        punct.set_span(span);
+        out.extend(std::iter::once(TokenTree::Punct(punct)));
+        return;
+    }
     let last = text.chars().count().saturating_sub(1);
     out.extend(text.chars().enumerate().map(|(i, ch)| {
         let spacing = if i < last {
