@@ -15,6 +15,81 @@ pub type NodeId = usize;
 pub type BlockId = usize;
 pub type IfId = usize;
 
+/// A node's arguments: up to three inline (every operator, most methods), more on the heap,
+/// so most nodes cost no allocation of their own.
+#[derive(Clone, Debug)]
+pub enum Args {
+    Inline(u8, [NodeId; 3]),
+    Heap(Vec<NodeId>),
+}
+
+impl Args {
+    pub fn as_slice(&self) -> &[NodeId] {
+        match self {
+            Args::Inline(len, ids) => ids.get(..usize::from(*len)).unwrap_or_default(),
+            Args::Heap(ids) => ids,
+        }
+    }
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args::Inline(0, [0; 3])
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [NodeId];
+    fn deref(&self) -> &[NodeId] {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for Args {
+    fn deref_mut(&mut self) -> &mut [NodeId] {
+        match self {
+            Args::Inline(len, ids) => ids.get_mut(..usize::from(*len)).unwrap_or_default(),
+            Args::Heap(ids) => ids,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a NodeId;
+    type IntoIter = std::slice::Iter<'a, NodeId>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl From<&[NodeId]> for Args {
+    fn from(ids: &[NodeId]) -> Self {
+        match *ids {
+            [] => Args::default(),
+            [a] => Args::Inline(1, [a, 0, 0]),
+            [a, b] => Args::Inline(2, [a, b, 0]),
+            [a, b, c] => Args::Inline(3, [a, b, c]),
+            _ => Args::Heap(ids.to_vec()),
+        }
+    }
+}
+
+impl<const N: usize> From<[NodeId; N]> for Args {
+    fn from(ids: [NodeId; N]) -> Self {
+        Args::from(&ids[..])
+    }
+}
+
+impl From<Vec<NodeId>> for Args {
+    fn from(ids: Vec<NodeId>) -> Self {
+        if ids.len() <= 3 {
+            Args::from(&ids[..])
+        } else {
+            Args::Heap(ids)
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     /// The i-th parameter of the function.
@@ -73,7 +148,7 @@ pub struct Name {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub op: Op,
-    pub args: Vec<NodeId>,
+    pub args: Args,
     pub span: Span,
     pub name: Option<Name>,
     /// For an adjoint node, the primal node it is the adjoint of.
@@ -138,10 +213,10 @@ impl Graph {
     }
 
     /// Adds a node at the end of `block`.
-    pub fn push(&mut self, block: BlockId, op: Op, args: Vec<NodeId>, span: Span) -> NodeId {
+    pub fn push(&mut self, block: BlockId, op: Op, args: impl Into<Args>, span: Span) -> NodeId {
         self.nodes.push(Node {
             op,
-            args,
+            args: args.into(),
             span,
             name: None,
             adjoint_of: None,
@@ -176,7 +251,7 @@ impl Graph {
         let span = self.ifs[if_id].span;
         self.nodes.push(Node {
             op: Op::Phi(if_id, index),
-            args: Vec::new(),
+            args: Args::default(),
             span,
             name: None,
             adjoint_of: None,
@@ -232,35 +307,35 @@ pub struct Builder<'g> {
 }
 
 impl Builder<'_> {
-    pub fn op(&mut self, op: Op, args: Vec<NodeId>) -> NodeId {
+    pub fn op(&mut self, op: Op, args: impl Into<Args>) -> NodeId {
         self.graph.push(self.block, op, args, self.span)
     }
     pub fn lit(&mut self, value: f64) -> NodeId {
-        self.op(Op::Lit(value), Vec::new())
+        self.op(Op::Lit(value), [])
     }
     pub fn add(&mut self, a: NodeId, b: NodeId) -> NodeId {
-        self.op(Op::Add, vec![a, b])
+        self.op(Op::Add, [a, b])
     }
     pub fn sub(&mut self, a: NodeId, b: NodeId) -> NodeId {
-        self.op(Op::Sub, vec![a, b])
+        self.op(Op::Sub, [a, b])
     }
     pub fn mul(&mut self, a: NodeId, b: NodeId) -> NodeId {
-        self.op(Op::Mul, vec![a, b])
+        self.op(Op::Mul, [a, b])
     }
     pub fn div(&mut self, a: NodeId, b: NodeId) -> NodeId {
-        self.op(Op::Div, vec![a, b])
+        self.op(Op::Div, [a, b])
     }
     pub fn neg(&mut self, a: NodeId) -> NodeId {
-        self.op(Op::Neg, vec![a])
+        self.op(Op::Neg, [a])
     }
-    pub fn method(&mut self, method: Method, args: Vec<NodeId>) -> NodeId {
+    pub fn method(&mut self, method: Method, args: impl Into<Args>) -> NodeId {
         self.op(Op::Method(method), args)
     }
-    pub fn helper(&mut self, helper: Helper, args: Vec<NodeId>) -> NodeId {
+    pub fn helper(&mut self, helper: Helper, args: impl Into<Args>) -> NodeId {
         self.op(Op::Helper(helper), args)
     }
     pub fn powi(&mut self, a: NodeId, n: i32) -> NodeId {
-        self.op(Op::Powi(n), vec![a])
+        self.op(Op::Powi(n), [a])
     }
     /// `a * a`
     pub fn square(&mut self, a: NodeId) -> NodeId {

@@ -12,7 +12,7 @@ use syn::Ident;
 
 use crate::ast::{AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::check::Signatures;
-use crate::ir::{BlockId, CallSite, Graph, NameKind, NodeId, Op};
+use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
 use crate::scopes::Scopes;
 
@@ -37,7 +37,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     let mut scopes = Scopes::new();
     scopes.push_frame();
     for (i, param) in function.params.iter().enumerate() {
-        let node = graph.push(root, Op::Param(i), Vec::new(), param.name.span());
+        let node = graph.push(root, Op::Param(i), [], param.name.span());
         graph.name(node, &param.name.to_string(), NameKind::User);
         params.push(node);
         let variable = Variable {
@@ -130,7 +130,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn push(&mut self, op: Op, args: Vec<NodeId>, span: Span) -> NodeId {
+    fn push(&mut self, op: Op, args: impl Into<Args>, span: Span) -> NodeId {
         self.graph.push(self.block, op, args, span)
     }
 
@@ -222,7 +222,7 @@ impl Lowerer<'_> {
                             AssignOp::Mul => Op::Mul,
                             _ => Op::Div,
                         };
-                        self.push(op, vec![old, value], *op_span)
+                        self.push(op, [old, value], *op_span)
                     }
                 };
                 self.assign(name, node)?;
@@ -298,35 +298,35 @@ impl Lowerer<'_> {
             } => {
                 let lhs = self.expr(lhs)?;
                 let rhs = self.expr(rhs)?;
-                self.push(Op::Cmp(*op), vec![lhs, rhs], *op_span)
+                self.push(Op::Cmp(*op), [lhs, rhs], *op_span)
             }
             Cond::And(a, b) => {
                 let a = self.cond(a)?;
                 let b = self.cond(b)?;
-                self.push(Op::And, vec![a, b], Span::call_site())
+                self.push(Op::And, [a, b], Span::call_site())
             }
             Cond::Or(a, b) => {
                 let a = self.cond(a)?;
                 let b = self.cond(b)?;
-                self.push(Op::Or, vec![a, b], Span::call_site())
+                self.push(Op::Or, [a, b], Span::call_site())
             }
             Cond::Not(a) => {
                 let a = self.cond(a)?;
-                self.push(Op::Not, vec![a], Span::call_site())
+                self.push(Op::Not, [a], Span::call_site())
             }
-            Cond::Bool(value) => self.push(Op::Bool(*value), Vec::new(), Span::call_site()),
+            Cond::Bool(value) => self.push(Op::Bool(*value), [], Span::call_site()),
             Cond::Unsupported { span, .. } => return Err(error(*span, "unsupported condition")),
         })
     }
 
     fn expr(&mut self, expr: &Expr) -> syn::Result<NodeId> {
         Ok(match expr {
-            Expr::Lit { value, span, .. } => self.push(Op::Lit(*value), Vec::new(), *span),
+            Expr::Lit { value, span, .. } => self.push(Op::Lit(*value), [], *span),
             Expr::Var(name) => self.lookup(name)?,
             Expr::Const(path) => {
                 let index = self.graph.consts.len();
                 self.graph.consts.push(path.clone());
-                self.push(Op::Const(index), Vec::new(), expr.span())
+                self.push(Op::Const(index), [], expr.span())
             }
             Expr::Binary {
                 op,
@@ -342,11 +342,11 @@ impl Lowerer<'_> {
                     BinOp::Mul => Op::Mul,
                     BinOp::Div => Op::Div,
                 };
-                self.push(op, vec![lhs, rhs], *op_span)
+                self.push(op, [lhs, rhs], *op_span)
             }
             Expr::Neg { span, expr } => {
                 let a = self.expr(expr)?;
-                self.push(Op::Neg, vec![a], *span)
+                self.push(Op::Neg, [a], *span)
             }
             Expr::Method {
                 receiver,
@@ -368,7 +368,7 @@ impl Lowerer<'_> {
                 ..
             } => {
                 let a = self.expr(receiver)?;
-                self.push(Op::Powi(*exponent), vec![a], method.span())
+                self.push(Op::Powi(*exponent), [a], method.span())
             }
             Expr::Call { func, args } => self.call(func, args)?,
             Expr::If(if_expr) => self
@@ -394,7 +394,7 @@ impl Lowerer<'_> {
         let mut k = 0;
         for has in has_partial {
             partials.push(if has {
-                let partial = self.push(Op::Partial(k), vec![call], func.span());
+                let partial = self.push(Op::Partial(k), [call], func.span());
                 k += 1;
                 Some(partial)
             } else {

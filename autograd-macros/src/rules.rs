@@ -211,8 +211,8 @@ fn method_adjoint(
     match method {
         // y = a^c: da += dy * c*a^(c-1) (0 where c = 0), dc += dy * y*ln(a) (0 at a = 0)
         Powf => {
-            let local_a = b.helper(Helper::PowfBase, vec![a, second]);
-            let local_c = b.helper(Helper::PowfExponent, vec![a, y]);
+            let local_a = b.helper(Helper::PowfBase, [a, second]);
+            let local_c = b.helper(Helper::PowfExponent, [a, y]);
             vec![(0, b.mul(dy, local_a)), (1, b.mul(dy, local_c))]
         }
         // y = sqrt(a): da += dy * 0.5/y  (+inf at 0)
@@ -252,7 +252,7 @@ fn method_adjoint(
         }
         // y = log_c(a) = ln a / ln c: da += dy / (a*ln c), dc -= dy*y / (c*ln c)
         Log => {
-            let ln_c = b.method(Ln, vec![second]);
+            let ln_c = b.method(Ln, [second]);
             let denom_a = b.mul(a, ln_c);
             let da = b.div(dy, denom_a);
             let dy_y = b.mul(dy, y);
@@ -274,12 +274,12 @@ fn method_adjoint(
         }
         // y = sin(a): da += dy * cos(a)
         Sin => {
-            let local = b.method(Cos, vec![a]);
+            let local = b.method(Cos, [a]);
             times(b, local)
         }
         // y = cos(a): da -= dy * sin(a)
         Cos => {
-            let sin = b.method(Sin, vec![a]);
+            let sin = b.method(Sin, [a]);
             let term = b.mul(dy, sin);
             vec![(0, b.neg(term))]
         }
@@ -320,12 +320,12 @@ fn method_adjoint(
         }
         // y = sinh(a): da += dy * cosh(a)
         Sinh => {
-            let local = b.method(Cosh, vec![a]);
+            let local = b.method(Cosh, [a]);
             times(b, local)
         }
         // y = cosh(a): da += dy * sinh(a)
         Cosh => {
-            let local = b.method(Sinh, vec![a]);
+            let local = b.method(Sinh, [a]);
             times(b, local)
         }
         // y = tanh(a): da += dy * (1 - y^2)
@@ -340,7 +340,7 @@ fn method_adjoint(
             let one = b.lit(1.0);
             let a2 = b.square(a);
             let sum = b.add(a2, one);
-            let root = b.method(Sqrt, vec![sum]);
+            let root = b.method(Sqrt, [sum]);
             vec![(0, b.div(dy, root))]
         }
         // y = acosh(a): da += dy / sqrt(a^2 - 1)
@@ -348,7 +348,7 @@ fn method_adjoint(
             let one = b.lit(1.0);
             let a2 = b.square(a);
             let diff = b.sub(a2, one);
-            let root = b.method(Sqrt, vec![diff]);
+            let root = b.method(Sqrt, [diff]);
             vec![(0, b.div(dy, root))]
         }
         // y = atanh(a): da += dy / (1 - a^2)
@@ -360,7 +360,7 @@ fn method_adjoint(
         }
         // y = |a|: da += dy * sign(a), sign(0) = 0
         Abs => {
-            let local = b.helper(Helper::Sign, vec![a]);
+            let local = b.helper(Helper::Sign, [a]);
             times(b, local)
         }
         // y = max(a, c): da += dy * w, dc += dy * (1 - w); w = 1, 1/2 at a tie, 0
@@ -370,15 +370,15 @@ fn method_adjoint(
             } else {
                 Helper::MinWeight
             };
-            let w = b.helper(helper, vec![a, second]);
+            let w = b.helper(helper, [a, second]);
             let one = b.lit(1.0);
             let rest = b.sub(one, w);
             vec![(0, b.mul(dy, w)), (1, b.mul(dy, rest))]
         }
         // y = hypot(a, c): da += dy * a/y, dc += dy * c/y (0 at the origin)
         Hypot => {
-            let local_a = b.helper(Helper::DivOrZero, vec![a, y]);
-            let local_c = b.helper(Helper::DivOrZero, vec![second, y]);
+            let local_a = b.helper(Helper::DivOrZero, [a, y]);
+            let local_c = b.helper(Helper::DivOrZero, [second, y]);
             vec![(0, b.mul(dy, local_a)), (1, b.mul(dy, local_c))]
         }
         // y = 1/a: da -= dy * y^2
@@ -391,7 +391,7 @@ fn method_adjoint(
         MulAdd => vec![(0, b.mul(dy, second)), (1, b.mul(dy, a)), (2, dy)],
         // y = relu(a): da += dy * (a > 0 ? 1 : 0), relu'(0) = 0
         Relu => {
-            let local = b.helper(Helper::Step, vec![a]);
+            let local = b.helper(Helper::Step, [a]);
             times(b, local)
         }
         // y = sigmoid(a): da += dy * y*(1 - y)
@@ -403,7 +403,7 @@ fn method_adjoint(
         }
         // y = softplus(a) = ln(1 + e^a): da += dy * sigmoid(a)
         Softplus => {
-            let local = b.method(Sigmoid, vec![a]);
+            let local = b.method(Sigmoid, [a]);
             times(b, local)
         }
         // piecewise constant: derivative 0
@@ -416,5 +416,5 @@ fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
     let one = b.lit(1.0);
     let a2 = b.square(a);
     let diff = b.sub(one, a2);
-    b.method(Method::Sqrt, vec![diff])
+    b.method(Method::Sqrt, [diff])
 }

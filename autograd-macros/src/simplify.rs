@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use crate::hash::FastMap;
-use crate::ir::{BlockId, Graph, IfId, Inst, NodeId, Op};
+use crate::ir::{Args, BlockId, Graph, IfId, Inst, NodeId, Op};
 use crate::reverse::Program;
 
 pub fn simplify(program: &mut Program) {
@@ -128,17 +128,17 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             Op::Mul if lit(1) == Some(1.0) => return Some(args[0]),
             Op::Mul if lit(0) == Some(1.0) => return Some(args[1]),
             // x * -1, -1 * x
-            Op::Mul if lit(1) == Some(-1.0) => (Op::Neg, vec![args[0]]),
-            Op::Mul if lit(0) == Some(-1.0) => (Op::Neg, vec![args[1]]),
+            Op::Mul if lit(1) == Some(-1.0) => (Op::Neg, Args::from([args[0]])),
+            Op::Mul if lit(0) == Some(-1.0) => (Op::Neg, Args::from([args[1]])),
             // c1 * (c2 * x) with c2 a power of two and c1·c2 = ±1: exactly ±x
             Op::Mul if unit_scaling(graph, args).is_some() => match unit_scaling(graph, args) {
                 Some((x, false)) => return Some(x),
-                Some((x, true)) => (Op::Neg, vec![x]),
+                Some((x, true)) => (Op::Neg, Args::from([x])),
                 None => return None,
             },
             // (-a) * (-b)
             Op::Mul => match (negated(0), negated(1)) {
-                (Some(a), Some(b)) => (Op::Mul, vec![a, b]),
+                (Some(a), Some(b)) => (Op::Mul, Args::from([a, b])),
                 _ => return None,
             },
             // x / 1
@@ -148,27 +148,27 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             Op::Add if lit(0) == Some(0.0) => return Some(args[1]),
             // a + -b, -a + b
             Op::Add => match (negated(0), negated(1)) {
-                (_, Some(b)) => (Op::Sub, vec![args[0], b]),
-                (Some(a), None) => (Op::Sub, vec![args[1], a]),
+                (_, Some(b)) => (Op::Sub, Args::from([args[0], b])),
+                (Some(a), None) => (Op::Sub, Args::from([args[1], a])),
                 _ => return None,
             },
             // x - 0, 0 - x
             Op::Sub if lit(1) == Some(0.0) => return Some(args[0]),
-            Op::Sub if lit(0) == Some(0.0) => (Op::Neg, vec![args[1]]),
+            Op::Sub if lit(0) == Some(0.0) => (Op::Neg, Args::from([args[1]])),
             // a - -b
             Op::Sub => match negated(1) {
-                Some(b) => (Op::Add, vec![args[0], b]),
+                Some(b) => (Op::Add, Args::from([args[0], b])),
                 None => return None,
             },
             // --x, -(literal)
             Op::Neg => match (negated(0), lit(0)) {
                 (Some(a), _) => return Some(a),
-                (None, Some(value)) => (Op::Lit(-value), Vec::new()),
+                (None, Some(value)) => (Op::Lit(-value), Args::default()),
                 _ => return None,
             },
             // x.powi(1), x.powi(0)
             Op::Powi(1) => return Some(args[0]),
-            Op::Powi(0) => (Op::Lit(1.0), Vec::new()),
+            Op::Powi(0) => (Op::Lit(1.0), Args::default()),
             _ => return None,
         };
         let node = &mut graph.nodes[id];
