@@ -357,7 +357,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn lookup(&self, name: &Ident) -> Option<Binding> {
-        self.scopes.get(&name.to_string()).copied()
+        self.scopes.get_ident(name).copied()
     }
 
     fn names_in_scope(&self) -> String {

@@ -97,7 +97,7 @@ fn error(span: Span, message: &str) -> syn::Error {
 impl Lowerer<'_> {
     fn lookup(&self, name: &Ident) -> syn::Result<NodeId> {
         self.scopes
-            .get(&name.to_string())
+            .get_ident(name)
             .map(|v| v.node)
             .ok_or_else(|| error(name.span(), "unresolved name"))
     }

@@ -3,6 +3,11 @@
 //! Names are found through a hash index, so resolving the names of a body of n `let`s takes
 //! O(n), where scanning the declarations took O(n²).
 
+use std::cell::RefCell;
+use std::fmt::Write;
+
+use proc_macro2::Ident;
+
 use crate::hash::FastMap;
 
 #[derive(Clone)]
@@ -11,6 +16,9 @@ pub struct Scopes<T> {
     pub frames: Vec<Vec<(String, T)>>,
     /// For each name, where its declarations in `frames` are, latest last.
     index: FastMap<String, Vec<(usize, usize)>>,
+    /// An identifier's text is written here to look it up: `to_string` allocated a new
+    /// `String` for every name used.
+    scratch: RefCell<String>,
 }
 
 impl<T> Scopes<T> {
@@ -18,6 +26,7 @@ impl<T> Scopes<T> {
         Scopes {
             frames: Vec::new(),
             index: FastMap::default(),
+            scratch: RefCell::default(),
         }
     }
 
@@ -49,9 +58,19 @@ impl<T> Scopes<T> {
         self.index.get(name)?.last().copied()
     }
 
-    /// The visible declaration of `name`.
-    pub fn get(&self, name: &str) -> Option<&T> {
-        let (depth, i) = self.place(name)?;
+    /// Where the visible declaration of `ident` is, its text written into the scratch buffer.
+    fn place_of(&self, ident: &Ident) -> Option<(usize, usize)> {
+        let Ok(mut text) = self.scratch.try_borrow_mut() else {
+            return self.place(&ident.to_string());
+        };
+        text.clear();
+        write!(text, "{ident}").ok()?;
+        self.place(&text)
+    }
+
+    /// The visible declaration of `ident`.
+    pub fn get_ident(&self, ident: &Ident) -> Option<&T> {
+        let (depth, i) = self.place_of(ident)?;
         self.frames.get(depth)?.get(i).map(|(_, value)| value)
     }
 
