@@ -10,7 +10,7 @@ use syn::{Attribute, Ident};
 
 use crate::ast::{AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt};
 use crate::check::Scalar;
-use crate::render::{cmp_tokens, constant, literal_prec, prec, write_literal, Renderer};
+use crate::render::{cmp_tokens, constant, literal_prec, prec, write_literal, Literals, Renderer};
 use crate::reverse::Program;
 use crate::rules::Method;
 use crate::tokens;
@@ -184,7 +184,10 @@ fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
                 where_clause,
                 ty,
             } = signature(function, scalar);
-            let printer = Printer { scalar };
+            let printer = Printer {
+                scalar,
+                literals: Literals::default(),
+            };
             let mut stmts = if matches!(scalar, Scalar::Concrete(_)) && uses_real_trait(body) {
                 quote!(
                     use ::autograd::Real as _;
@@ -399,6 +402,7 @@ fn uses_real_trait(block: &Block) -> bool {
 /// numbers converted to the function's type. Writes into one stream, like `Renderer`.
 struct Printer<'a> {
     scalar: &'a Scalar,
+    literals: Literals,
 }
 
 impl Printer<'_> {
@@ -557,7 +561,9 @@ impl Printer<'_> {
     fn write_expr(&self, expr: &Expr, out: &mut TokenStream) {
         let site = Span::call_site();
         match expr {
-            Expr::Lit { value, span, .. } => write_literal(*value, self.scalar, *span, out),
+            Expr::Lit { value, span, .. } => {
+                write_literal(*value, self.scalar, *span, &self.literals, out)
+            }
             Expr::Var(name) => tokens::ident(out, name),
             Expr::Const(path) => out.extend(constant(path, self.scalar)),
             Expr::Binary {

@@ -6,6 +6,8 @@
 //! a variable was assigned again; temporaries the user had no name for are `t1`, `t2`, ...
 //! Literals and constants are rendered here for both the IR and the forward function.
 
+use std::cell::RefCell;
+
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
@@ -38,8 +40,40 @@ pub fn literal_prec(value: f64, scalar: &Scalar) -> u8 {
     }
 }
 
+/// Float literal tokens already made, by value, for one function (so one number type, one
+/// suffix): formatting a float (and lexing a suffixed one) costs far more than copying the
+/// token. Kept per expansion only: tokens must not outlive the macro call.
+#[derive(Default)]
+pub struct Literals(RefCell<FastMap<u64, proc_macro2::Literal>>);
+
+impl Literals {
+    /// `float_literal(value, suffix, span)`, made once per value.
+    fn get(&self, value: f64, suffix: Option<&Ident>, span: Span) -> TokenTree {
+        let key = value.to_bits();
+        let cached = self.0.try_borrow().ok().and_then(|m| m.get(&key).cloned());
+        let mut literal = match cached {
+            Some(literal) => literal,
+            None => {
+                let literal = float_literal(value, suffix);
+                if let Ok(mut map) = self.0.try_borrow_mut() {
+                    map.insert(key, literal.clone());
+                }
+                literal
+            }
+        };
+        literal.set_span(span);
+        TokenTree::Literal(literal)
+    }
+}
+
 /// A literal of the function's number type: `T::lit(0.5)` or `0.5_f64`.
-pub fn write_literal(value: f64, scalar: &Scalar, span: Span, out: &mut TokenStream) {
+pub fn write_literal(
+    value: f64,
+    scalar: &Scalar,
+    span: Span,
+    literals: &Literals,
+    out: &mut TokenStream,
+) {
     let ty = scalar.ident();
     if !value.is_finite() {
         let tokens = if value.is_nan() {
@@ -63,7 +97,7 @@ pub fn write_literal(value: f64, scalar: &Scalar, span: Span, out: &mut TokenStr
             if negative {
                 tokens::op(&mut inner, "-", Span::call_site());
             }
-            inner.extend([float_literal(value.abs(), None, span)]);
+            inner.extend([literals.get(value.abs(), None, span)]);
             tokens::group(out, Delimiter::Parenthesis, inner, span);
         }
         // -0.5_f64
@@ -71,17 +105,17 @@ pub fn write_literal(value: f64, scalar: &Scalar, span: Span, out: &mut TokenStr
             if negative {
                 tokens::op(out, "-", span);
             }
-            out.extend([float_literal(value.abs(), Some(ty), span)]);
+            out.extend([literals.get(value.abs(), Some(ty), span)]);
         }
     }
 }
 
 /// `2.0`, `1e-6`, `0.5_f64`: a float literal token for a finite, non-negative value.
-fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenTree {
+fn float_literal(value: f64, suffix: Option<&Ident>) -> proc_macro2::Literal {
     // `{:?}` writes an exponent exactly for these magnitudes; otherwise its digits are those of
     // `f64_unsuffixed`, which needs no lexer.
     let exponent = (value != 0.0 && value < 1e-4) || value >= 1e16;
-    let mut literal = match suffix {
+    match suffix {
         None if !exponent => proc_macro2::Literal::f64_unsuffixed(value),
         _ => {
             let text = match suffix {
@@ -91,9 +125,7 @@ fn float_literal(value: f64, suffix: Option<&Ident>, span: Span) -> TokenTree {
             text.parse::<proc_macro2::Literal>()
                 .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value))
         }
-    };
-    literal.set_span(span);
-    TokenTree::Literal(literal)
+    }
 }
 
 /// A constant path of the function's number type: `T::lit(PATH)`, `PATH`, `(PATH as f32)`.
@@ -168,6 +200,7 @@ pub struct Renderer<'a> {
     /// For a name taken more than once, the suffix to try next.
     suffixes: FastMap<String, usize>,
     temps: usize,
+    literals: Literals,
 }
 
 impl<'a> Renderer<'a> {
@@ -191,6 +224,7 @@ impl<'a> Renderer<'a> {
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
             suffixes: FastMap::default(),
             temps: 0,
+            literals: Literals::default(),
         };
         renderer.taken.extend(reserved.iter().cloned());
         renderer.taken.insert(scalar.ident().to_string());
@@ -578,7 +612,7 @@ impl<'a> Renderer<'a> {
                     tokens::ident(out, name);
                 }
             }
-            Op::Lit(value) => write_literal(*value, self.scalar, span, out),
+            Op::Lit(value) => write_literal(*value, self.scalar, span, &self.literals, out),
             Op::Const(index) => {
                 if let Some(path) = graph.consts.get(*index) {
                     out.extend(constant(path, self.scalar));
