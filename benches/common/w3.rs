@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use autograd::nn::{loss, Activation, Mlp};
+use autograd::nn::{loss, Activation, Gemm, Mlp};
 use autograd::optim::{Optimizer, Sgd};
 use autograd::Real;
 
@@ -139,65 +139,6 @@ impl<T: autograd::nn::Gemm> Ours<T> {
     }
 }
 
-/// `c = a·b + beta·c` with `matrixmultiply`, `c` row-major `m × n`.
-pub trait MmGemm: Real {
-    #[allow(clippy::too_many_arguments)]
-    fn mm(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[Self],
-        a_strides: (usize, usize),
-        b: &[Self],
-        b_strides: (usize, usize),
-        beta: Self,
-        c: &mut [Self],
-    );
-}
-
-macro_rules! mm_impl {
-    ($t:ty, $f:path) => {
-        impl MmGemm for $t {
-            fn mm(
-                m: usize,
-                k: usize,
-                n: usize,
-                a: &[$t],
-                (rsa, csa): (usize, usize),
-                b: &[$t],
-                (rsb, csb): (usize, usize),
-                beta: $t,
-                c: &mut [$t],
-            ) {
-                let last = |r: usize, c: usize, rs: usize, cs: usize| (r - 1) * rs + (c - 1) * cs;
-                assert!(last(m, k, rsa, csa) < a.len() && last(k, n, rsb, csb) < b.len());
-                assert_eq!(c.len(), m * n);
-                // SAFETY: the asserts above keep every element the product touches in bounds.
-                unsafe {
-                    $f(
-                        m,
-                        k,
-                        n,
-                        1.0,
-                        a.as_ptr(),
-                        rsa as isize,
-                        csa as isize,
-                        b.as_ptr(),
-                        rsb as isize,
-                        csb as isize,
-                        beta,
-                        c.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    )
-                }
-            }
-        }
-    };
-}
-mm_impl!(f32, matrixmultiply::sgemm);
-mm_impl!(f64, matrixmultiply::dgemm);
-
 /// A product `c = a·b + beta·c` (`m, k, n`, A and B with `(row, column)` strides, C row-major).
 pub type MmFn<T> = fn(usize, usize, usize, &[T], (usize, usize), &[T], (usize, usize), T, &mut [T]);
 
@@ -226,9 +167,13 @@ pub struct Hand<T> {
     delta_prev: Vec<T>,
 }
 
-impl<T: MmGemm> Hand<T> {
+impl<T: Gemm> Hand<T> {
+    /// The step with `matrixmultiply` for every product (through the runtime's bounds-checked
+    /// call of it, without the runtime's own loop for small products).
     pub fn new(net: Net, params: &[T], tanh: HandTanh) -> Self {
-        Self::with_gemm(net, params, tanh, T::mm)
+        Self::with_gemm(net, params, tanh, |m, k, n, a, sa, b, sb, beta, c| {
+            T::matrixmultiply((m, k, n), a, sa, b, sb, beta, c)
+        })
     }
 
     /// The same step with another GEMM.
