@@ -1,46 +1,23 @@
 //! After warm-up, the per-step parts of a training loop from `optim`, `data` and `train`
-//! allocate nothing: counted through a global allocator (its own test binary, so no other
-//! test's allocations are counted).
+//! allocate nothing: counted per thread by the global allocator of `common`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::allocations;
 
 use autograd_runtime::data::{gather_rows, Batches};
 use autograd_runtime::optim::{Adam, AdamW, Optimizer, Sgd};
 use autograd_runtime::train::Trainer;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to `System` unchanged. A global allocator can only be written
-// with `unsafe impl`; it lives in this test, not in the library.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.load(Ordering::Relaxed)
-}
-
 fn allocations_of_later_steps(opt: &mut dyn Optimizer<f32>) -> usize {
     let mut params = vec![0.5_f32; 1000];
     let grads = vec![0.1_f32; 1000];
     opt.step(&mut params, &grads); // warm-up: sizes the state
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for _ in 0..10 {
         opt.step(&mut params, &grads);
     }
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    allocations() - before
 }
 
 // One test function, so no other test thread allocates while we count.
@@ -84,7 +61,7 @@ fn steps_after_warm_up_do_not_allocate() {
     assert_eq!(during, [0, 0, 0], "Epoch::record");
 
     // The counter works: a Vec allocates.
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let v = std::hint::black_box(vec![1u8; 16]);
-    assert!(ALLOCATIONS.load(Ordering::Relaxed) > before, "{v:?}");
+    assert!(allocations() > before, "{v:?}");
 }
