@@ -95,8 +95,9 @@ pub fn block(group: &Group) -> Option<Block> {
 }
 
 struct Parser {
-    tokens: Vec<TokenTree>,
-    pos: usize,
+    /// The tokens not read yet, the next one last: reading a token pops it, so what the tree
+    /// keeps is moved out, not copied.
+    rest: Vec<TokenTree>,
 }
 
 /// Words syn reads as something other than a name (`_` too); the fast path leaves them to it.
@@ -162,18 +163,23 @@ fn is_keyword(text: &str) -> bool {
 
 impl Parser {
     fn new(group: &Group) -> Parser {
-        Parser {
-            tokens: group.stream().into_iter().collect(),
-            pos: 0,
-        }
+        let mut rest: Vec<TokenTree> = group.stream().into_iter().collect();
+        rest.reverse();
+        Parser { rest }
     }
 
     fn at_end(&self) -> bool {
-        self.pos >= self.tokens.len()
+        self.rest.is_empty()
     }
 
     fn peek(&self, ahead: usize) -> Option<&TokenTree> {
-        self.tokens.get(self.pos + ahead)
+        let index = self.rest.len().checked_sub(ahead + 1)?;
+        self.rest.get(index)
+    }
+
+    /// Reads the next token.
+    fn read(&mut self) -> Option<TokenTree> {
+        self.rest.pop()
     }
 
     /// The punctuation `ch` standing alone (not the start of `==`, `+=`, `..`), and its span.
@@ -188,7 +194,7 @@ impl Parser {
 
     fn eat_punct(&mut self, ch: char) -> Option<Span> {
         let span = self.peek_punct(0, ch)?;
-        self.pos += 1;
+        self.read();
         Some(span)
     }
 
@@ -205,9 +211,10 @@ impl Parser {
         if is_keyword(&text) {
             return None;
         }
-        let ident = ident.clone();
-        self.pos += 1;
-        Some((ident, text))
+        match self.read() {
+            Some(TokenTree::Ident(ident)) => Some((ident, text)),
+            _ => None,
+        }
     }
 
     fn name(&mut self) -> Option<Ident> {
@@ -217,10 +224,10 @@ impl Parser {
     fn stmt(&mut self) -> Option<Stmt> {
         // let x = e;  let mut x = e;
         if self.peek_word("let") {
-            self.pos += 1;
+            self.read();
             let mutable = self.peek_word("mut");
             if mutable {
-                self.pos += 1;
+                self.read();
             }
             let name = self.name()?;
             self.eat_punct('=')?;
@@ -235,7 +242,7 @@ impl Parser {
         // x = e;
         if let Some(op_span) = self.peek_punct(1, '=') {
             let name = self.name()?;
-            self.pos += 1;
+            self.read();
             let value = self.expr()?;
             self.eat_punct(';')?;
             return Some(Stmt::Assign {
@@ -278,7 +285,7 @@ impl Parser {
             if prec < min {
                 break;
             }
-            self.pos += 1;
+            self.read();
             let rhs = self.binary(prec + 1)?;
             lhs = Expr::Binary {
                 op,
@@ -292,7 +299,7 @@ impl Parser {
 
     fn unary(&mut self) -> Option<Expr> {
         if let Some(span) = self.peek_punct(0, '-') {
-            self.pos += 1;
+            self.read();
             let expr = self.unary()?;
             return Some(Expr::Neg {
                 span,
@@ -302,7 +309,7 @@ impl Parser {
         let mut expr = self.atom()?;
         // .method(args)
         while self.peek_punct(0, '.').is_some() {
-            self.pos += 1;
+            self.read();
             let method = self.name()?;
             let args = self.paren_group()?;
             expr = method_call(expr, method, &args)?;
@@ -311,12 +318,14 @@ impl Parser {
     }
 
     fn atom(&mut self) -> Option<Expr> {
-        match self.peek(0)?.clone() {
-            TokenTree::Literal(literal) => {
+        match self.peek(0)? {
+            TokenTree::Literal(_) => {
+                let Some(TokenTree::Literal(literal)) = self.read() else {
+                    return None;
+                };
                 if literal.to_string().starts_with('-') {
                     return None;
                 }
-                self.pos += 1;
                 match syn::Lit::new(literal) {
                     lit @ (syn::Lit::Float(_) | syn::Lit::Int(_)) => Some(convert_lit(&lit)),
                     _ => None,
@@ -336,8 +345,8 @@ impl Parser {
                     Expr::Var(name)
                 })
             }
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => {
-                self.pos += 1;
+            TokenTree::Group(_) => {
+                let group = self.paren_group()?;
                 let mut inner = Parser::new(&group);
                 let expr = inner.expr()?;
                 inner.at_end().then_some(expr)
@@ -348,13 +357,12 @@ impl Parser {
 
     /// A `( ... )` group next.
     fn paren_group(&mut self) -> Option<Group> {
-        match self.peek(0) {
-            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
-                let group = group.clone();
-                self.pos += 1;
-                Some(group)
+        match self.read()? {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => Some(group),
+            other => {
+                self.rest.push(other);
+                None
             }
-            _ => None,
         }
     }
 
