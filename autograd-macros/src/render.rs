@@ -7,6 +7,8 @@
 //! Literals and constants are rendered here for both the IR and the forward function.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::rc::Rc;
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
@@ -158,12 +160,17 @@ pub fn cmp_tokens(op: CmpOp, span: Span) -> TokenStream {
     }
 }
 
+/// Whether `text` is an identifier as it is (`x`, `d_x`, `t1`; not `r#let`). Names derived
+/// here are never keywords.
+fn is_plain(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && text != "_"
+}
+
 /// An identifier from a name; `r#let` stays a raw identifier.
 fn make_ident(text: &str, span: Span) -> Ident {
-    let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain && text != "_" {
-        // Names derived here (`d_x`, `t1`, `x_1`) are never keywords.
+    if is_plain(text) {
         return Ident::new(text, span);
     }
     let mut ident = syn::parse_str::<Ident>(text)
@@ -174,12 +181,8 @@ fn make_ident(text: &str, span: Span) -> Ident {
 }
 
 /// A name without its `r#`, to build other names from: `d_` + `let`.
-fn unraw(ident: &Ident) -> String {
-    let text = ident.to_string();
-    match text.strip_prefix("r#") {
-        Some(plain) => plain.to_string(),
-        None => text,
-    }
+fn unraw(text: &str) -> &str {
+    text.strip_prefix("r#").unwrap_or(text)
 }
 
 /// Renders the body of a `_grad` function.
@@ -196,10 +199,15 @@ pub struct Renderer<'a> {
     bound: Vec<bool>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
-    taken: FastSet<String>,
+    /// The text of each name, as its identifier prints: other names are built from it
+    /// without formatting the identifier again; shared with `taken`.
+    texts: Vec<Option<Rc<str>>>,
+    taken: FastSet<Rc<str>>,
     /// For a name taken more than once, the suffix to try next.
     suffixes: FastMap<String, usize>,
     temps: usize,
+    /// Where the next name is built, so that building it allocates nothing.
+    scratch: String,
     literals: Literals,
 }
 
@@ -220,19 +228,25 @@ impl<'a> Renderer<'a> {
             arm_value_of: vec![None; count],
             bound: Vec::new(),
             names: vec![None; count],
+            texts: vec![None; count],
             // Every bound node takes a name: no growing, no rehashing.
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
             suffixes: FastMap::default(),
             temps: 0,
+            scratch: String::new(),
             literals: Literals::default(),
         };
-        renderer.taken.extend(reserved.iter().cloned());
-        renderer.taken.insert(scalar.ident().to_string());
+        renderer
+            .taken
+            .extend(reserved.iter().map(|name| Rc::from(name.as_str())));
+        renderer.taken.insert(Rc::from(scalar.ident().to_string()));
         for (i, param) in params.iter().enumerate() {
-            renderer.taken.insert(param.to_string());
+            let text: Rc<str> = Rc::from(param.to_string());
+            renderer.taken.insert(text.clone());
             for (id, node) in program.graph.nodes.iter().enumerate() {
                 if node.op == Op::Param(i) {
                     renderer.names[id] = Some(param.clone());
+                    renderer.texts[id] = Some(text.clone());
                 }
             }
         }
@@ -320,59 +334,80 @@ impl<'a> Renderer<'a> {
             .any(|&p| self.uses[p] > 0)
     }
 
-    fn unique(&mut self, base: String) -> String {
-        if base == "t" {
+    /// Takes the name in `scratch`, made unique: `t` is a temporary, `t1`, `t2`, ...; a
+    /// name taken already gets a suffix, `x_1`, `x_2`, ...
+    fn unique(&mut self) -> Rc<str> {
+        if self.scratch == "t" {
             loop {
                 self.temps += 1;
-                let name = format!("t{}", self.temps);
-                if self.taken.insert(name.clone()) {
-                    return name;
+                self.scratch.truncate(1);
+                let _ = write!(self.scratch, "{}", self.temps);
+                if !self.taken.contains(self.scratch.as_str()) {
+                    break;
+                }
+            }
+        } else if self.taken.contains(self.scratch.as_str()) {
+            // The first free `base_i`; the search resumes where the last one for `base` ended
+            // (names are never freed), so n copies of a name cost O(n), not O(n²).
+            let base = self.scratch.len();
+            let next = self.suffixes.entry(self.scratch.clone()).or_insert(1);
+            loop {
+                self.scratch.truncate(base);
+                let _ = write!(self.scratch, "_{next}");
+                *next += 1;
+                if !self.taken.contains(self.scratch.as_str()) {
+                    break;
                 }
             }
         }
-        if !self.taken.contains(&base) {
-            self.taken.insert(base.clone());
-            return base;
-        }
-        // The first free `base_i`; the search resumes where the last one for `base` ended
-        // (names are never freed), so n copies of a name cost O(n), not O(n²).
-        let next = self.suffixes.entry(base.clone()).or_insert(1);
-        loop {
-            let name = format!("{base}_{next}");
-            *next += 1;
-            if self.taken.insert(name.clone()) {
-                return name;
-            }
-        }
+        let name: Rc<str> = Rc::from(self.scratch.as_str());
+        self.taken.insert(name.clone());
+        name
     }
 
-    fn base_name(&self, id: NodeId) -> String {
+    /// Writes the name node `id` would like into `scratch`.
+    fn base_name(&mut self, id: NodeId) {
         let node = &self.graph().nodes[id];
+        self.scratch.clear();
         if let Some(primal) = node.adjoint_of {
-            if let Some(primal_name) = &self.names[primal] {
-                return format!("d_{}", unraw(primal_name));
+            if let Some(primal_name) = &self.texts[primal] {
+                self.scratch.push_str("d_");
+                self.scratch.push_str(unraw(primal_name));
+                return;
             }
         }
-        match &node.name {
-            Some(name) => name.text.clone(),
-            None if self.graph().is_bool(id) => "cond".to_string(),
-            None => "t".to_string(),
-        }
+        let base = match &node.name {
+            Some(name) => &name.text,
+            None if self.graph().is_bool(id) => "cond",
+            None => "t",
+        };
+        self.scratch.push_str(base);
+    }
+
+    /// Names node `id` `text`.
+    fn set_name(&mut self, id: NodeId, text: Rc<str>) {
+        let ident = make_ident(&text, self.graph().nodes[id].span);
+        // A plain name prints as it is written; any other is printed once.
+        let text = if is_plain(&text) {
+            text
+        } else {
+            Rc::from(ident.to_string())
+        };
+        self.names[id] = Some(ident);
+        self.texts[id] = Some(text);
     }
 
     fn assign_name(&mut self, id: NodeId) {
-        let span = self.graph().nodes[id].span;
         let name = match self.graph().nodes[id].export_of {
-            Some(original) if self.names[original].is_some() => self.names[original]
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            Some(original) if self.names[original].is_some() => {
+                self.texts[original].clone().unwrap_or_else(|| Rc::from(""))
+            }
             _ => {
-                let base = self.base_name(id);
-                self.unique(base)
+                self.base_name(id);
+                self.unique()
             }
         };
-        self.names[id] = Some(make_ident(&name, span));
+        self.set_name(id, name);
     }
 
     /// Names every bound node, in program order (so a primal is named before its adjoint).
@@ -404,22 +439,20 @@ impl<'a> Renderer<'a> {
     // ∂s/∂a of `let s = g(a, b)` is `ds_da`
     fn name_partials(&mut self, call: NodeId, site: usize) {
         let graph = self.graph();
-        let call_name = self.names[call]
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let call_name = self.texts[call].clone().unwrap_or_else(|| Rc::from(""));
         for (i, partial) in graph.calls[site].partials.iter().enumerate() {
             let Some(partial) = *partial else { continue };
             if self.uses[partial] == 0 {
                 continue;
             }
             let arg = graph.nodes[call].args[i];
-            let base = match &self.names[arg] {
-                Some(arg_name) => format!("d{call_name}_d{}", unraw(arg_name)),
-                None => format!("d{call_name}_d{}", i + 1),
+            self.scratch.clear();
+            let _ = match &self.texts[arg] {
+                Some(arg_name) => write!(self.scratch, "d{call_name}_d{}", unraw(arg_name)),
+                None => write!(self.scratch, "d{call_name}_d{}", i + 1),
             };
-            let name = self.unique(base);
-            self.names[partial] = Some(make_ident(&name, graph.nodes[partial].span));
+            let name = self.unique();
+            self.set_name(partial, name);
         }
     }
 
@@ -509,7 +542,7 @@ impl<'a> Renderer<'a> {
         let call = &graph.calls[site];
         let name = self.names[id].clone().unwrap_or_else(|| format_ident!("t"));
         let grad_fn = format_ident!("{}_grad", call.name, span = call.name.span());
-        let grad_name = make_ident(&format!("{}_grad", unraw(&name)), node.span);
+        let grad_name = make_ident(&format!("{}_grad", unraw(&name.to_string())), node.span);
         let args: Vec<TokenStream> = node.args.iter().map(|&a| self.expr(a)).collect();
         let parts: Vec<TokenStream> = call
             .partials
