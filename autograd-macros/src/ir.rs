@@ -32,6 +32,26 @@ impl Args {
     }
 }
 
+impl Args {
+    /// Appends `id`: inline while there is room, then on the heap.
+    pub fn push(&mut self, id: NodeId) {
+        match self {
+            Args::Inline(len, ids) if usize::from(*len) < ids.len() => {
+                if let Some(slot) = ids.get_mut(usize::from(*len)) {
+                    *slot = id;
+                }
+                *len += 1;
+            }
+            Args::Inline(..) => {
+                let mut ids = self.to_vec();
+                ids.push(id);
+                *self = Args::Heap(ids);
+            }
+            Args::Heap(ids) => ids.push(id),
+        }
+    }
+}
+
 impl Default for Args {
     fn default() -> Self {
         Args::Inline(0, [0; 3])

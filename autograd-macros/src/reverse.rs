@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::errors::Errors;
 use crate::hash::FastMap;
-use crate::ir::{BlockId, Builder, Graph, Inst, NameKind, NodeId, Op};
+use crate::ir::{Args, BlockId, Builder, Graph, Inst, NameKind, NodeId, Op};
 use crate::lower::Lowered;
 use crate::rules;
 
@@ -27,8 +27,9 @@ pub struct Program {
     pub grads: Vec<Option<NodeId>>,
 }
 
-/// Adjoint terms waiting for their value's definition, by value.
-type Terms = FastMap<NodeId, Vec<NodeId>>;
+/// Adjoint terms waiting for their value's definition, by value. Most values have one to
+/// three, which `Args` holds without an allocation of their own.
+type Terms = FastMap<NodeId, Args>;
 
 pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
     let Lowered {
@@ -52,7 +53,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
             Vec::new(),
             reverse.graph.nodes[result].span,
         );
-        terms.insert(result, vec![one]);
+        terms.insert(result, Args::from([one]));
     }
     let forward = reverse.graph.blocks[root].insts.clone();
     reverse.block(&forward, root, &mut terms);
@@ -135,7 +136,7 @@ impl Reverse<'_> {
     }
 
     /// The adjoint of `node` from its terms: one sum, named `d_` + the node's name.
-    fn sum(&mut self, node: NodeId, terms: Vec<NodeId>, block: BlockId) -> NodeId {
+    fn sum(&mut self, node: NodeId, terms: &[NodeId], block: BlockId) -> NodeId {
         let mut b = self.builder(block, node);
         let mut total = terms[0];
         for &term in &terms[1..] {
@@ -178,7 +179,7 @@ impl Reverse<'_> {
         if !self.is_active(id) || node_terms.is_empty() {
             return;
         }
-        let dy = self.sum(id, node_terms, target);
+        let dy = self.sum(id, &node_terms, target);
         let op = self.graph.nodes[id].op.clone();
         let args = self.graph.nodes[id].args.clone();
         match op {
@@ -232,7 +233,7 @@ impl Reverse<'_> {
         for (i, &phi) in the_if.outputs.iter().enumerate() {
             if let Some(phi_terms) = terms.remove(&phi) {
                 if self.is_active(phi) && !phi_terms.is_empty() {
-                    output_adjoints.push((i, self.sum(phi, phi_terms, target)));
+                    output_adjoints.push((i, self.sum(phi, &phi_terms, target)));
                 }
             }
         }
