@@ -187,6 +187,7 @@ fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
             let printer = Printer {
                 scalar,
                 literals: Literals::default(),
+                empty_parens: tokens::EmptyParens::default(),
             };
             let mut stmts = if matches!(scalar, Scalar::Concrete(_)) && uses_real_trait(body) {
                 quote!(
@@ -403,6 +404,7 @@ fn uses_real_trait(block: &Block) -> bool {
 struct Printer<'a> {
     scalar: &'a Scalar,
     literals: Literals,
+    empty_parens: tokens::EmptyParens,
 }
 
 impl Printer<'_> {
@@ -548,6 +550,10 @@ impl Printer<'_> {
     }
 
     fn args(&self, args: &[Expr], out: &mut TokenStream) {
+        if args.is_empty() {
+            self.empty_parens.write(out, Span::call_site());
+            return;
+        }
         let mut inner = TokenStream::new();
         for (i, arg) in args.iter().enumerate() {
             if i > 0 {

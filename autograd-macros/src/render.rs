@@ -209,6 +209,7 @@ pub struct Renderer<'a> {
     /// Where the next name is built, so that building it allocates nothing.
     scratch: String,
     literals: Literals,
+    empty_parens: tokens::EmptyParens,
 }
 
 impl<'a> Renderer<'a> {
@@ -235,6 +236,7 @@ impl<'a> Renderer<'a> {
             temps: 0,
             scratch: String::new(),
             literals: Literals::default(),
+            empty_parens: tokens::EmptyParens::default(),
         };
         renderer
             .taken
@@ -613,6 +615,10 @@ impl<'a> Renderer<'a> {
 
     /// `(a, b, c)`: arguments in parentheses.
     fn write_args(&self, args: &[NodeId], out: &mut TokenStream) {
+        if args.is_empty() {
+            self.empty_parens.write(out, Span::call_site());
+            return;
+        }
         let mut inner = TokenStream::new();
         for (i, &arg) in args.iter().enumerate() {
             if i > 0 {
