@@ -4,6 +4,9 @@
 //! the user's tokens so that errors and generated code point back at them. Constructs the DSL
 //! does not take are kept as `Unsupported` nodes, so `check.rs` can report all of them at once.
 
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
 use proc_macro2::Span;
 use syn::{Attribute, Generics, Ident, Path, Type, Visibility};
 
@@ -209,7 +212,24 @@ impl Function {
 /// A name that reads as a constant (`SCALE`, `MAX_STEP`): a free identifier spelled like this is
 /// taken as a constant defined outside the function, with derivative 0.
 pub fn is_constant_name(ident: &Ident) -> bool {
-    is_constant_text(&ident.to_string())
+    with_text(ident, is_constant_text)
+}
+
+/// `f` of the text of `ident` (`r#` included), written into a buffer kept for the next call:
+/// `to_string` allocates a new `String` each time, and names are read several times each.
+pub fn with_text<R>(ident: &Ident, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    TEXT.with(|text| match text.try_borrow_mut() {
+        Ok(mut text) => {
+            text.clear();
+            let _ = write!(text, "{ident}");
+            f(&text)
+        }
+        // Called again from inside `f`.
+        Err(_) => f(&ident.to_string()),
+    })
 }
 
 pub fn is_constant_text(name: &str) -> bool {

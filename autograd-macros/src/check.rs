@@ -104,7 +104,7 @@ pub fn check_function(
             } else {
                 Binding::Param
             };
-            checker.scopes.declare(p.name.to_string(), binding);
+            checker.scopes.declare_ident(&p.name, binding);
         }
         checker.result_block(body);
         if !completes(&body.stmts) {
@@ -363,7 +363,7 @@ impl Checker<'_> {
     fn names_in_scope(&self) -> String {
         let mut names: Vec<&str> = Vec::new();
         for (name, _) in self.scopes.frames.iter().flatten() {
-            if !names.contains(&name.as_str()) {
+            if !names.contains(&&**name) {
                 names.push(name);
             }
         }
@@ -380,7 +380,7 @@ impl Checker<'_> {
                 ),
             );
         }
-        self.scopes.declare(name.to_string(), binding);
+        self.scopes.declare_ident(name, binding);
     }
 
     /// A block whose value is the function's result: `return` may stand in it, and in the

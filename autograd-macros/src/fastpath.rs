@@ -9,7 +9,7 @@
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-use crate::ast::{is_constant_text, AssignOp, BinOp, Block, Expr, Stmt};
+use crate::ast::{is_constant_text, with_text, AssignOp, BinOp, Block, Expr, Stmt};
 use crate::parse::convert_lit;
 
 /// The bodies the fast path read before syn saw them, by index.
@@ -202,23 +202,22 @@ impl Parser {
         matches!(self.peek(0), Some(TokenTree::Ident(ident)) if ident == word)
     }
 
-    /// A name: an identifier that is not a keyword, and its text.
-    fn name_text(&mut self) -> Option<(Ident, String)> {
+    /// A name: an identifier that is not a keyword, and whether it is spelled like a constant.
+    fn name_kind(&mut self) -> Option<(Ident, bool)> {
         let Some(TokenTree::Ident(ident)) = self.peek(0) else {
             return None;
         };
-        let text = ident.to_string();
-        if is_keyword(&text) {
-            return None;
-        }
+        let constant = with_text(ident, |text| {
+            (!is_keyword(text)).then(|| is_constant_text(text))
+        })?;
         match self.read() {
-            Some(TokenTree::Ident(ident)) => Some((ident, text)),
+            Some(TokenTree::Ident(ident)) => Some((ident, constant)),
             _ => None,
         }
     }
 
     fn name(&mut self) -> Option<Ident> {
-        self.name_text().map(|(ident, _)| ident)
+        self.name_kind().map(|(ident, _)| ident)
     }
 
     fn stmt(&mut self) -> Option<Stmt> {
@@ -332,14 +331,14 @@ impl Parser {
                 }
             }
             TokenTree::Ident(_) => {
-                let (name, text) = self.name_text()?;
+                let (name, constant) = self.name_kind()?;
                 if matches!(self.peek(0), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
                 {
                     let group = self.paren_group()?;
                     let args = Parser::new(&group).args()?;
                     return Some(Expr::Call { func: name, args });
                 }
-                Some(if is_constant_text(&text) {
+                Some(if constant {
                     Expr::Const(syn::Path::from(name))
                 } else {
                     Expr::Var(name)

@@ -10,7 +10,7 @@
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::check::Signatures;
 use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
@@ -44,7 +44,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
             ident: param.name.clone(),
             node,
         };
-        scopes.declare(param.name.to_string(), variable);
+        scopes.declare_ident(&param.name, variable);
     }
     let mut lowerer = Lowerer {
         graph,
@@ -103,13 +103,14 @@ impl Lowerer<'_> {
     }
 
     fn declare(&mut self, name: &Ident, node: NodeId) {
-        let text = name.to_string();
-        self.name_node(node, &text);
         let variable = Variable {
             ident: name.clone(),
             node,
         };
-        self.scopes.declare(text, variable);
+        with_text(name, |text| {
+            self.name_node(node, text);
+            self.scopes.declare(text, variable);
+        });
     }
 
     /// Points the innermost variable `name` at a new node (an assignment).

@@ -3,74 +3,79 @@
 //! Names are found through a hash index, so resolving the names of a body of n `let`s takes
 //! O(n), where scanning the declarations took O(n²).
 
-use std::cell::RefCell;
-use std::fmt::Write;
+use std::rc::Rc;
 
 use proc_macro2::Ident;
 
+use crate::ast::with_text;
 use crate::hash::FastMap;
 
 #[derive(Clone)]
 pub struct Scopes<T> {
-    /// The declarations of each open block, outermost first, in order.
-    pub frames: Vec<Vec<(String, T)>>,
-    /// For each name, where its declarations in `frames` are, latest last.
-    index: FastMap<String, Vec<(usize, usize)>>,
-    /// An identifier's text is written here to look it up: `to_string` allocated a new
-    /// `String` for every name used.
-    scratch: RefCell<String>,
+    /// The declarations of each open block, outermost first, in order. A name's text is
+    /// shared with `index`.
+    pub frames: Vec<Vec<(Rc<str>, T)>>,
+    /// For each declaration in `frames`, the one of the same name it hides, if any: what
+    /// `index` goes back to when its block ends.
+    hidden: Vec<Vec<Option<(usize, usize)>>>,
+    /// For each name, where its visible declaration in `frames` is.
+    index: FastMap<Rc<str>, (usize, usize)>,
 }
 
 impl<T> Scopes<T> {
     pub fn new() -> Self {
         Scopes {
             frames: Vec::new(),
+            hidden: Vec::new(),
             index: FastMap::default(),
-            scratch: RefCell::default(),
         }
     }
 
     pub fn push_frame(&mut self) {
         self.frames.push(Vec::new());
+        self.hidden.push(Vec::new());
     }
 
     pub fn pop_frame(&mut self) {
-        // A frame's declarations are the latest of their names.
-        for (name, _) in self.frames.pop().unwrap_or_default() {
-            if let Some(places) = self.index.get_mut(&name) {
-                places.pop();
+        let frame = self.frames.pop().unwrap_or_default();
+        let hidden = self.hidden.pop().unwrap_or_default();
+        // Latest first, so a name declared twice in the block ends at what its first hid.
+        for ((name, _), hidden) in frame.into_iter().zip(hidden).rev() {
+            match hidden {
+                Some(place) => {
+                    self.index.insert(name, place);
+                }
+                None => {
+                    self.index.remove(&name);
+                }
             }
         }
     }
 
     /// Declares `name` in the innermost frame (if there is one).
-    pub fn declare(&mut self, name: String, value: T) {
+    pub fn declare(&mut self, name: &str, value: T) {
         let depth = self.frames.len().wrapping_sub(1);
-        let Some(frame) = self.frames.last_mut() else {
+        let (Some(frame), Some(hidden)) = (self.frames.last_mut(), self.hidden.last_mut()) else {
             return;
         };
         let place = (depth, frame.len());
-        frame.push((name.clone(), value));
-        self.index.entry(name).or_default().push(place);
+        let name: Rc<str> = Rc::from(name);
+        hidden.push(self.index.insert(name.clone(), place));
+        frame.push((name, value));
+    }
+
+    /// Declares `ident` in the innermost frame (if there is one).
+    pub fn declare_ident(&mut self, ident: &Ident, value: T) {
+        with_text(ident, |name| self.declare(name, value));
     }
 
     fn place(&self, name: &str) -> Option<(usize, usize)> {
-        self.index.get(name)?.last().copied()
-    }
-
-    /// Where the visible declaration of `ident` is, its text written into the scratch buffer.
-    fn place_of(&self, ident: &Ident) -> Option<(usize, usize)> {
-        let Ok(mut text) = self.scratch.try_borrow_mut() else {
-            return self.place(&ident.to_string());
-        };
-        text.clear();
-        write!(text, "{ident}").ok()?;
-        self.place(&text)
+        self.index.get(name).copied()
     }
 
     /// The visible declaration of `ident`.
     pub fn get_ident(&self, ident: &Ident) -> Option<&T> {
-        let (depth, i) = self.place_of(ident)?;
+        let (depth, i) = with_text(ident, |name| self.place(name))?;
         self.frames.get(depth)?.get(i).map(|(_, value)| value)
     }
 
