@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use syn::{Attribute, Generics, Ident, Path, Type, Visibility};
@@ -213,6 +214,11 @@ impl Function {
 /// taken as a constant defined outside the function, with derivative 0.
 pub fn is_constant_name(ident: &Ident) -> bool {
     with_text(ident, is_constant_text)
+}
+
+/// The text of `ident`, to share among the stages that keep it.
+pub fn shared_text(ident: &Ident) -> Rc<str> {
+    with_text(ident, |text| Rc::from(text))
 }
 
 /// `f` of the text of `ident` (`r#` included), written into a buffer kept for the next call:

@@ -6,6 +6,8 @@
 //! named them, the user's name, so generated code says `yhat` and `d_yhat`. Loops will be
 //! another region kind next to `If`.
 
+use std::rc::Rc;
+
 use proc_macro2::Span;
 
 use crate::ast::CmpOp;
@@ -161,7 +163,8 @@ pub enum NameKind {
 
 #[derive(Clone, Debug)]
 pub struct Name {
-    pub text: String,
+    /// Shared with the scopes that declared it and the names the renderer takes.
+    pub text: Rc<str>,
     pub kind: NameKind,
 }
 
@@ -286,11 +289,13 @@ impl Graph {
     }
 
     /// Names `node` unless it already has a name at least as strong.
-    pub fn name(&mut self, node: NodeId, text: &str, kind: NameKind) {
+    /// Names `node` `text` unless it has a stronger name already (`text` is converted, and
+    /// allocated if it is a `&str`, only when it is kept).
+    pub fn name(&mut self, node: NodeId, text: impl Into<Rc<str>>, kind: NameKind) {
         let slot = &mut self.nodes[node].name;
         if slot.as_ref().is_none_or(|name| name.kind < kind) {
             *slot = Some(Name {
-                text: text.to_string(),
+                text: text.into(),
                 kind,
             });
         }

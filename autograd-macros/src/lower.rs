@@ -7,10 +7,12 @@
 //! value: the function's result. Runs only on checked input; anything unexpected is an error,
 //! never a panic.
 
+use std::rc::Rc;
+
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::ast::{shared_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::check::Signatures;
 use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
@@ -38,7 +40,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     scopes.push_frame();
     for (i, param) in function.params.iter().enumerate() {
         let node = graph.push(root, Op::Param(i), [], param.name.span());
-        graph.name(node, &param.name.to_string(), NameKind::User);
+        graph.name(node, param.name.to_string(), NameKind::User);
         params.push(node);
         let variable = Variable {
             ident: param.name.clone(),
@@ -60,7 +62,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     ) {
         lowerer
             .graph
-            .name(result, &function.name.to_string(), NameKind::User);
+            .name(result, function.name.to_string(), NameKind::User);
     }
     Ok(Lowered {
         graph: lowerer.graph,
@@ -107,15 +109,14 @@ impl Lowerer<'_> {
             ident: name.clone(),
             node,
         };
-        with_text(name, |text| {
-            self.name_node(node, text);
-            self.scopes.declare(text, variable);
-        });
+        let text: Rc<str> = shared_text(name);
+        self.name_node(node, &text);
+        self.scopes.declare(text, variable);
     }
 
     /// Points the innermost variable `name` at a new node (an assignment).
     fn assign(&mut self, name: &Ident, node: NodeId) -> syn::Result<()> {
-        let text = name.to_string();
+        let text: Rc<str> = shared_text(name);
         self.name_node(node, &text);
         let variable = self
             .scopes
@@ -125,9 +126,9 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    fn name_node(&mut self, node: NodeId, name: &str) {
+    fn name_node(&mut self, node: NodeId, name: &Rc<str>) {
         if !matches!(self.graph.nodes[node].op, Op::Param(_)) {
-            self.graph.name(node, name, NameKind::User);
+            self.graph.name(node, name.clone(), NameKind::User);
         }
     }
 
@@ -265,7 +266,7 @@ impl Lowerer<'_> {
                 let in_else = else_scopes.frames[depth][index].1.node;
                 if variable.node != before || in_else != before {
                     let phi = self.graph.add_output(if_id, variable.node, in_else);
-                    self.name_node(phi, &variable.ident.to_string());
+                    self.name_node(phi, &shared_text(&variable.ident));
                     self.scopes.frames[depth][index].1.node = phi;
                 }
             }

@@ -337,8 +337,9 @@ impl<'a> Renderer<'a> {
     }
 
     /// Takes the name in `scratch`, made unique: `t` is a temporary, `t1`, `t2`, ...; a
-    /// name taken already gets a suffix, `x_1`, `x_2`, ...
-    fn unique(&mut self) -> Rc<str> {
+    /// name taken already gets a suffix, `x_1`, `x_2`, ... `text` is the name's text if it
+    /// has one already.
+    fn unique(&mut self, text: Option<Rc<str>>) -> Rc<str> {
         if self.scratch == "t" {
             loop {
                 self.temps += 1;
@@ -362,28 +363,35 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        let name: Rc<str> = Rc::from(self.scratch.as_str());
+        let name: Rc<str> = match text {
+            Some(text) if *text == *self.scratch => text,
+            _ => Rc::from(self.scratch.as_str()),
+        };
         self.taken.insert(name.clone());
         name
     }
 
-    /// Writes the name node `id` would like into `scratch`.
-    fn base_name(&mut self, id: NodeId) {
+    /// Writes the name node `id` would like into `scratch`; returns the IR's name when that
+    /// is what it wrote, to be shared rather than copied.
+    fn base_name(&mut self, id: NodeId) -> Option<Rc<str>> {
         let node = &self.graph().nodes[id];
         self.scratch.clear();
         if let Some(primal) = node.adjoint_of {
             if let Some(primal_name) = &self.texts[primal] {
                 self.scratch.push_str("d_");
                 self.scratch.push_str(unraw(primal_name));
-                return;
+                return None;
             }
         }
-        let base = match &node.name {
-            Some(name) => &name.text,
-            None if self.graph().is_bool(id) => "cond",
-            None => "t",
-        };
-        self.scratch.push_str(base);
+        match &node.name {
+            Some(name) => {
+                self.scratch.push_str(&name.text);
+                return Some(name.text.clone());
+            }
+            None if self.graph().is_bool(id) => self.scratch.push_str("cond"),
+            None => self.scratch.push('t'),
+        }
+        None
     }
 
     /// Names node `id` `text`.
@@ -405,8 +413,8 @@ impl<'a> Renderer<'a> {
                 self.texts[original].clone().unwrap_or_else(|| Rc::from(""))
             }
             _ => {
-                self.base_name(id);
-                self.unique()
+                let text = self.base_name(id);
+                self.unique(text)
             }
         };
         self.set_name(id, name);
@@ -453,7 +461,7 @@ impl<'a> Renderer<'a> {
                 Some(arg_name) => write!(self.scratch, "d{call_name}_d{}", unraw(arg_name)),
                 None => write!(self.scratch, "d{call_name}_d{}", i + 1),
             };
-            let name = self.unique();
+            let name = self.unique(None);
             self.set_name(partial, name);
         }
     }

@@ -44,6 +44,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
         active,
         param_adjoints: BTreeMap::new(),
         errors: Errors::default(),
+        scratch: String::new(),
     };
     let mut terms = Terms::default();
     if reverse.is_active(result) {
@@ -119,6 +120,8 @@ struct Reverse<'g> {
     active: Vec<bool>,
     param_adjoints: BTreeMap<NodeId, NodeId>,
     errors: Errors,
+    /// Where a `d_` name is built.
+    scratch: String,
 }
 
 impl Reverse<'_> {
@@ -150,8 +153,11 @@ impl Reverse<'_> {
             self.graph.nodes[total].adjoint_of = Some(node);
         }
         if let Some(name) = &self.graph.nodes[node].name {
-            let text = format!("d_{}", name.text.trim_start_matches("r#"));
-            self.graph.name(total, &text, NameKind::Adjoint);
+            self.scratch.clear();
+            self.scratch.push_str("d_");
+            self.scratch.push_str(name.text.trim_start_matches("r#"));
+            self.graph
+                .name(total, self.scratch.as_str(), NameKind::Adjoint);
         }
         total
     }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use proc_macro2::Ident;
 
-use crate::ast::with_text;
+use crate::ast::{shared_text, with_text};
 use crate::hash::FastMap;
 
 #[derive(Clone)]
@@ -53,20 +53,19 @@ impl<T> Scopes<T> {
     }
 
     /// Declares `name` in the innermost frame (if there is one).
-    pub fn declare(&mut self, name: &str, value: T) {
+    pub fn declare(&mut self, name: Rc<str>, value: T) {
         let depth = self.frames.len().wrapping_sub(1);
         let (Some(frame), Some(hidden)) = (self.frames.last_mut(), self.hidden.last_mut()) else {
             return;
         };
         let place = (depth, frame.len());
-        let name: Rc<str> = Rc::from(name);
         hidden.push(self.index.insert(name.clone(), place));
         frame.push((name, value));
     }
 
     /// Declares `ident` in the innermost frame (if there is one).
     pub fn declare_ident(&mut self, ident: &Ident, value: T) {
-        with_text(ident, |name| self.declare(name, value));
+        self.declare(shared_text(ident), value);
     }
 
     fn place(&self, name: &str) -> Option<(usize, usize)> {

@@ -101,7 +101,7 @@ impl Peephole {
                 graph.nodes[target].op,
                 Op::Param(_) | Op::Lit(_) | Op::Const(_)
             ) {
-                graph.name(target, &name.text, name.kind);
+                graph.name(target, name.text, name.kind);
             }
         }
         if graph.nodes[target].adjoint_of.is_none() {
