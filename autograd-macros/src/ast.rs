@@ -5,7 +5,7 @@
 //! does not take are kept as `Unsupported` nodes, so `check.rs` can report all of them at once.
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 use std::rc::Rc;
 
 use proc_macro2::Span;
@@ -221,20 +221,21 @@ pub fn shared_text(ident: &Ident) -> Rc<str> {
     with_text(ident, |text| Rc::from(text))
 }
 
-/// `f` of the text of `ident` (`r#` included), written into a buffer kept for the next call:
-/// `to_string` allocates a new `String` each time, and names are read several times each.
-pub fn with_text<R>(ident: &Ident, f: impl FnOnce(&str) -> R) -> R {
+/// `f` of the text of an identifier (`r#` included) or a literal, written into a buffer kept
+/// for the next call: `to_string` allocates a new `String` each time, and names are read
+/// several times each.
+pub fn with_text<R>(token: &impl Display, f: impl FnOnce(&str) -> R) -> R {
     thread_local! {
         static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
     }
     TEXT.with(|text| match text.try_borrow_mut() {
         Ok(mut text) => {
             text.clear();
-            let _ = write!(text, "{ident}");
+            let _ = write!(text, "{token}");
             f(&text)
         }
         // Called again from inside `f`.
-        Err(_) => f(&ident.to_string()),
+        Err(_) => f(&token.to_string()),
     })
 }
 

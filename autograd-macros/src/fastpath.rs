@@ -322,6 +322,12 @@ impl Parser {
                 let Some(TokenTree::Literal(literal)) = self.read() else {
                     return None;
                 };
+                if let Some(value) = with_text(&literal, |text| plain_number(text)?.parse().ok()) {
+                    return Some(Expr::Lit {
+                        value,
+                        span: literal.span(),
+                    });
+                }
                 if literal.to_string().starts_with('-') {
                     return None;
                 }
@@ -405,7 +411,24 @@ fn method_call(receiver: Expr, method: Ident, args: &Group) -> Option<Expr> {
     })
 }
 
+/// `text` if it is a plain decimal number, `2` or `0.5`: digits, then at most a `.` and
+/// digits. Its value is what syn reads (its digits parsed), without syn's literal parser.
+fn plain_number(text: &str) -> Option<&str> {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let plain = match text.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(text),
+    };
+    plain.then_some(text)
+}
+
 fn int_literal(literal: &proc_macro2::Literal) -> Option<i32> {
+    if let Some(value) = with_text(literal, |text| {
+        let digits = plain_number(text).filter(|text| !text.contains('.'));
+        digits.map(|digits| digits.parse().ok())
+    }) {
+        return value;
+    }
     match syn::Lit::new(literal.clone()) {
         syn::Lit::Int(int) if !int.to_string().starts_with('-') => int.base10_parse().ok(),
         _ => None,
