@@ -15,8 +15,9 @@ use crate::reverse::Program;
 use crate::rules::Method;
 use crate::tokens;
 
-/// Everything one function generates.
-pub fn emit(function: &Function, scalar: &Scalar, program: &Program) -> TokenStream {
+/// Everything one function generates. The forward function is printed from the body, which
+/// is taken: its names are moved into the output, not copied.
+pub fn emit(function: &mut Function, scalar: &Scalar, program: &Program) -> TokenStream {
     // Streams are moved into the output, never interpolated: `#stream` copies every token.
     let mut out = forward_fn(function, scalar);
     out.extend(grad_fn(function, scalar, program));
@@ -167,11 +168,11 @@ pub fn original_item(function: &Function) -> TokenStream {
     }
 }
 
-fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
+fn forward_fn(function: &mut Function, scalar: &Scalar) -> TokenStream {
     match &function.form {
         Form::Attribute(_) => original_item(function),
         Form::Bang => {
-            let Some(body) = &function.body else {
+            let Some(body) = function.body.take() else {
                 return TokenStream::new();
             };
             let attrs = fn_attrs(function, true);
@@ -189,7 +190,7 @@ fn forward_fn(function: &Function, scalar: &Scalar) -> TokenStream {
                 literals: Literals::default(),
                 empty_parens: tokens::EmptyParens::default(),
             };
-            let mut stmts = if matches!(scalar, Scalar::Concrete(_)) && uses_real_trait(body) {
+            let mut stmts = if matches!(scalar, Scalar::Concrete(_)) && uses_real_trait(&body) {
                 quote!(
                     use ::autograd::Real as _;
                 )
@@ -408,13 +409,13 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
-    fn stmts(&self, block: &Block, out: &mut TokenStream) {
-        for stmt in &block.stmts {
+    fn stmts(&self, block: Block, out: &mut TokenStream) {
+        for stmt in block.stmts {
             self.stmt(stmt, out);
         }
     }
 
-    fn stmt(&self, stmt: &Stmt, out: &mut TokenStream) {
+    fn stmt(&self, stmt: Stmt, out: &mut TokenStream) {
         let site = Span::call_site();
         match stmt {
             Stmt::Let {
@@ -423,10 +424,10 @@ impl Printer<'_> {
                 init,
             } => {
                 tokens::word(out, "let", site);
-                if *mutable {
+                if mutable {
                     tokens::word(out, "mut", site);
                 }
-                tokens::ident(out, name);
+                tokens::push_ident(out, name);
                 tokens::op(out, "=", site);
                 self.expr(init, prec::IF, out);
                 tokens::op(out, ";", site);
@@ -437,7 +438,7 @@ impl Printer<'_> {
                 op_span,
                 value,
             } => {
-                tokens::ident(out, name);
+                tokens::push_ident(out, name);
                 let op = match op {
                     AssignOp::Set => "=",
                     AssignOp::Add => "+=",
@@ -445,15 +446,15 @@ impl Printer<'_> {
                     AssignOp::Mul => "*=",
                     AssignOp::Div => "/=",
                 };
-                tokens::op(out, op, *op_span);
+                tokens::op(out, op, op_span);
                 self.expr(value, prec::IF, out);
                 tokens::op(out, ";", site);
             }
             Stmt::If(if_expr) => self.if_expr(if_expr, out),
             Stmt::Return { value, span } => {
-                tokens::word(out, "return", *span);
+                tokens::word(out, "return", span);
                 self.expr(value, prec::IF, out);
-                tokens::op(out, ";", *span);
+                tokens::op(out, ";", span);
             }
             Stmt::Tail(expr) => self.expr(expr, prec::IF, out),
             Stmt::Unsupported { .. } => {}
@@ -461,14 +462,14 @@ impl Printer<'_> {
     }
 
     // if cond { ... } else { ... }
-    fn if_expr(&self, if_expr: &IfExpr, out: &mut TokenStream) {
+    fn if_expr(&self, if_expr: IfExpr, out: &mut TokenStream) {
         let span = if_expr.if_span;
         tokens::word(out, "if", span);
-        self.cond(&if_expr.cond, prec::IF, out);
+        self.cond(if_expr.cond, prec::IF, out);
         let mut then_stmts = TokenStream::new();
-        self.stmts(&if_expr.then_branch, &mut then_stmts);
+        self.stmts(if_expr.then_branch, &mut then_stmts);
         tokens::group(out, Delimiter::Brace, then_stmts, span);
-        if let Some(block) = &if_expr.else_branch {
+        if let Some(block) = if_expr.else_branch {
             let mut else_stmts = TokenStream::new();
             self.stmts(block, &mut else_stmts);
             tokens::word(out, "else", Span::call_site());
@@ -493,7 +494,7 @@ impl Printer<'_> {
         }
     }
 
-    fn cond(&self, cond: &Cond, min: u8, out: &mut TokenStream) {
+    fn cond(&self, cond: Cond, min: u8, out: &mut TokenStream) {
         let prec = match cond {
             Cond::Cmp { .. } => prec::CMP,
             Cond::And(..) => prec::AND,
@@ -509,21 +510,21 @@ impl Printer<'_> {
                 rhs,
             } => {
                 self.expr(lhs, prec::CMP, out);
-                out.extend(cmp_tokens(*op, *op_span));
+                out.extend(cmp_tokens(op, op_span));
                 self.expr(rhs, prec::CMP + 1, out);
             }
             Cond::And(a, b) | Cond::Or(a, b) => {
-                self.cond(a, prec, out);
+                self.cond(*a, prec, out);
                 let op = if prec == prec::AND { "&&" } else { "||" };
                 tokens::op(out, op, Span::call_site());
-                self.cond(b, prec + 1, out);
+                self.cond(*b, prec + 1, out);
             }
             Cond::Not(a) => {
                 tokens::op(out, "!", Span::call_site());
-                self.cond(a, prec::UNARY, out);
+                self.cond(*a, prec::UNARY, out);
             }
             Cond::Bool(value) => {
-                let value = if *value { "true" } else { "false" };
+                let value = if value { "true" } else { "false" };
                 tokens::word(out, value, Span::call_site());
             }
             Cond::Unsupported { .. } => tokens::word(out, "false", Span::call_site()),
@@ -545,17 +546,17 @@ impl Printer<'_> {
     }
 
     /// Writes `expr`, in parentheses unless it binds at least as tightly as `min`.
-    fn expr(&self, expr: &Expr, min: u8, out: &mut TokenStream) {
-        self.parenthesized(self.prec(expr), min, out, |out| self.write_expr(expr, out));
+    fn expr(&self, expr: Expr, min: u8, out: &mut TokenStream) {
+        self.parenthesized(self.prec(&expr), min, out, |out| self.write_expr(expr, out));
     }
 
-    fn args(&self, args: &[Expr], out: &mut TokenStream) {
+    fn args(&self, args: Vec<Expr>, out: &mut TokenStream) {
         if args.is_empty() {
             self.empty_parens.write(out, Span::call_site());
             return;
         }
         let mut inner = TokenStream::new();
-        for (i, arg) in args.iter().enumerate() {
+        for (i, arg) in args.into_iter().enumerate() {
             if i > 0 {
                 tokens::op(&mut inner, ",", Span::call_site());
             }
@@ -564,14 +565,14 @@ impl Printer<'_> {
         tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
     }
 
-    fn write_expr(&self, expr: &Expr, out: &mut TokenStream) {
+    fn write_expr(&self, expr: Expr, out: &mut TokenStream) {
         let site = Span::call_site();
         match expr {
             Expr::Lit { value, span, .. } => {
-                write_literal(*value, self.scalar, *span, &self.literals, out)
+                write_literal(value, self.scalar, span, &self.literals, out)
             }
-            Expr::Var(name) => tokens::ident(out, name),
-            Expr::Const(path) => out.extend(constant(path, self.scalar)),
+            Expr::Var(name) => tokens::push_ident(out, name),
+            Expr::Const(path) => out.extend(constant(&path, self.scalar)),
             Expr::Binary {
                 op,
                 op_span,
@@ -584,22 +585,22 @@ impl Printer<'_> {
                     BinOp::Mul => ("*", prec::MUL),
                     BinOp::Div => ("/", prec::MUL),
                 };
-                self.expr(lhs, op_prec, out);
-                tokens::op(out, text, *op_span);
-                self.expr(rhs, op_prec + 1, out);
+                self.expr(*lhs, op_prec, out);
+                tokens::op(out, text, op_span);
+                self.expr(*rhs, op_prec + 1, out);
             }
             Expr::Neg { span, expr } => {
-                tokens::op(out, "-", *span);
-                self.expr(expr, prec::UNARY, out);
+                tokens::op(out, "-", span);
+                self.expr(*expr, prec::UNARY, out);
             }
             Expr::Method {
                 receiver,
                 method,
                 args,
             } => {
-                self.expr(receiver, prec::ATOM, out);
+                self.expr(*receiver, prec::ATOM, out);
                 tokens::op(out, ".", site);
-                tokens::ident(out, method);
+                tokens::push_ident(out, method);
                 self.args(args, out);
             }
             Expr::Powi {
@@ -608,23 +609,23 @@ impl Printer<'_> {
                 exponent,
                 exponent_span,
             } => {
-                self.expr(receiver, prec::ATOM, out);
+                self.expr(*receiver, prec::ATOM, out);
                 tokens::op(out, ".", site);
-                tokens::ident(out, method);
+                tokens::push_ident(out, method);
                 let mut inner = TokenStream::new();
-                if *exponent < 0 {
+                if exponent < 0 {
                     tokens::op(&mut inner, "-", site);
                 }
                 let mut literal = proc_macro2::Literal::u32_unsuffixed(exponent.unsigned_abs());
-                literal.set_span(*exponent_span);
+                literal.set_span(exponent_span);
                 inner.extend([TokenTree::Literal(literal)]);
                 tokens::group(out, Delimiter::Parenthesis, inner, site);
             }
             Expr::Call { func, args } => {
-                tokens::ident(out, func);
+                tokens::push_ident(out, func);
                 self.args(args, out);
             }
-            Expr::If(if_expr) => self.if_expr(if_expr, out),
+            Expr::If(if_expr) => self.if_expr(*if_expr, out),
             Expr::Unsupported { .. } => {
                 tokens::group(out, Delimiter::Parenthesis, TokenStream::new(), site)
             }

@@ -10,15 +10,15 @@ use crate::{emit, fallback, lower, parse, reverse, simplify};
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let functions = parse::parse_bang(input, &mut errors);
-    expand(&functions, errors)
+    let mut functions = parse::parse_bang(input, &mut errors);
+    expand(&mut functions, errors)
 }
 
 /// `#[differentiable] fn f(x: f64) -> f64 { ... }`
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     match parse::parse_attribute(args, item.clone(), &mut errors) {
-        Some(function) => expand(&[function], errors),
+        Some(function) => expand(&mut [function], errors),
         None => {
             let mut out = errors
                 .combined()
@@ -30,7 +30,9 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
+/// Emitting takes each function's body (see `emit::emit`); the stubs on error need only the
+/// signatures.
+fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     let signatures = Signatures::new(functions);
     let own_names = check::check_names(functions, &mut errors);
     let scalars: Vec<Option<Scalar>> = functions
@@ -39,7 +41,7 @@ fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
         .collect();
     let mut out = TokenStream::new();
     if errors.is_empty() {
-        for (function, scalar) in functions.iter().zip(&scalars) {
+        for (function, scalar) in functions.iter_mut().zip(&scalars) {
             match scalar {
                 Some(scalar) => match generate(function, scalar, &signatures) {
                     Ok(tokens) => out.extend(tokens),
@@ -63,7 +65,7 @@ fn expand(functions: &[Function], mut errors: Errors) -> TokenStream {
 }
 
 fn generate(
-    function: &Function,
+    function: &mut Function,
     scalar: &Scalar,
     signatures: &Signatures,
 ) -> syn::Result<TokenStream> {

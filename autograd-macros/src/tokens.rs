@@ -32,7 +32,12 @@ pub fn word(out: &mut TokenStream, text: &str, span: Span) {
 }
 
 pub fn ident(out: &mut TokenStream, ident: &Ident) {
-    out.extend([TokenTree::Ident(ident.clone())]);
+    push_ident(out, ident.clone());
+}
+
+/// `ident` itself, moved into `out`.
+pub fn push_ident(out: &mut TokenStream, ident: Ident) {
+    out.extend([TokenTree::Ident(ident)]);
 }
 
 /// `inner` in delimiters, with `span` (a stream taken by value is moved, not copied).
