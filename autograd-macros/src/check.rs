@@ -10,7 +10,7 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::Ident;
 
-use crate::ast::{is_constant_name, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::ast::{is_constant_name, with_text, Block, Cond, Expr, Function, IfExpr, Stmt};
 use crate::errors::Errors;
 use crate::rules::{supported_methods, Method};
 use crate::scopes::Scopes;
@@ -599,8 +599,7 @@ impl Checker<'_> {
     }
 
     fn method(&mut self, method: &Ident, arg_count: usize) {
-        let name = method.to_string();
-        if name == "powi" {
+        if method == "powi" {
             self.errors.push(
                 method.span(),
                 "`powi` takes an integer literal exponent, like `x.powi(2)` or `x.powi(-1)`; \
@@ -608,19 +607,19 @@ impl Checker<'_> {
             );
             return;
         }
-        match Method::lookup(&name) {
+        match with_text(method, Method::lookup) {
             Some((_, expected)) if expected == arg_count => {}
             Some((_, expected)) => self.errors.push(
                 method.span(),
                 format!(
-                    "`{name}` takes {expected} argument{}, found {arg_count}",
+                    "`{method}` takes {expected} argument{}, found {arg_count}",
                     if expected == 1 { "" } else { "s" }
                 ),
             ),
             None => self.errors.push(
                 method.span(),
                 format!(
-                    "unsupported method `{name}`; supported: {}",
+                    "unsupported method `{method}`; supported: {}",
                     supported_methods()
                 ),
             ),

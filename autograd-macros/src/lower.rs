@@ -12,7 +12,9 @@ use std::rc::Rc;
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{shared_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::ast::{
+    shared_text, with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt,
+};
 use crate::check::Signatures;
 use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
@@ -355,7 +357,7 @@ impl Lowerer<'_> {
                 method,
                 args,
             } => {
-                let (op, _) = Method::lookup(&method.to_string())
+                let (op, _) = with_text(method, Method::lookup)
                     .ok_or_else(|| error(method.span(), "unknown method"))?;
                 let mut nodes = vec![self.expr(receiver)?];
                 for arg in args {
