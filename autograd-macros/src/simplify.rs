@@ -374,6 +374,10 @@ fn retain_outputs(graph: &mut Graph, if_id: IfId, keep: &[bool]) {
 /// Makes every use see its value: a value defined in an `if` arm and used outside the arm
 /// (the reverse code needs it) becomes a result of that `if`.
 fn export_residuals(program: &mut Program) {
+    // Without an `if`, every value is in scope wherever it is used.
+    if program.graph.ifs.is_empty() {
+        return;
+    }
     let mut exporter = Exporter {
         defined_in: vec![None; program.graph.nodes.len()],
         exports: HashMap::new(),
