@@ -9,6 +9,7 @@ Medians are criterion's median point estimate (estimates.json); min–max are th
 slowest of the sample means (sample.json: time / iterations per sample).
 """
 import json
+import statistics
 import math
 import os
 import re
@@ -52,9 +53,30 @@ def fmt(ns):
 
 
 def ratio(x, ours):
+    """x's median over ours; over rounds (W1), the median of the ratios within each round."""
     if x is None or ours is None:
         return None
+    rx, ro = x.get("rounds"), ours.get("rounds")
+    if rx and ro and len(rx) == len(ro):
+        return statistics.median(a / b for a, b in zip(rx, ro))
     return x["median"] / ours["median"]
+
+
+def rounds(src, group):
+    """The groups of a benchmark run in rounds: `W1a`, then `W1a_r2`, `W1a_r3`, ..."""
+    d = SRC[src]
+    extra = [x for x in os.listdir(d) if re.fullmatch(re.escape(group) + r"_r\d+", x)] if os.path.isdir(d) else []
+    return [group] + sorted(extra, key=lambda x: int(x.rsplit("_r", 1)[1]))
+
+
+def load_rounds(src, group, bench):
+    """One contender over every round: median of the round medians, min and max over all."""
+    per = [load(src, g, bench) for g in rounds(src, group)]
+    if any(r is None for r in per):
+        return None
+    meds = [r["median"] for r in per]
+    return {"median": statistics.median(meds), "min": min(r["min"] for r in per),
+            "max": max(r["max"] for r in per), "rounds": meds}
 
 
 def rfmt(r):
@@ -126,7 +148,12 @@ def main():
         "the like-for-like comparison with symdiff.\n"
     )
     w1src = "peers" if benches("peers", "W1a") else "root"
-    md.append(f"Source: the `{'bench-peers' if w1src == 'peers' else 'root'}` run (every contender in one binary).\n")
+    n_rounds = len(rounds(w1src, "W1a"))
+    md.append(f"Source: the `{'bench-peers' if w1src == 'peers' else 'root'}` run (every contender in one binary)"
+              + (f", in {n_rounds} rounds: each contender ran for a second in each round, one round after the other; "
+                 "the median is the median of the rounds' medians, min – max span every round, and each ratio "
+                 "is the median of the ratios within a round (so both sides of a ratio ran seconds apart)"
+                 if n_rounds > 1 else "") + ".\n")
     labels = {
         "ours": "ours (`grad!`)", "ours_exp_tanh": "ours (`grad!`, tanh via exp)", "hand": "hand-written",
         "symdiff": "symdiff", "num-dual": "num-dual `DualSVec64<N>`", "reverse": "reverse (tape reused)",
@@ -134,7 +161,7 @@ def main():
     }
     w1 = {}
     for g in ("W1a", "W1b", "W1c"):
-        res = {b: load(w1src, g, b) for b in benches(w1src, g)}
+        res = {b: load_rounds(w1src, g, b) for b in benches(w1src, g)}
         w1[g] = res
         order = ["ours", "ours_exp_tanh", "hand", "symdiff", "num-dual", "reverse", "fd"]
         rows = []

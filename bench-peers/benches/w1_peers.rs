@@ -1,8 +1,16 @@
 //! W1 of issue 4, every contender in one run: ours, hand-written, finite differences (from the
 //! root package's `benches/common/w1.rs`), symdiff, num-dual (`DualSVec64<N>`, one forward
 //! pass) and the `reverse` crate (a tape cleared and reused between calls).
+//!
+//! The three workloads run in `W1_ROUNDS` rounds (default 5; groups `W1a`, `W1a_r2`, ...), one
+//! after the other, each contender for a second per round: the machine's load changes on a
+//! scale of seconds, and one long measurement per contender put whole contenders in a busy
+//! or a quiet spell (the same code measured 0.6 and 1.3 of the hand-written time in two runs).
+//! `bench/report.py` takes per contender the median over rounds, and each ratio as the median
+//! of the ratios within a round.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use bench_peers::w1_gen::*;
 use bench_peers::{dual_grad, reverse_grad};
@@ -44,7 +52,7 @@ type Contender<'a, const N: usize> = (&'static str, Box<dyn Fn(&[f64; N]) -> (f6
 
 fn group<const N: usize>(
     c: &mut Criterion,
-    name: &str,
+    (name, round): (&str, usize),
     p: [f64; N],
     hand: fn(&[f64; N]) -> (f64, [f64; N]),
     contenders: Vec<Contender<'_, N>>,
@@ -53,31 +61,62 @@ fn group<const N: usize>(
     for (id, f) in &contenders {
         let got = f(&p);
         let tol = if *id == "fd" { FD_TOL } else { EXACT };
-        check(&format!("{name} {id}"), (got.0, &got.1), (want.0, &want.1), tol);
+        check(
+            &format!("{name} {id}"),
+            (got.0, &got.1),
+            (want.0, &want.1),
+            tol,
+        );
     }
     let mut grp = c.benchmark_group(name);
-    for (id, f) in &contenders {
+    grp.warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    // Each round starts with another contender, so none is always first (or last) to run.
+    let start = round % contenders.len();
+    for (id, f) in contenders[start..].iter().chain(&contenders[..start]) {
         grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
     }
     grp.finish();
 }
 
 fn bench(c: &mut Criterion) {
+    let rounds: usize = std::env::var("W1_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    for round in 1..=rounds.max(1) {
+        let suffix = if round == 1 {
+            String::new()
+        } else {
+            format!("_r{round}")
+        };
+        bench_round(c, &suffix, round - 1);
+    }
+}
+
+/// One round of the three workloads, in groups named `W1a{suffix}` and so on.
+fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
     let tape = reverse::Tape::new();
     group(
         c,
-        "W1a",
+        (&format!("W1a{suffix}"), round),
         A,
         w1a_hand,
         vec![
-            ("ours", Box::new(|p| {
-                let (v, g) = w1a_ours(p);
-                (v, g.to_array())
-            })),
-            ("ours_exp_tanh", Box::new(|p| {
-                let (v, g) = w1ax_ours(p);
-                (v, g.to_array())
-            })),
+            (
+                "ours",
+                Box::new(|p| {
+                    let (v, g) = w1a_ours(p);
+                    (v, g.to_array())
+                }),
+            ),
+            (
+                "ours_exp_tanh",
+                Box::new(|p| {
+                    let (v, g) = w1ax_ours(p);
+                    (v, g.to_array())
+                }),
+            ),
             ("hand", Box::new(w1a_hand)),
             ("symdiff", Box::new(w1a_symdiff)),
             ("num-dual", Box::new(w1a_numdual)),
@@ -87,14 +126,17 @@ fn bench(c: &mut Criterion) {
     );
     group(
         c,
-        "W1b",
+        (&format!("W1b{suffix}"), round),
         B,
         w1b_hand,
         vec![
-            ("ours", Box::new(|p| {
-                let (v, g) = w1b_ours(p);
-                (v, g.to_array())
-            })),
+            (
+                "ours",
+                Box::new(|p| {
+                    let (v, g) = w1b_ours(p);
+                    (v, g.to_array())
+                }),
+            ),
             ("hand", Box::new(w1b_hand)),
             ("symdiff", Box::new(w1b_symdiff)),
             ("num-dual", Box::new(w1b_numdual)),
@@ -104,14 +146,20 @@ fn bench(c: &mut Criterion) {
     );
     #[allow(unused_mut)]
     let mut w1c: Vec<Contender<'_, 41>> = vec![
-        ("ours", Box::new(|p| {
-            let (v, g) = w1c_ours(p);
-            (v, g.to_array())
-        })),
-        ("ours_exp_tanh", Box::new(|p| {
-            let (v, g) = w1cx_ours(p);
-            (v, g.to_array())
-        })),
+        (
+            "ours",
+            Box::new(|p| {
+                let (v, g) = w1c_ours(p);
+                (v, g.to_array())
+            }),
+        ),
+        (
+            "ours_exp_tanh",
+            Box::new(|p| {
+                let (v, g) = w1cx_ours(p);
+                (v, g.to_array())
+            }),
+        ),
         ("hand", Box::new(w1c_hand)),
         ("num-dual", Box::new(w1c_numdual)),
         ("reverse", Box::new(|p| reverse_grad(&tape, w1c_rev, p))),
@@ -119,7 +167,13 @@ fn bench(c: &mut Criterion) {
     ];
     #[cfg(feature = "symdiff_w1c")]
     w1c.insert(3, ("symdiff", Box::new(w1c_symdiff)));
-    group(c, "W1c", c_point(), w1c_hand, w1c);
+    group(
+        c,
+        (&format!("W1c{suffix}"), round),
+        c_point(),
+        w1c_hand,
+        w1c,
+    );
 }
 
 criterion_group!(benches, bench);
