@@ -322,6 +322,14 @@ impl Graph {
             _ => None,
         }
     }
+
+    /// The value of a literal or of a negated one (`-2.0` is `Neg(Lit(2.0))` until simplified).
+    pub fn const_value(&self, node: NodeId) -> Option<f64> {
+        match self.nodes[node].op {
+            Op::Neg => self.lit_value(*self.nodes[node].args.first()?).map(|v| -v),
+            _ => self.lit_value(node),
+        }
+    }
 }
 
 /// Adds nodes to one block; what `rules.rs` uses to write derivative code.

@@ -177,11 +177,22 @@ pub fn adjoint(
         Op::Mul => vec![(0, b.mul(dy, second)), (1, b.mul(dy, a))],
         // y = a / b: da += dy/b, db -= (dy/b)*y. One division serves both, and db need not
         // wait for the division that made y (W1a: two dependent divisions were its latency).
-        Op::Div => {
-            let da = b.div(dy, second);
-            let q = b.mul(da, y);
-            vec![(0, da), (1, b.neg(q))]
-        }
+        Op::Div => match b.graph.const_value(a).map(|k| -1.0 / k) {
+            // y = k / b for a constant k: db -= dy*y/b = dy * y^2 * (-1/k), no division at
+            // all (reciprocals: 1/x, a sigmoid or tanh spelled with exp). Not for k = 0, or a k
+            // so small or large that -1/k is not a normal number.
+            Some(c) if c.is_normal() => {
+                let c = b.lit(c);
+                let y2 = b.square(y);
+                let local = b.mul(y2, c);
+                vec![(1, b.mul(dy, local))]
+            }
+            _ => {
+                let da = b.div(dy, second);
+                let q = b.mul(da, y);
+                vec![(0, da), (1, b.neg(q))]
+            }
+        },
         // y = -a: da -= dy
         Op::Neg => vec![(0, b.neg(dy))],
         // y = a^n: da += dy * n*a^(n-1); powi(a, 0)' = 0
