@@ -75,6 +75,13 @@ def method_exp_tanh(e):
     return f"(-2.0 / ((({e}) * 2.0).exp() + 1.0) + 1.0)"
 
 
+def ours_fn(name, n, args):
+    """`{name}_ours`: the generated gradient behind the same signature as every other contender
+    (an array in, value and gradient array out), so each is one call of one function."""
+    return (f"#[inline(never)]\npub fn {name}_ours(p: &[f64; {n}]) -> (f64, [f64; {n}]) {{\n"
+            f"    let (value, grad) = {name}_grad({args});\n    (value, grad.to_array())\n}}\n\n")
+
+
 def root():
     out = [HEADER]
     for name in ("w1a", "w1c"):
@@ -84,16 +91,16 @@ def root():
         out.append(body(name, named, method_exp_tanh, "        "))
         out.append("    }\n}\n\n")
         args = ", ".join(f"p[{i}]" for i in range(n))
-        out.append(f"/// `{name}x_grad` (tanh spelled with exp, as for symdiff) called with an array.\n")
-        out.append(f"#[inline(never)]\npub fn {name}x_ours(p: &[f64; {n}]) -> (f64, {name.upper()[0]}{name[1:]}xGrad<f64>) {{\n    {name}x_grad({args})\n}}\n\n")
+        out.append(f"/// `{name}x_grad` (tanh spelled with exp, as for symdiff) on an array, returning one.\n")
+        out.append(ours_fn(f"{name}x", n, args))
     for name, (_, n) in WORK.items():
         params = ", ".join(named(i) for i in range(n))
         out.append(f"grad! {{\n    #[inline(always)]\n    pub fn {name}({params}) {{\n")
         out.append(body(name, named, method_tanh, "        "))
         out.append("    }\n}\n\n")
         args = ", ".join(f"p[{i}]" for i in range(n))
-        out.append(f"/// `{name}_grad` called with an array, for the benches.\n")
-        out.append(f"#[inline(never)]\npub fn {name}_ours(p: &[f64; {n}]) -> (f64, {name.upper()[0]}{name[1:]}Grad<f64>) {{\n    {name}_grad({args})\n}}\n\n")
+        out.append(f"/// `{name}_grad` on an array, returning one, for the benches.\n")
+        out.append(ours_fn(name, n, args))
         out.append(f"/// The forward function on an array: what finite differences evaluate.\n")
         out.append(f"#[inline(always)]\npub fn {name}_f64(p: &[f64; {n}]) -> f64 {{\n    {name}::<f64>({args})\n}}\n\n")
     return "".join(out)

@@ -69,6 +69,16 @@ def rounds(src, group):
     return [group] + sorted(extra, key=lambda x: int(x.rsplit("_r", 1)[1]))
 
 
+def rounds_note(src, group):
+    n = len(rounds(src, group))
+    if n < 2:
+        return ""
+    return (f", in {n} rounds: each contender ran for a second in each round, one round after the other, "
+            "each round starting with another contender; the median is the median of the rounds' medians, "
+            "min – max span every round, and each ratio is the median of the ratios within a round "
+            "(so both sides of a ratio ran seconds apart)")
+
+
 def load_rounds(src, group, bench):
     """One contender over every round: median of the round medians, min and max over all."""
     per = [load(src, g, bench) for g in rounds(src, group)]
@@ -148,12 +158,8 @@ def main():
         "the like-for-like comparison with symdiff.\n"
     )
     w1src = "peers" if benches("peers", "W1a") else "root"
-    n_rounds = len(rounds(w1src, "W1a"))
     md.append(f"Source: the `{'bench-peers' if w1src == 'peers' else 'root'}` run (every contender in one binary)"
-              + (f", in {n_rounds} rounds: each contender ran for a second in each round, one round after the other; "
-                 "the median is the median of the rounds' medians, min – max span every round, and each ratio "
-                 "is the median of the ratios within a round (so both sides of a ratio ran seconds apart)"
-                 if n_rounds > 1 else "") + ".\n")
+              + rounds_note(w1src, "W1a") + ".\n")
     labels = {
         "ours": "ours (`grad!`)", "ours_exp_tanh": "ours (`grad!`, tanh via exp)", "hand": "hand-written",
         "symdiff": "symdiff", "num-dual": "num-dual `DualSVec64<N>`", "reverse": "reverse (tape reused)",
@@ -203,14 +209,16 @@ def main():
         "the contenders sum in different orders, so they agree with an f64 compensated sum only to "
         "about 1e-5 (checked to 1e-4); in f64 to 1e-9. The rows in italics are not contenders: a loop "
         "that only reads x and y, on one and on two threads, measures the memory bandwidth any "
-        "contender is limited by on this machine.\n"
+        "contender is limited by on this machine. Each build ran"
+        + (rounds_note("root", "W2_f32") or " once") + "; a ratio between the two builds pairs "
+        "their rounds in order.\n"
     )
     w2 = {}
     for g, size in (("W2_f32", 4), ("W2_f64", 8)):
         res = {}
         for src in ("root", "native"):
             for b in benches(src, g):
-                res[b] = load(src, g, b)
+                res[b] = load_rounds(src, g, b)
         w2[g] = res
         order = [f"{c}[{bld}]" for bld in ("default", "native")
                  for c in ("ours", "ours_threaded", "naive", "acc8", "read", "read_threaded")]
@@ -280,7 +288,9 @@ def main():
         "Time of the macro's expansion (`expand::grad` on `proc_macro2` tokens: parse, check, lower, "
         "reverse, simplify, render, emit) for a function of a chain of `let` statements with about "
         "N operations of mixed kinds (`autograd-macros/benches/expand.rs`). rustc's own work on the "
-        "expanded code is not included.\n"
+        "expanded code is not included. The input is copied before the clock starts and the output "
+        "dropped after it stops (rustc hands a macro its tokens and keeps what it returns; with the "
+        "drop, 1,000 operations cost 21.9M instructions instead of 18.5M: see Notes).\n"
     )
     for group, title in (("W4", "Spread: each value used two or three times (the typical shape)"),
                          ("W4_fanin", "Fan-in: one value used by every statement (its adjoint is one sum of N/3 terms)")):

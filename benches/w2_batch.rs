@@ -10,6 +10,7 @@
 //! show the memory bandwidth a loop over them can reach on one and on two threads.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use autograd::{batch, grad, Real};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -135,6 +136,8 @@ fn read_threaded<T: Real>(xs: &[T], ys: &[T]) -> T {
 }
 
 type Kernel<T> = fn(&[T], &[T], T, T) -> (T, [T; 2]);
+/// A loop that only reads x and y: the memory bandwidth any contender is limited by.
+type Reader<T> = fn(&[T], &[T]) -> T;
 
 fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
     let (xs, ys) = data::<T>();
@@ -181,26 +184,50 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
         }
         eprintln!("checked {name} {id}: {got:?} vs {reference:?}");
     }
-    let mut grp = c.benchmark_group(name);
-    // Milliseconds per call: flat sampling keeps the run short.
-    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
-    grp.throughput(Throughput::Bytes(
-        (N * 2 * core::mem::size_of::<T>()) as u64,
-    ));
-    for (id, f) in contenders {
-        grp.bench_function(format!("{id}[{}]", build()), |bch| {
-            bch.iter(|| f(black_box(&xs), black_box(&ys), black_box(w), black_box(b)))
-        });
+    let readers: [(&str, Reader<T>); 2] = [("read", read::<T>), ("read_threaded", read_threaded)];
+    for round in 1..=rounds() {
+        // Groups `W2_f32`, `W2_f32_r2`, ...; each round starts with another contender.
+        let group = if round == 1 {
+            name.to_string()
+        } else {
+            format!("{name}_r{round}")
+        };
+        let mut grp = c.benchmark_group(group);
+        // Milliseconds per call: flat sampling keeps the run short.
+        grp.sampling_mode(SamplingMode::Flat)
+            .sample_size(30)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1));
+        grp.throughput(Throughput::Bytes(
+            (N * 2 * core::mem::size_of::<T>()) as u64,
+        ));
+        let count = contenders.len() + readers.len();
+        for i in (0..count).map(|i| (i + round - 1) % count) {
+            match contenders.get(i) {
+                Some(&(id, f)) => grp.bench_function(format!("{id}[{}]", build()), |bch| {
+                    bch.iter(|| f(black_box(&xs), black_box(&ys), black_box(w), black_box(b)))
+                }),
+                None => {
+                    let (id, f) = readers[i - contenders.len()];
+                    grp.bench_function(format!("{id}[{}]", build()), |bch| {
+                        bch.iter(|| f(black_box(&xs), black_box(&ys)))
+                    })
+                }
+            };
+        }
+        grp.finish();
     }
-    for (id, f) in [
-        ("read", read::<T> as fn(&[T], &[T]) -> T),
-        ("read_threaded", read_threaded),
-    ] {
-        grp.bench_function(format!("{id}[{}]", build()), |bch| {
-            bch.iter(|| f(black_box(&xs), black_box(&ys)))
-        });
-    }
-    grp.finish();
+}
+
+/// Rounds of every workload (`W2_ROUNDS`, default 5), one second per contender each: the
+/// machine's load changes on a scale of seconds, and one long measurement per contender put
+/// whole contenders in a busy or a quiet spell. `bench/report.py` takes the median over rounds.
+fn rounds() -> usize {
+    std::env::var("W2_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+        .max(1)
 }
 
 fn bench(c: &mut Criterion) {

@@ -103,20 +103,8 @@ fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
         A,
         w1a_hand,
         vec![
-            (
-                "ours",
-                Box::new(|p| {
-                    let (v, g) = w1a_ours(p);
-                    (v, g.to_array())
-                }),
-            ),
-            (
-                "ours_exp_tanh",
-                Box::new(|p| {
-                    let (v, g) = w1ax_ours(p);
-                    (v, g.to_array())
-                }),
-            ),
+            ("ours", Box::new(w1a_ours)),
+            ("ours_exp_tanh", Box::new(w1ax_ours)),
             ("hand", Box::new(w1a_hand)),
             ("symdiff", Box::new(w1a_symdiff)),
             ("num-dual", Box::new(w1a_numdual)),
@@ -130,13 +118,7 @@ fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
         B,
         w1b_hand,
         vec![
-            (
-                "ours",
-                Box::new(|p| {
-                    let (v, g) = w1b_ours(p);
-                    (v, g.to_array())
-                }),
-            ),
+            ("ours", Box::new(w1b_ours)),
             ("hand", Box::new(w1b_hand)),
             ("symdiff", Box::new(w1b_symdiff)),
             ("num-dual", Box::new(w1b_numdual)),
@@ -146,20 +128,8 @@ fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
     );
     #[allow(unused_mut)]
     let mut w1c: Vec<Contender<'_, 41>> = vec![
-        (
-            "ours",
-            Box::new(|p| {
-                let (v, g) = w1c_ours(p);
-                (v, g.to_array())
-            }),
-        ),
-        (
-            "ours_exp_tanh",
-            Box::new(|p| {
-                let (v, g) = w1cx_ours(p);
-                (v, g.to_array())
-            }),
-        ),
+        ("ours", Box::new(w1c_ours)),
+        ("ours_exp_tanh", Box::new(w1cx_ours)),
         ("hand", Box::new(w1c_hand)),
         ("num-dual", Box::new(w1c_numdual)),
         ("reverse", Box::new(|p| reverse_grad(&tape, w1c_rev, p))),

@@ -7,10 +7,11 @@ grad! {
     }
 }
 
-/// `w1ax_grad` (tanh spelled with exp, as for symdiff) called with an array.
+/// `w1ax_grad` (tanh spelled with exp, as for symdiff) on an array, returning one.
 #[inline(never)]
-pub fn w1ax_ours(p: &[f64; 3]) -> (f64, W1axGrad<f64>) {
-    w1ax_grad(p[0], p[1], p[2])
+pub fn w1ax_ours(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    let (value, grad) = w1ax_grad(p[0], p[1], p[2]);
+    (value, grad.to_array())
 }
 
 grad! {
@@ -29,10 +30,11 @@ grad! {
     }
 }
 
-/// `w1cx_grad` (tanh spelled with exp, as for symdiff) called with an array.
+/// `w1cx_grad` (tanh spelled with exp, as for symdiff) on an array, returning one.
 #[inline(never)]
-pub fn w1cx_ours(p: &[f64; 41]) -> (f64, W1cxGrad<f64>) {
-    w1cx_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25], p[26], p[27], p[28], p[29], p[30], p[31], p[32], p[33], p[34], p[35], p[36], p[37], p[38], p[39], p[40])
+pub fn w1cx_ours(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    let (value, grad) = w1cx_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25], p[26], p[27], p[28], p[29], p[30], p[31], p[32], p[33], p[34], p[35], p[36], p[37], p[38], p[39], p[40]);
+    (value, grad.to_array())
 }
 
 grad! {
@@ -42,10 +44,11 @@ grad! {
     }
 }
 
-/// `w1a_grad` called with an array, for the benches.
+/// `w1a_grad` on an array, returning one, for the benches.
 #[inline(never)]
-pub fn w1a_ours(p: &[f64; 3]) -> (f64, W1aGrad<f64>) {
-    w1a_grad(p[0], p[1], p[2])
+pub fn w1a_ours(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    let (value, grad) = w1a_grad(p[0], p[1], p[2]);
+    (value, grad.to_array())
 }
 
 /// The forward function on an array: what finite differences evaluate.
@@ -61,10 +64,11 @@ grad! {
     }
 }
 
-/// `w1b_grad` called with an array, for the benches.
+/// `w1b_grad` on an array, returning one, for the benches.
 #[inline(never)]
-pub fn w1b_ours(p: &[f64; 10]) -> (f64, W1bGrad<f64>) {
-    w1b_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9])
+pub fn w1b_ours(p: &[f64; 10]) -> (f64, [f64; 10]) {
+    let (value, grad) = w1b_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]);
+    (value, grad.to_array())
 }
 
 /// The forward function on an array: what finite differences evaluate.
@@ -89,10 +93,11 @@ grad! {
     }
 }
 
-/// `w1c_grad` called with an array, for the benches.
+/// `w1c_grad` on an array, returning one, for the benches.
 #[inline(never)]
-pub fn w1c_ours(p: &[f64; 41]) -> (f64, W1cGrad<f64>) {
-    w1c_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25], p[26], p[27], p[28], p[29], p[30], p[31], p[32], p[33], p[34], p[35], p[36], p[37], p[38], p[39], p[40])
+pub fn w1c_ours(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    let (value, grad) = w1c_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19], p[20], p[21], p[22], p[23], p[24], p[25], p[26], p[27], p[28], p[29], p[30], p[31], p[32], p[33], p[34], p[35], p[36], p[37], p[38], p[39], p[40]);
+    (value, grad.to_array())
 }
 
 /// The forward function on an array: what finite differences evaluate.
