@@ -186,7 +186,7 @@ def main():
 
     for g in ("W1a", "W1b", "W1c"):
         r = ratio(w1[g].get("hand"), w1[g].get("ours"))
-        rr = ratio(load("root", g, "hand"), load("root", g, "ours")) if w1src == "peers" else None
+        rr = ratio(load_rounds("root", g, "hand"), load_rounds("root", g, "ours")) if w1src == "peers" else None
         t(f"{g}: ours / hand-written ≤ 1.10", None if r is None else 1 / r <= 1.10,
           ("—" if r is None else f"ours / hand = {1 / r:.2f}")
           + ("" if rr is None else f" (root package's run of the same code: {1 / rr:.2f})"))
