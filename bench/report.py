@@ -138,7 +138,11 @@ def main():
               f"({meta.get('threads_per_core', '?')} thread per core); the machine is shared, load "
               f"average at the start of the run: {meta.get('load_start', '?')}, at the end: {meta.get('load_end', '?')}")
     md.append(f"- {meta.get('rustc', '?')}; run on {meta.get('date', '?')}, commit {meta.get('commit', '?')}")
-    md.append(f"- Whole run: {meta.get('duration', '?')}; command: `{meta.get('command', 'bench/run')}`")
+    md.append(f"- Last run: {meta.get('duration', '?')}; command: `{meta.get('command', 'bench/run')}`")
+    runs = meta.get("stage_runs", {})
+    if runs:
+        md.append("- Stages (a partial run keeps the other stages' results): "
+                  + "; ".join(f"{s} {runs[s]}" for s in ("root", "w4", "native", "peers") if s in runs))
     names = ["criterion", "matrixmultiply", "syn", "proc-macro2", "rayon", "num-dual", "reverse", "symdiff",
              "candle-core", "candle-nn", "burn", "burn-ndarray", "burn-autodiff", "nalgebra", "gemm"]
     v = lock_versions(os.path.join(ROOT, "Cargo.lock"), names)
