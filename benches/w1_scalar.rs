@@ -4,34 +4,25 @@
 //! three so that its ratios come from one run. `bench/run` runs both.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "common/rounds.rs"]
+mod rounds;
 #[path = "common/w1.rs"]
 mod w1;
 
+use rounds::{group_name, rounds, MEASURE, WARM_UP};
 use w1::*;
 
 fn bench(c: &mut Criterion) {
-    // Rounds as in bench-peers' W1 (`W1_ROUNDS`, default 5): one second per contender each,
-    // groups `W1a`, `W1a_r2`, ...; `bench/report.py` takes the median over rounds.
-    let rounds: usize = std::env::var("W1_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5);
-    for round in 1..=rounds.max(1) {
-        let suffix = if round == 1 {
-            String::new()
-        } else {
-            format!("_r{round}")
-        };
-        bench_round(c, &suffix);
+    for round in rounds("W1_ROUNDS") {
+        bench_round(c, round);
     }
 }
 
 /// One round of the three workloads.
-fn bench_round(c: &mut Criterion, suffix: &str) {
+fn bench_round(c: &mut Criterion, round: usize) {
     // W1a
     let p = A;
     let want = w1a_hand(&p);
@@ -39,7 +30,7 @@ fn bench_round(c: &mut Criterion, suffix: &str) {
     check("W1a ours", (v, &g), (want.0, &want.1), EXACT);
     let fd = w1a_fd(&p);
     check("W1a fd", (fd.0, &fd.1), (want.0, &want.1), FD_TOL);
-    let mut grp = group(c, "W1a", suffix);
+    let mut grp = group(c, "W1a", round);
     grp.bench_function("ours", |b| b.iter(|| w1a_ours(black_box(&p))));
     grp.bench_function("hand", |b| b.iter(|| w1a_hand(black_box(&p))));
     grp.bench_function("fd", |b| b.iter(|| w1a_fd(black_box(&p))));
@@ -52,7 +43,7 @@ fn bench_round(c: &mut Criterion, suffix: &str) {
     check("W1b ours", (v, &g), (want.0, &want.1), EXACT);
     let fd = w1b_fd(&p);
     check("W1b fd", (fd.0, &fd.1), (want.0, &want.1), FD_TOL);
-    let mut grp = group(c, "W1b", suffix);
+    let mut grp = group(c, "W1b", round);
     grp.bench_function("ours", |b| b.iter(|| w1b_ours(black_box(&p))));
     grp.bench_function("hand", |b| b.iter(|| w1b_hand(black_box(&p))));
     grp.bench_function("fd", |b| b.iter(|| w1b_fd(black_box(&p))));
@@ -65,7 +56,7 @@ fn bench_round(c: &mut Criterion, suffix: &str) {
     check("W1c ours", (v, &g), (want.0, &want.1), EXACT);
     let fd = w1c_fd(&p);
     check("W1c fd", (fd.0, &fd.1), (want.0, &want.1), FD_TOL);
-    let mut grp = group(c, "W1c", suffix);
+    let mut grp = group(c, "W1c", round);
     grp.bench_function("ours", |b| b.iter(|| w1c_ours(black_box(&p))));
     grp.bench_function("hand", |b| b.iter(|| w1c_hand(black_box(&p))));
     grp.bench_function("fd", |b| b.iter(|| w1c_fd(black_box(&p))));
@@ -76,11 +67,10 @@ fn bench_round(c: &mut Criterion, suffix: &str) {
 fn group<'a>(
     c: &'a mut Criterion,
     name: &str,
-    suffix: &str,
+    round: usize,
 ) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
-    let mut grp = c.benchmark_group(format!("{name}{suffix}"));
-    grp.warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1));
+    let mut grp = c.benchmark_group(group_name(name, round));
+    grp.warm_up_time(WARM_UP).measurement_time(MEASURE);
     grp
 }
 

@@ -10,10 +10,14 @@
 //! show the memory bandwidth a loop over them can reach on one and on two threads.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use autograd::{batch, grad, Real};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+
+#[path = "common/rounds.rs"]
+mod rounds;
+
+use rounds::{group_name, rounds, MEASURE, WARM_UP};
 
 grad! {
     #[wrt(w, b)]
@@ -185,19 +189,14 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
         eprintln!("checked {name} {id}: {got:?} vs {reference:?}");
     }
     let readers: [(&str, Reader<T>); 2] = [("read", read::<T>), ("read_threaded", read_threaded)];
-    for round in 1..=rounds() {
-        // Groups `W2_f32`, `W2_f32_r2`, ...; each round starts with another contender.
-        let group = if round == 1 {
-            name.to_string()
-        } else {
-            format!("{name}_r{round}")
-        };
-        let mut grp = c.benchmark_group(group);
+    for round in rounds("W2_ROUNDS") {
+        // Each round starts with another contender.
+        let mut grp = c.benchmark_group(group_name(name, round));
         // Milliseconds per call: flat sampling keeps the run short.
         grp.sampling_mode(SamplingMode::Flat)
             .sample_size(30)
-            .warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_secs(1));
+            .warm_up_time(WARM_UP)
+            .measurement_time(MEASURE);
         grp.throughput(Throughput::Bytes(
             (N * 2 * core::mem::size_of::<T>()) as u64,
         ));
@@ -217,17 +216,6 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
         }
         grp.finish();
     }
-}
-
-/// Rounds of every workload (`W2_ROUNDS`, default 5), one second per contender each: the
-/// machine's load changes on a scale of seconds, and one long measurement per contender put
-/// whole contenders in a busy or a quiet spell. `bench/report.py` takes the median over rounds.
-fn rounds() -> usize {
-    std::env::var("W2_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1)
 }
 
 fn bench(c: &mut Criterion) {

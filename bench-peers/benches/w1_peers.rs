@@ -2,23 +2,21 @@
 //! root package's `benches/common/w1.rs`), symdiff, num-dual (`DualSVec64<N>`, one forward
 //! pass) and the `reverse` crate (a tape cleared and reused between calls).
 //!
-//! The three workloads run in `W1_ROUNDS` rounds (default 5; groups `W1a`, `W1a_r2`, ...), one
-//! after the other, each contender for a second per round: the machine's load changes on a
-//! scale of seconds, and one long measurement per contender put whole contenders in a busy
-//! or a quiet spell (the same code measured 0.6 and 1.3 of the hand-written time in two runs).
-//! `bench/report.py` takes per contender the median over rounds, and each ratio as the median
-//! of the ratios within a round.
+//! The three workloads run in `W1_ROUNDS` rounds (default 5; `benches/common/rounds.rs`), each
+//! round starting with another contender.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use bench_peers::w1_gen::*;
 use bench_peers::{dual_grad, reverse_grad};
 use criterion::{criterion_group, criterion_main, Criterion};
 
+#[path = "../../benches/common/rounds.rs"]
+mod rounds;
 #[path = "../../benches/common/w1.rs"]
 mod w1;
 
+use rounds::{group_name, rounds, MEASURE, WARM_UP};
 use w1::*;
 
 #[inline(never)]
@@ -69,10 +67,9 @@ fn group<const N: usize>(
         );
     }
     let mut grp = c.benchmark_group(name);
-    grp.warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1));
+    grp.warm_up_time(WARM_UP).measurement_time(MEASURE);
     // Each round starts with another contender, so none is always first (or last) to run.
-    let start = round % contenders.len();
+    let start = (round - 1) % contenders.len();
     for (id, f) in contenders[start..].iter().chain(&contenders[..start]) {
         grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
     }
@@ -80,26 +77,17 @@ fn group<const N: usize>(
 }
 
 fn bench(c: &mut Criterion) {
-    let rounds: usize = std::env::var("W1_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5);
-    for round in 1..=rounds.max(1) {
-        let suffix = if round == 1 {
-            String::new()
-        } else {
-            format!("_r{round}")
-        };
-        bench_round(c, &suffix, round - 1);
+    for round in rounds("W1_ROUNDS") {
+        bench_round(c, round);
     }
 }
 
-/// One round of the three workloads, in groups named `W1a{suffix}` and so on.
-fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
+/// One round of the three workloads.
+fn bench_round(c: &mut Criterion, round: usize) {
     let tape = reverse::Tape::new();
     group(
         c,
-        (&format!("W1a{suffix}"), round),
+        (&group_name("W1a", round), round),
         A,
         w1a_hand,
         vec![
@@ -114,7 +102,7 @@ fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
     );
     group(
         c,
-        (&format!("W1b{suffix}"), round),
+        (&group_name("W1b", round), round),
         B,
         w1b_hand,
         vec![
@@ -139,7 +127,7 @@ fn bench_round(c: &mut Criterion, suffix: &str, round: usize) {
     w1c.insert(3, ("symdiff", Box::new(w1c_symdiff)));
     group(
         c,
-        (&format!("W1c{suffix}"), round),
+        (&group_name("W1c", round), round),
         c_point(),
         w1c_hand,
         w1c,

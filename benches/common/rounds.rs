@@ -1,0 +1,29 @@
+//! Rounds for the nanosecond and millisecond benches (W1, W2): every contender measured for a
+//! second, round after round, instead of once for several seconds. The machine's load changes
+//! on a scale of seconds, and one long measurement per contender put whole contenders in a
+//! busy or a quiet spell. `bench/report.py` takes per contender the median over rounds, and
+//! each ratio as the median of the ratios within a round.
+
+use std::time::Duration;
+
+/// Warm-up and measurement time of one contender in one round.
+pub const WARM_UP: Duration = Duration::from_millis(300);
+pub const MEASURE: Duration = Duration::from_secs(1);
+
+/// The rounds to run, `1..=n`, with `n` from the environment variable `var` (default 5).
+pub fn rounds(var: &str) -> std::ops::RangeInclusive<usize> {
+    let n = std::env::var(var)
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    1..=n.max(1)
+}
+
+/// The criterion group of `name` in round `round`: `W1a`, then `W1a_r2`, `W1a_r3`, ...
+pub fn group_name(name: &str, round: usize) -> String {
+    if round == 1 {
+        name.to_string()
+    } else {
+        format!("{name}_r{round}")
+    }
+}
