@@ -287,6 +287,7 @@ grad! {
     fn op_mul(a, b) { a * b }
     fn op_div(a, b) { a / b }
     fn op_one_over(x) { 1.0 / x }
+    fn op_half_over(x) { -0.5 / x }
     fn op_const_over(x) { -3.0 / x }
     fn op_zero_over(x) { 0.0 / x }
     fn op_neg(x) { -x }
@@ -325,8 +326,9 @@ fn div() {
     assert_eq!(op_div_grad(3.0, -2.0).1.to_array(), [-0.5, -0.75]);
 }
 
-/// A constant over x has its own rule (`-dy * y^2 / k`, no division): 1 (a power of two), -3
-/// (whose reciprocal rounds), and 0, where that rule does not apply (0/x is 0, slope 0).
+/// A power of two over x has its own rule (`dy * y^2 * (-1/k)`, no division): 1 and -0.5. Any
+/// other constant keeps the quotient rule: -3 (whose reciprocal would round) and 0 (0/x is 0,
+/// slope 0).
 #[test]
 fn constant_over_x() {
     let points = points(&LINE, |p| p[0].abs() >= 0.2);
@@ -339,6 +341,7 @@ fn constant_over_x() {
     );
     check_op!(op_zero_over, op_zero_over_grad, |x| 0.0 / x, points);
     assert_eq!(op_one_over_grad(-2.0).1.x, -0.25);
+    assert_eq!(op_half_over_grad(2.0).1.x, 0.125);
     assert_eq!(op_const_over_grad(2.0).1.x, 0.75);
     assert_eq!(op_zero_over_grad(2.0).1.x, 0.0);
     // 1/x at 0 and at infinity: the slope -1/x^2 is -inf and -0 (the quotient rule gives

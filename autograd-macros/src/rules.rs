@@ -178,10 +178,10 @@ pub fn adjoint(
         // y = a / b: da += dy/b, db -= (dy/b)*y. One division serves both, and db need not
         // wait for the division that made y (W1a: two dependent divisions were its latency).
         Op::Div => match b.graph.const_value(a).map(|k| -1.0 / k) {
-            // y = k / b for a constant k: db -= dy*y/b = dy * y^2 * (-1/k), no division at
-            // all (reciprocals: 1/x, a sigmoid or tanh spelled with exp). Not for k = 0, or a k
-            // so small or large that -1/k is not a normal number.
-            Some(c) if c.is_normal() => {
+            // y = k / b for k = ±2^n: db -= dy*y/b = dy * y^2 * (-1/k), no division at all
+            // (reciprocals: 1/x, a sigmoid or tanh spelled with exp). -1/k is exact only for
+            // a power of two; any other k keeps the quotient rule, with no rounded constant.
+            Some(c) if is_power_of_two(c) => {
                 let c = b.lit(c);
                 let y2 = b.square(y);
                 let local = b.mul(y2, c);
@@ -428,4 +428,9 @@ fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
     let a2 = b.square(a);
     let diff = b.sub(one, a2);
     b.method(Method::Sqrt, [diff])
+}
+
+/// Whether `c` is ±2^n, a normal number: its reciprocal is exact.
+pub fn is_power_of_two(c: f64) -> bool {
+    c.is_normal() && c.abs().to_bits() & ((1 << 52) - 1) == 0
 }

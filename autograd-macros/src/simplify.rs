@@ -17,6 +17,7 @@ use std::hash::{Hash, Hasher};
 use crate::hash::FastMap;
 use crate::ir::{Args, BlockId, Graph, IfId, Inst, NodeId, Op};
 use crate::reverse::Program;
+use crate::rules::is_power_of_two;
 
 pub fn simplify(program: &mut Program) {
     let mut peephole = Peephole {
@@ -160,10 +161,11 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
                 Some(b) => (Op::Add, Args::from([args[0], b])),
                 None => return None,
             },
-            // --x, -(literal)
-            Op::Neg => match (negated(0), lit(0)) {
-                (Some(a), _) => return Some(a),
-                (None, Some(value)) => (Op::Lit(-value), Args::default()),
+            // --x, -(literal), -((-a) * b): exactly a * b
+            Op::Neg => match (negated(0), lit(0), negated_factor(graph, args[0])) {
+                (Some(a), _, _) => return Some(a),
+                (None, Some(value), _) => (Op::Lit(-value), Args::default()),
+                (None, None, Some(product)) => (Op::Mul, Args::from(product)),
                 _ => return None,
             },
             // x.powi(1), x.powi(0)
@@ -178,11 +180,31 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
     None
 }
 
+/// For a product with one negated factor, `(-a) * b` or `a * (-b)`: `[a, b]`, the product
+/// without its sign (negation is exact, so `-((-a) * b)` is exactly `a * b`).
+fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
+    let node = &graph.nodes[product];
+    if node.op != Op::Mul {
+        return None;
+    }
+    let &[a, b] = node.args.as_slice() else {
+        return None;
+    };
+    let inner = |x: NodeId| match graph.nodes[x].op {
+        Op::Neg => graph.nodes[x].args.first().copied(),
+        _ => None,
+    };
+    match (inner(a), inner(b)) {
+        (Some(a), None) => Some([a, b]),
+        (None, Some(b)) => Some([a, b]),
+        _ => None,
+    }
+}
+
 /// For `c1 * (c2 * x)` (either order) where `c2` is a power of two and `c1·c2 = ±1`: `x` and
 /// whether the product is `-x`. Scaling by a power of two is exact, so `c1 * (c2 * x)` rounds
 /// once, to exactly `±x` (`0.5 * (2 * a)`, from `0.5 * a.powi(2)`, is `a`).
 fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
-    let power_of_two = |c: f64| c.is_normal() && c.abs().to_bits() & ((1 << 52) - 1) == 0;
     for (outer, inner) in [(0, 1), (1, 0)] {
         let c1 = graph.lit_value(*args.get(outer)?)?;
         let inner = &graph.nodes[*args.get(inner)?];
@@ -196,7 +218,7 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
             ) else {
                 continue;
             };
-            if power_of_two(c2) && (c1 * c2).abs() == 1.0 {
+            if is_power_of_two(c2) && (c1 * c2).abs() == 1.0 {
                 return Some((x, c1 * c2 < 0.0));
             }
         }
