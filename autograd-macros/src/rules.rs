@@ -181,12 +181,7 @@ pub fn adjoint(
             // y = k / b for k = ±2^n: db -= dy*y/b = dy * y^2 * (-1/k), no division at all
             // (reciprocals: 1/x, a sigmoid or tanh spelled with exp). -1/k is exact only for
             // a power of two; any other k keeps the quotient rule, with no rounded constant.
-            Some(c) if is_power_of_two(c) => {
-                let c = b.lit(c);
-                let y2 = b.square(y);
-                let local = b.mul(y2, c);
-                vec![(1, b.mul(dy, local))]
-            }
+            Some(c) if is_power_of_two(c) => vec![(1, reciprocal_adjoint(b, y, dy, c))],
             _ => {
                 let da = b.div(dy, second);
                 let q = b.mul(da, y);
@@ -393,11 +388,7 @@ fn method_adjoint(
             vec![(0, b.mul(dy, local_a)), (1, b.mul(dy, local_c))]
         }
         // y = 1/a: da -= dy * y^2
-        Recip => {
-            let y2 = b.square(y);
-            let term = b.mul(dy, y2);
-            vec![(0, b.neg(term))]
-        }
+        Recip => vec![(0, reciprocal_adjoint(b, y, dy, -1.0))],
         // y = a*c + e: da += dy*c, dc += dy*a, de += dy
         MulAdd => vec![(0, b.mul(dy, second)), (1, b.mul(dy, a)), (2, dy)],
         // y = relu(a): da += dy * (a > 0 ? 1 : 0), relu'(0) = 0
@@ -428,6 +419,15 @@ fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
     let a2 = b.square(a);
     let diff = b.sub(one, a2);
     b.method(Method::Sqrt, [diff])
+}
+
+/// For y = k/a: dy * y^2 * c with c = -1/k, what da receives (`dy * y^2 * -1` simplifies to
+/// `-(dy * y^2)`). Exact only for a power-of-two `c`.
+fn reciprocal_adjoint(b: &mut Builder, y: NodeId, dy: NodeId, c: f64) -> NodeId {
+    let y2 = b.square(y);
+    let term = b.mul(dy, y2);
+    let c = b.lit(c);
+    b.mul(term, c)
 }
 
 /// Whether `c` is ±2^n, a normal number: its reciprocal is exact.
