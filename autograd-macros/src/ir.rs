@@ -32,9 +32,7 @@ impl Args {
             Args::Heap(ids) => ids,
         }
     }
-}
 
-impl Args {
     /// Appends `id`: inline while there is room, then on the heap.
     pub fn push(&mut self, id: NodeId) {
         match self {
@@ -288,7 +286,6 @@ impl Graph {
         phi
     }
 
-    /// Names `node` unless it already has a name at least as strong.
     /// Names `node` `text` unless it has a stronger name already (`text` is converted, and
     /// allocated if it is a `&str`, only when it is kept).
     pub fn name(&mut self, node: NodeId, text: impl Into<Rc<str>>, kind: NameKind) {
