@@ -53,7 +53,7 @@ def fmt(ns):
 
 
 def ratio(x, ours):
-    """x's median over ours; over rounds (W1), the median of the ratios within each round."""
+    """x's median over ours; over rounds (W1, W2), the median of the ratios within each round."""
     if x is None or ours is None:
         return None
     rx, ro = x.get("rounds"), ours.get("rounds")
