@@ -1,13 +1,14 @@
-//! Matrix products for the layers: `C = A·B + β C` on strided views, through `matrixmultiply`
-//! for large products and a direct loop for small ones.
+//! Matrix products for the layers: `C = A·B + β C` on strided views, by one of three paths.
 //!
-//! Why two paths: `matrixmultiply` packs its operands into a buffer it allocates on every call,
-//! which breaks the promise that a training step allocates nothing. Products of at most
-//! [`SMALL`] multiply-adds take the direct loop, which packs into a per-thread buffer instead
-//! and so allocates nothing after its first call, and runs AVX2 + FMA code when the CPU has it
-//! (`simd::dispatch`). On the 2 → 16 → 16 → 1 network of W3a (BENCHMARKS.md) that made the
-//! training step 2× faster than the first direct loop (64 → 32 µs), about as fast as the same
-//! step with `matrixmultiply` for every product.
+//! - Products of at most [`SMALL`] multiply-adds take a direct loop that packs into a
+//!   per-thread scratch buffer, and so allocates nothing after its first call, and runs AVX2 +
+//!   FMA code when the CPU has them (`simd::dispatch`). On the 2 → 16 → 16 → 1 network of W3a
+//!   (BENCHMARKS.md) that made the training step 2× faster than the first direct loop (64 →
+//!   32 µs), about as fast as the same step with `matrixmultiply` for every product.
+//! - Larger `f32` products on a CPU with AVX-512F take our own packed kernel
+//!   (`gemm_avx512.rs`), also on the scratch buffer: 2.2× `matrixmultiply` on the forward
+//!   product of W3b's first layer, whose operands `matrixmultiply` packs by strided gathers.
+//! - The others go through `matrixmultiply`, which allocates its packing buffer on every call.
 //!
 //! `matrixmultiply`'s raw-pointer entry points are called after checking that every index the
 //! product touches is inside its slice.
@@ -70,11 +71,24 @@ impl<'a, T> View<'a, T> {
     }
 }
 
-/// A [`Real`] that `matrixmultiply` can multiply: `f32` and `f64`.
+/// A [`Real`] the layers can multiply matrices of: `f32` and `f64`.
 pub trait Gemm: Real + sealed::Sealed {
     /// `c = a·b + beta·c` through `matrixmultiply`, `c` row-major. Use the layers instead.
     #[doc(hidden)]
     fn matrixmultiply(
+        mkn: (usize, usize, usize),
+        a: &[Self],
+        a_strides: (usize, usize),
+        b: &[Self],
+        b_strides: (usize, usize),
+        beta: Self,
+        c: &mut [Self],
+    );
+
+    /// `c = a·b + beta·c` for a product above [`SMALL`], `c` row-major: for `f32` on a CPU with
+    /// AVX-512 our own packed kernel, else `matrixmultiply`. Use the layers instead.
+    #[doc(hidden)]
+    fn large(
         mkn: (usize, usize, usize),
         a: &[Self],
         a_strides: (usize, usize),
@@ -102,10 +116,43 @@ thread_local! {
 }
 
 macro_rules! impl_gemm {
-    ($t:ty, $f:path, $scratch:ident) => {
+    ($t:ty, $f:path, $scratch:ident, $own:expr) => {
         impl Gemm for $t {
             fn with_scratch<R>(f: impl FnOnce(&mut Vec<$t>) -> R) -> R {
                 $scratch.with(|s| f(&mut s.borrow_mut()))
+            }
+
+            fn large(
+                (m, k, n): (usize, usize, usize),
+                a: &[$t],
+                (rsa, csa): (usize, usize),
+                b: &[$t],
+                (rsb, csb): (usize, usize),
+                beta: $t,
+                c: &mut [$t],
+            ) {
+                let own: Option<OwnLarge<$t>> = $own;
+                match own {
+                    Some(own) => {
+                        let va = View {
+                            data: a,
+                            rows: m,
+                            cols: k,
+                            rs: rsa,
+                            cs: csa,
+                        };
+                        let vb = View {
+                            data: b,
+                            rows: k,
+                            cols: n,
+                            rs: rsb,
+                            cs: csb,
+                        };
+                        check(&va, &vb, c);
+                        $scratch.with(|s| own(va, vb, beta, c, &mut s.borrow_mut()))
+                    }
+                    None => Self::matrixmultiply((m, k, n), a, (rsa, csa), b, (rsb, csb), beta, c),
+                }
             }
 
             fn matrixmultiply(
@@ -159,11 +206,23 @@ macro_rules! impl_gemm {
     };
 }
 
-impl_gemm!(f32, matrixmultiply::sgemm, SCRATCH_F32);
-impl_gemm!(f64, matrixmultiply::dgemm, SCRATCH_F64);
+/// A large-product path of our own, run on this thread's scratch buffer.
+type OwnLarge<T> = fn(View<'_, T>, View<'_, T>, T, &mut [T], &mut Vec<T>);
+
+/// For `f32` on x86-64 with AVX-512F: [`gemm_avx512::sgemm`](super::gemm_avx512).
+fn own_f32() -> Option<OwnLarge<f32>> {
+    #[cfg(target_arch = "x86_64")]
+    if super::gemm_avx512::available() {
+        return Some(super::gemm_avx512::sgemm);
+    }
+    None
+}
+
+impl_gemm!(f32, matrixmultiply::sgemm, SCRATCH_F32, own_f32());
+impl_gemm!(f64, matrixmultiply::dgemm, SCRATCH_F64, None);
 
 /// `c = a·b + beta·c`, `c` row-major `a.rows × b.cols`: the direct loop for small products,
-/// `matrixmultiply` for the others. With `beta = 0`, `c` is overwritten (NaN in it is ignored).
+/// [`Gemm::large`] for the others. With `beta = 0`, `c` is overwritten (NaN in it is ignored).
 ///
 /// # Panics
 /// If the shapes do not agree or a view reaches past its slice.
@@ -172,10 +231,7 @@ pub(crate) fn gemm<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]
     if m * k * n <= SMALL {
         direct(a, b, beta, c);
     } else {
-        // A forward product x·Wᵀ has the inner dimension contiguous in both operands, which
-        // matrixmultiply packs by strided gathers; transposing x into the scratch buffer first
-        // measured slower still (W3b step 1.6 → 1.8 ms), so the views go in as they are.
-        T::matrixmultiply(
+        T::large(
             (m, k, n),
             a.data,
             (a.rs, a.cs),

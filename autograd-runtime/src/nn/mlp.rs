@@ -19,9 +19,10 @@ use crate::{Error, Result};
 /// updates the whole model with one call. [`forward`](Self::forward) keeps each layer's input
 /// and activation derivative in buffers the model owns; [`backward`](Self::backward) writes
 /// (overwrites, never accumulates) the gradients. After the first step at a given batch size,
-/// a training step allocates nothing (`tests/no_alloc.rs` checks it) as long as each layer's
-/// products stay under 2^16 multiply-adds (`batch × inputs × outputs`); larger ones go through
-/// `matrixmultiply`, which allocates a packing buffer per product.
+/// a training step allocates nothing (`tests/no_alloc.rs` checks it), except where a layer's
+/// products exceed 2^16 multiply-adds (`batch × inputs × outputs`) and are not `f32` on a CPU
+/// with AVX-512: those go through `matrixmultiply`, which allocates a packing buffer per
+/// product.
 ///
 /// ```
 /// use autograd_runtime::nn::{loss, Activation, Mlp};
