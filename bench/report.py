@@ -53,7 +53,7 @@ def fmt(ns):
 
 
 def ratio(x, ours):
-    """x's median over ours; over rounds (W1, W2), the median of the ratios within each round."""
+    """x's median over ours; over rounds (W1, W2, W3), the median of the ratios within each round."""
     if x is None or ours is None:
         return None
     rx, ro = x.get("rounds"), ours.get("rounds")
@@ -266,12 +266,13 @@ def main():
         "candle and burn run with `RAYON_NUM_THREADS=1`.\n"
     )
     w3src = "peers" if benches("peers", "W3a") else "root"
-    md.append(f"Source: the `{'bench-peers' if w3src == 'peers' else 'root'}` run.\n")
+    md.append(f"Source: the `{'bench-peers' if w3src == 'peers' else 'root'}` run"
+              + (rounds_note(w3src, "W3a") or " once") + ".\n")
     lab3 = {"ours": "ours (`nn::Mlp` + `Sgd`)", "hand": "hand-written (matrixmultiply, libm tanh)",
             "hand_fast_tanh": "hand-written, fast tanh", "hand_gemm": "hand-written with the `gemm` crate (candle's GEMM)", "candle": "candle", "burn": "burn (ndarray + autodiff)"}
     w3 = {}
     for g in ("W3a", "W3b"):
-        res = {b: load(w3src, g, b) for b in benches(w3src, g)}
+        res = {b: load_rounds(w3src, g, b) for b in benches(w3src, g)}
         w3[g] = res
         rows = [(lab3.get(b, b), res[b], None) for b in ("ours", "hand", "hand_fast_tanh", "hand_gemm", "candle", "burn") if b in res]
         if "burn" not in res:

@@ -2,6 +2,9 @@
 //! `RAYON_NUM_THREADS=1`, which candle's CPU matmul obeys): ours and the hand-written
 //! `matrixmultiply` step (from the root package's `benches/common/w3.rs`), candle, and burn
 //! (ndarray backend + autodiff) when built with `--features burn`.
+//!
+//! Both workloads run in `W3_ROUNDS` rounds (default 5; `benches/common/rounds.rs`), each round
+//! starting with another contender, so that a ratio pairs times taken seconds apart.
 
 use std::hint::black_box;
 
@@ -9,9 +12,12 @@ use bench_peers::w3_candle::CandleMlp;
 use candle_core::DType;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 
+#[path = "../../benches/common/rounds.rs"]
+mod rounds;
 #[path = "../../benches/common/w3.rs"]
 mod w3;
 
+use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 use w3::*;
 
 fn candle(net: Net, params: &[f64], dtype: DType) -> CandleMlp {
@@ -58,22 +64,40 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let mut fast = Hand::new(net, &p32, HandTanh::Fast);
     let mut hand_gemm = Hand::with_gemm(net, &p32, HandTanh::Libm, bench_peers::gemm_f32);
     let mut cd = candle(net, &params, DType::F32);
-    let mut grp = c.benchmark_group(name);
-    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
-    grp.bench_function("ours", |b| b.iter(|| ours.step(black_box(&d))));
-    grp.bench_function("hand", |b| b.iter(|| hand.step(black_box(&d))));
-    if net.hidden == autograd::nn::Activation::Tanh {
-        grp.bench_function("hand_fast_tanh", |b| b.iter(|| fast.step(black_box(&d))));
-    }
-    grp.bench_function("hand_gemm", |b| b.iter(|| hand_gemm.step(black_box(&d))));
-    grp.bench_function("candle", |b| b.iter(|| cd.step().unwrap()));
     #[cfg(feature = "burn")]
-    {
-        let dd = net.data::<f64>();
-        let mut bm = bench_peers::w3_burn::BurnStep::new(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, (&dd.x, &dd.y, &dd.labels), LR);
-        grp.bench_function("burn", |b| b.iter(|| bm.step()));
+    let dd = net.data::<f64>();
+    #[cfg(feature = "burn")]
+    let mut bm = bench_peers::w3_burn::BurnStep::new(net.sizes, net.hidden == autograd::nn::Activation::Relu, net.softmax, &params, (&dd.x, &dd.y, &dd.labels), LR);
+    let mut contenders: Vec<Contender<'_>> = vec![
+        ("ours", Box::new(|| {
+            black_box(ours.step(black_box(&d)));
+        })),
+        ("hand", Box::new(|| {
+            black_box(hand.step(black_box(&d)));
+        })),
+    ];
+    if net.hidden == autograd::nn::Activation::Tanh {
+        contenders.push(("hand_fast_tanh", Box::new(|| {
+            black_box(fast.step(black_box(&d)));
+        })));
     }
-    grp.finish();
+    contenders.push(("hand_gemm", Box::new(|| {
+        black_box(hand_gemm.step(black_box(&d)));
+    })));
+    contenders.push(("candle", Box::new(|| cd.step().unwrap())));
+    #[cfg(feature = "burn")]
+    contenders.push(("burn", Box::new(|| bm.step())));
+    for round in rounds("W3_ROUNDS") {
+        let mut grp = c.benchmark_group(group_name(name, round));
+        grp.sampling_mode(SamplingMode::Flat)
+            .sample_size(30)
+            .warm_up_time(WARM_UP)
+            .measurement_time(MEASURE);
+        for (id, f) in rotated(&mut contenders, round) {
+            grp.bench_function(*id, |b| b.iter(&mut *f));
+        }
+        grp.finish();
+    }
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,4 +1,4 @@
-//! Rounds for the nanosecond and millisecond benches (W1, W2): every contender measured for a
+//! Rounds for the nanosecond and millisecond benches (W1, W2, W3): every contender measured for a
 //! second, round after round, instead of once for several seconds. The machine's load changes
 //! on a scale of seconds, and one long measurement per contender put whole contenders in a
 //! busy or a quiet spell. `bench/report.py` takes per contender the median over rounds, and
@@ -26,4 +26,13 @@ pub fn group_name(name: &str, round: usize) -> String {
     } else {
         format!("{name}_r{round}")
     }
+}
+
+/// The contenders in the order of round `round`: each round starts with another one, so none is
+/// always first (or last) to run.
+#[allow(dead_code)] // not every bench that includes this file rotates this way
+pub fn rotated<T>(contenders: &mut [T], round: usize) -> impl Iterator<Item = &mut T> {
+    let start = (round - 1) % contenders.len().max(1);
+    let (before, after) = contenders.split_at_mut(start);
+    after.iter_mut().chain(before)
 }

@@ -12,6 +12,9 @@ use autograd::Real;
 
 pub const LR: f64 = 0.01;
 
+/// A named training step, timed in rounds.
+pub type Contender<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
 /// A workload: layer widths, hidden activation, loss, batch size.
 #[derive(Clone, Copy, Debug)]
 pub struct Net {
