@@ -8,9 +8,10 @@
 //! best of 15 rounds, this path against `matrixmultiply` in the same run: forward 260 against
 //! 583 µs, weight gradient 269 against 298 µs (BENCHMARKS.md, W3b; bench/notes.md).
 //!
-//! The loops follow the usual blocking: the inner dimension in slices of at most [`KC`], each
-//! slice of A packed as panels of [`MR`] rows and of B as panels of [`NR`] columns, both stored
-//! by steps of the inner dimension, so that [`kernel`] reads each step's values contiguously.
+//! The loops follow the usual blocking: B in blocks of at most [`NC`] columns, the inner
+//! dimension in slices of at most [`KC`], A in blocks of at most [`MC`] rows; each slice of A is
+//! packed as panels of [`MR`] rows and of B as panels of [`NR`] columns, both stored by steps of
+//! the inner dimension, so that [`kernel`] reads each step's values contiguously.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -25,6 +26,10 @@ const NR: usize = 32;
 /// Most steps of the inner dimension per packed slice: a panel of B (32 KB at most) is read
 /// once per panel of A, and the panels of A (12 KB) stream past it.
 const KC: usize = 256;
+/// Most rows of A packed at a time (a block of at most 240 KB, kept in the 1 MB L2 while every
+/// panel of B passes it), and most columns of B (2 MB), which bound the scratch buffer.
+const MC: usize = 240;
+const NC: usize = 2048;
 
 /// Whether this CPU can run [`sgemm`] (cached by `std`).
 pub(super) fn available() -> bool {
@@ -74,8 +79,8 @@ fn sgemm_avx512(
     }
     // Slices of equal length, so that the last one is not a sliver.
     let kc_max = k.div_ceil(k.div_ceil(KC));
-    let a_len = m.div_ceil(MR) * MR * kc_max;
-    let b_len = n.div_ceil(NR) * NR * kc_max;
+    let a_len = m.min(MC).div_ceil(MR) * MR * kc_max;
+    let b_len = n.min(NC).div_ceil(NR) * NR * kc_max;
     // 16 spare elements to start both packed operands on a 64-byte boundary (one cache line
     // per load of B).
     if scratch.len() < a_len + b_len + 16 {
@@ -83,24 +88,35 @@ fn sgemm_avx512(
     }
     let skip = scratch.as_ptr().align_offset(64).min(16);
     let (pa, pb) = scratch[skip..].split_at_mut(a_len);
-    let mut p0 = 0;
-    while p0 < k {
-        let kc = kc_max.min(k - p0);
-        let (pa, pb) = (
-            &mut pa[..m.div_ceil(MR) * MR * kc],
-            &mut pb[..n.div_ceil(NR) * NR * kc],
-        );
-        pack::<MR>(a, p0, kc, pa);
-        pack::<NR>(b.t(), p0, kc, pb);
-        // β = 0: the first slice overwrites C, as BLAS does.
-        let overwrite = beta == 0.0 && p0 == 0;
-        for (b_panel, j0) in pb.chunks_exact(NR * kc).zip((0..n).step_by(NR)) {
-            for (a_panel, i0) in pa.chunks_exact(MR * kc).zip((0..m).step_by(MR)) {
-                let acc = kernel(a_panel, b_panel);
-                store(&acc, c, (i0, j0), (m, n), overwrite);
+    for j_block in (0..n).step_by(NC) {
+        let b_block = rows_of(b.t(), j_block, NC);
+        for p0 in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - p0);
+            let pb = &mut pb[..b_block.rows.div_ceil(NR) * NR * kc];
+            pack::<NR>(b_block, p0, kc, pb);
+            // β = 0: the first slice overwrites C, as BLAS does.
+            let overwrite = beta == 0.0 && p0 == 0;
+            for i_block in (0..m).step_by(MC) {
+                let a_block = rows_of(a, i_block, MC);
+                let pa = &mut pa[..a_block.rows.div_ceil(MR) * MR * kc];
+                pack::<MR>(a_block, p0, kc, pa);
+                for (b_panel, j0) in pb.chunks_exact(NR * kc).zip((j_block..n).step_by(NR)) {
+                    for (a_panel, i0) in pa.chunks_exact(MR * kc).zip((i_block..m).step_by(MR)) {
+                        let acc = kernel(a_panel, b_panel);
+                        store(&acc, c, (i0, j0), (m, n), overwrite);
+                    }
+                }
             }
         }
-        p0 += kc;
+    }
+}
+
+/// Rows `start .. start + len` of `v` (fewer at its end).
+fn rows_of(v: View<'_, f32>, start: usize, len: usize) -> View<'_, f32> {
+    View {
+        data: &v.data[start * v.rs..],
+        rows: len.min(v.rows - start),
+        ..v
     }
 }
 
@@ -345,6 +361,8 @@ mod tests {
             (25, 513, 70),
             (128, 784, 10),
             (40, 3, 100),
+            (250, 40, 30),
+            (3, 20, 2100),
             (5, 0, 7),
         ] {
             for (la, lb) in (0..3).flat_map(|la| (0..3).map(move |lb| (la, lb))) {
