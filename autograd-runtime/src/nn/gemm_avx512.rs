@@ -23,8 +23,8 @@ use super::gemm::View;
 const MR: usize = 12;
 /// Columns of C per block: two registers of 16 lanes.
 const NR: usize = 32;
-/// Most steps of the inner dimension per packed slice: a panel of B (32 KB at most) is read
-/// once per panel of A, and the panels of A (12 KB) stream past it.
+/// Most steps of the inner dimension per packed slice: a panel of B (32 KB at most) stays in the
+/// L1 cache while the panels of A (12 KB each) stream past it.
 const KC: usize = 256;
 /// Most rows of A packed at a time (a block of at most 240 KB, kept in the 1 MB L2 while every
 /// panel of B passes it), and most columns of B (2 MB), which bound the scratch buffer.
@@ -126,13 +126,9 @@ fn rows_of(v: View<'_, f32>, start: usize, len: usize) -> View<'_, f32> {
 fn kernel(a_panel: &[f32], b_panel: &[f32]) -> [[__m512; 2]; MR] {
     let mut acc = [[_mm512_setzero_ps(); 2]; MR];
     let (a_steps, _) = a_panel.as_chunks::<MR>();
-    let (b_steps, _) = b_panel.as_chunks::<NR>();
-    for (a_step, b_step) in a_steps.iter().zip(b_steps) {
-        let b_step: &[[f32; 16]; 2] = b_step
-            .as_chunks::<16>()
-            .0
-            .try_into()
-            .unwrap_or_else(|_| unreachable!());
+    // Each step of B's panel is two registers' worth.
+    let (b_halves, _) = b_panel.as_chunks::<16>();
+    for (a_step, b_step) in a_steps.iter().zip(b_halves.chunks_exact(2)) {
         let b0 = load(&b_step[0]);
         let b1 = load(&b_step[1]);
         for (acc_i, &a_i) in acc.iter_mut().zip(a_step) {
@@ -252,11 +248,8 @@ fn pack_rows<const W: usize>(
         while p + 16 <= kc {
             let mut block = [_mm512_setzero_ps(); 16];
             for (r, reg) in block.iter_mut().enumerate().take(present) {
-                *reg = load(
-                    row(g + r)[p..p + 16]
-                        .try_into()
-                        .unwrap_or_else(|_| unreachable!()),
-                );
+                let (chunks, _) = row(g + r).as_chunks::<16>();
+                *reg = load(&chunks[p / 16]);
             }
             transpose16(&mut block);
             for (q, reg) in block.iter().enumerate() {
