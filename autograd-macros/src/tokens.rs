@@ -6,12 +6,21 @@ use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, To
 
 /// An operator or punctuation, `+`, `&&`, `::`: joint characters with `span`.
 pub fn op(out: &mut TokenStream, text: &str, span: Span) {
-    // Most operators are one character: no counting, no iterator adapters.
-    if let [byte] = text.as_bytes() {
-        let mut punct = Punct::new(char::from(*byte), Spacing::Alone);
-        punct.set_span(span);
-        out.extend(std::iter::once(TokenTree::Punct(punct)));
-        return;
+    // Most operators are one or two characters (`+`, `::`): no counting, no iterator
+    // adapters, one push per character.
+    match text.as_bytes() {
+        [byte] => {
+            out.extend([punct(*byte, Spacing::Alone, span)]);
+            return;
+        }
+        [first, second] => {
+            out.extend([
+                punct(*first, Spacing::Joint, span),
+                punct(*second, Spacing::Alone, span),
+            ]);
+            return;
+        }
+        _ => {}
     }
     let last = text.chars().count().saturating_sub(1);
     out.extend(text.chars().enumerate().map(|(i, ch)| {
@@ -24,6 +33,12 @@ pub fn op(out: &mut TokenStream, text: &str, span: Span) {
         punct.set_span(span);
         TokenTree::Punct(punct)
     }));
+}
+
+fn punct(byte: u8, spacing: Spacing, span: Span) -> TokenTree {
+    let mut punct = Punct::new(char::from(byte), spacing);
+    punct.set_span(span);
+    TokenTree::Punct(punct)
 }
 
 /// A keyword or a name that is never raw (`let`, `powi`, `autograd`).
