@@ -56,16 +56,42 @@ pub struct Block {
     pub span: Span,
 }
 
+/// A variable's name as written: its identifier (printed, and its span for errors) and its
+/// text (`r#` included), read once by the parser and shared with the stages that look the name
+/// up, which would otherwise format the identifier at each use.
+#[derive(Clone)]
+pub struct VarName {
+    pub ident: Ident,
+    pub text: Rc<str>,
+}
+
+impl VarName {
+    pub fn new(ident: Ident) -> VarName {
+        let text = shared_text(&ident);
+        VarName { ident, text }
+    }
+
+    pub fn span(&self) -> Span {
+        self.ident.span()
+    }
+}
+
+impl Display for VarName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.ident.fmt(f)
+    }
+}
+
 pub enum Stmt {
     /// `let name = init;` or `let mut name = init;`
     Let {
-        name: Ident,
+        name: VarName,
         mutable: bool,
         init: Expr,
     },
     /// `name = value;`, `name += value;` and the other compound assignments.
     Assign {
-        name: Ident,
+        name: VarName,
         op: AssignOp,
         op_span: Span,
         value: Expr,
@@ -104,7 +130,7 @@ pub enum Expr {
         span: Span,
     },
     /// A parameter or a local.
-    Var(Ident),
+    Var(VarName),
     /// A constant such as `std::f64::consts::PI` or a user's `SCALE`.
     Const(Path),
     Binary {
@@ -188,7 +214,7 @@ impl Expr {
             Expr::Lit { span, .. } | Expr::Neg { span, .. } | Expr::Unsupported { span, .. } => {
                 *span
             }
-            Expr::Var(ident) => ident.span(),
+            Expr::Var(name) => name.span(),
             Expr::Const(path) => path
                 .segments
                 .first()

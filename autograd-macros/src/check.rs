@@ -10,7 +10,10 @@ use proc_macro2::Span;
 use quote::ToTokens;
 use syn::Ident;
 
-use crate::ast::{is_constant_name, with_text, Block, Cond, Expr, Function, IfExpr, Stmt};
+use crate::ast::{
+    is_constant_name, is_constant_text, with_text, Block, Cond, Expr, Function, IfExpr, Stmt,
+    VarName,
+};
 use crate::errors::Errors;
 use crate::rules::{supported_methods, Method};
 use crate::scopes::Scopes;
@@ -356,8 +359,8 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn lookup(&self, name: &Ident) -> Option<Binding> {
-        self.scopes.get_ident(name).copied()
+    fn lookup(&self, name: &VarName) -> Option<Binding> {
+        self.scopes.get(&name.text).copied()
     }
 
     fn names_in_scope(&self) -> String {
@@ -370,8 +373,8 @@ impl Checker<'_> {
         names.join(", ")
     }
 
-    fn declare(&mut self, name: &Ident, binding: Binding) {
-        if is_constant_name(name) {
+    fn declare(&mut self, name: &VarName, binding: Binding) {
+        if is_constant_text(&name.text) {
             self.errors.push(
                 name.span(),
                 format!(
@@ -380,7 +383,7 @@ impl Checker<'_> {
                 ),
             );
         }
-        self.scopes.declare_ident(name, binding);
+        self.scopes.declare(name.text.clone(), binding);
     }
 
     /// A block whose value is the function's result: `return` may stand in it, and in the
@@ -634,7 +637,7 @@ impl Checker<'_> {
             );
             return;
         }
-        if self.lookup(func).is_some() {
+        if self.scopes.get_ident(func).is_some() {
             self.errors
                 .push(func.span(), format!("`{func}` is a number, not a function"));
             return;

@@ -427,7 +427,7 @@ impl Printer<'_> {
                 if mutable {
                     tokens::word(out, "mut", site);
                 }
-                tokens::push_ident(out, name);
+                tokens::push_ident(out, name.ident);
                 tokens::op(out, "=", site);
                 self.expr(init, prec::IF, out);
                 tokens::op(out, ";", site);
@@ -438,7 +438,7 @@ impl Printer<'_> {
                 op_span,
                 value,
             } => {
-                tokens::push_ident(out, name);
+                tokens::push_ident(out, name.ident);
                 let op = match op {
                     AssignOp::Set => "=",
                     AssignOp::Add => "+=",
@@ -571,7 +571,7 @@ impl Printer<'_> {
             Expr::Lit { value, span, .. } => {
                 write_literal(value, self.scalar, span, &self.literals, out)
             }
-            Expr::Var(name) => tokens::push_ident(out, name),
+            Expr::Var(name) => tokens::push_ident(out, name.ident),
             Expr::Const(path) => out.extend(constant(&path, self.scalar)),
             Expr::Binary {
                 op,

@@ -7,9 +7,12 @@
 //! constructs keep syn's handling exactly. What it returns is what `parse::convert_block`
 //! makes of syn's tree for the same tokens.
 
+use std::rc::Rc;
+
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-use crate::ast::{is_constant_text, with_text, AssignOp, BinOp, Block, Expr, Stmt};
+use crate::ast::{is_constant_text, with_text, AssignOp, BinOp, Block, Expr, Stmt, VarName};
+use crate::hash::FastSet;
 use crate::parse::convert_lit;
 
 /// The bodies the fast path read before syn saw them, by index.
@@ -83,7 +86,8 @@ pub fn block(group: &Group) -> Option<Block> {
     if group.delimiter() != Delimiter::Brace {
         return None;
     }
-    let mut parser = Parser::new(group);
+    let mut names = FastSet::default();
+    let mut parser = Parser::new(group, &mut names);
     let mut stmts = Vec::new();
     while !parser.at_end() {
         stmts.push(parser.stmt()?);
@@ -94,10 +98,12 @@ pub fn block(group: &Group) -> Option<Block> {
     })
 }
 
-struct Parser {
+struct Parser<'a> {
     /// The tokens not read yet, the next one last: reading a token pops it, so what the tree
     /// keeps is moved out, not copied.
     rest: Vec<TokenTree>,
+    /// The text of each variable name read so far in the body, shared by all its uses.
+    names: &'a mut FastSet<Rc<str>>,
 }
 
 /// Words syn reads as something other than a name (`_` too); the fast path leaves them to it.
@@ -161,11 +167,26 @@ fn is_keyword(text: &str) -> bool {
     )
 }
 
-impl Parser {
-    fn new(group: &Group) -> Parser {
+/// The text `text` shared: one allocation per distinct name, not one per use.
+fn intern(names: &mut FastSet<Rc<str>>, text: &str) -> Rc<str> {
+    if let Some(name) = names.get(text) {
+        return name.clone();
+    }
+    let name: Rc<str> = Rc::from(text);
+    names.insert(name.clone());
+    name
+}
+
+impl<'a> Parser<'a> {
+    fn new(group: &Group, names: &'a mut FastSet<Rc<str>>) -> Parser<'a> {
         let mut rest: Vec<TokenTree> = group.stream().into_iter().collect();
         rest.reverse();
-        Parser { rest }
+        Parser { rest, names }
+    }
+
+    /// A parser of the tokens of `group`, sharing the names read so far.
+    fn nested(&mut self, group: &Group) -> Parser<'_> {
+        Parser::new(group, self.names)
     }
 
     fn at_end(&self) -> bool {
@@ -202,22 +223,29 @@ impl Parser {
         matches!(self.peek(0), Some(TokenTree::Ident(ident)) if ident == word)
     }
 
-    /// A name: an identifier that is not a keyword, and whether it is spelled like a constant.
-    fn name_kind(&mut self) -> Option<(Ident, bool)> {
-        let Some(TokenTree::Ident(ident)) = self.peek(0) else {
+    /// A name: an identifier that is not a keyword, and what `keep` makes of its text.
+    fn name_with<R>(
+        &mut self,
+        keep: impl FnOnce(&mut FastSet<Rc<str>>, &str) -> R,
+    ) -> Option<(Ident, R)> {
+        let Some(TokenTree::Ident(ident)) = self.rest.last() else {
             return None;
         };
-        let constant = with_text(ident, |text| {
-            (!is_keyword(text)).then(|| is_constant_text(text))
-        })?;
+        let names = &mut *self.names;
+        let kept = with_text(ident, |text| (!is_keyword(text)).then(|| keep(names, text)))?;
         match self.read() {
-            Some(TokenTree::Ident(ident)) => Some((ident, constant)),
+            Some(TokenTree::Ident(ident)) => Some((ident, kept)),
             _ => None,
         }
     }
 
     fn name(&mut self) -> Option<Ident> {
-        self.name_kind().map(|(ident, _)| ident)
+        self.name_with(|_, _| ()).map(|(ident, ())| ident)
+    }
+
+    fn var_name(&mut self) -> Option<VarName> {
+        let (ident, text) = self.name_with(intern)?;
+        Some(VarName { ident, text })
     }
 
     fn stmt(&mut self) -> Option<Stmt> {
@@ -228,7 +256,7 @@ impl Parser {
             if mutable {
                 self.read();
             }
-            let name = self.name()?;
+            let name = self.var_name()?;
             self.eat_punct('=')?;
             let init = self.expr()?;
             self.eat_punct(';')?;
@@ -240,7 +268,7 @@ impl Parser {
         }
         // x = e;
         if let Some(op_span) = self.peek_punct(1, '=') {
-            let name = self.name()?;
+            let name = self.var_name()?;
             self.read();
             let value = self.expr()?;
             self.eat_punct(';')?;
@@ -311,7 +339,7 @@ impl Parser {
             self.read();
             let method = self.name()?;
             let args = self.paren_group()?;
-            expr = method_call(expr, method, &args)?;
+            expr = self.method_call(expr, method, &args)?;
         }
         Some(expr)
     }
@@ -337,22 +365,24 @@ impl Parser {
                 }
             }
             TokenTree::Ident(_) => {
-                let (name, constant) = self.name_kind()?;
+                // The text of a variable (not spelled like a constant).
+                let (name, text) = self.name_with(|names, text| {
+                    (!is_constant_text(text)).then(|| intern(names, text))
+                })?;
                 if matches!(self.peek(0), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
                 {
                     let group = self.paren_group()?;
-                    let args = Parser::new(&group).args()?;
+                    let args = self.nested(&group).args()?;
                     return Some(Expr::Call { func: name, args });
                 }
-                Some(if constant {
-                    Expr::Const(syn::Path::from(name))
-                } else {
-                    Expr::Var(name)
+                Some(match text {
+                    Some(text) => Expr::Var(VarName { ident: name, text }),
+                    None => Expr::Const(syn::Path::from(name)),
                 })
             }
             TokenTree::Group(_) => {
                 let group = self.paren_group()?;
-                let mut inner = Parser::new(&group);
+                let mut inner = self.nested(&group);
                 let expr = inner.expr()?;
                 inner.at_end().then_some(expr)
             }
@@ -371,6 +401,33 @@ impl Parser {
         }
     }
 
+    /// `receiver.method(args)`; `powi` takes an integer literal, as `parse::make_method` reads it.
+    fn method_call(&mut self, receiver: Expr, method: Ident, args: &Group) -> Option<Expr> {
+        if method == "powi" {
+            let tokens: Vec<TokenTree> = args.stream().into_iter().collect();
+            let (exponent, exponent_span) = match tokens.as_slice() {
+                [TokenTree::Literal(int)] => (int_literal(int)?, int.span()),
+                [TokenTree::Punct(minus), TokenTree::Literal(int)]
+                    if minus.as_char() == '-' && minus.spacing() == Spacing::Alone =>
+                {
+                    (int_literal(int)?.checked_neg()?, minus.span())
+                }
+                _ => return None,
+            };
+            return Some(Expr::Powi {
+                receiver: Box::new(receiver),
+                method,
+                exponent,
+                exponent_span,
+            });
+        }
+        Some(Expr::Method {
+            receiver: Box::new(receiver),
+            method,
+            args: self.nested(args).args()?,
+        })
+    }
+
     /// `a, b, c`: the whole of a call's parentheses (no trailing comma).
     fn args(&mut self) -> Option<Vec<Expr>> {
         let mut args = Vec::new();
@@ -382,33 +439,6 @@ impl Parser {
         }
         Some(args)
     }
-}
-
-/// `receiver.method(args)`; `powi` takes an integer literal, as `parse::make_method` reads it.
-fn method_call(receiver: Expr, method: Ident, args: &Group) -> Option<Expr> {
-    if method == "powi" {
-        let tokens: Vec<TokenTree> = args.stream().into_iter().collect();
-        let (exponent, exponent_span) = match tokens.as_slice() {
-            [TokenTree::Literal(int)] => (int_literal(int)?, int.span()),
-            [TokenTree::Punct(minus), TokenTree::Literal(int)]
-                if minus.as_char() == '-' && minus.spacing() == Spacing::Alone =>
-            {
-                (int_literal(int)?.checked_neg()?, minus.span())
-            }
-            _ => return None,
-        };
-        return Some(Expr::Powi {
-            receiver: Box::new(receiver),
-            method,
-            exponent,
-            exponent_span,
-        });
-    }
-    Some(Expr::Method {
-        receiver: Box::new(receiver),
-        method,
-        args: Parser::new(args).args()?,
-    })
 }
 
 /// `text` if it is a plain decimal number, `2` or `0.5`: digits, then at most a `.` and

@@ -12,9 +12,7 @@ use std::rc::Rc;
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{
-    shared_text, with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt,
-};
+use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt, VarName};
 use crate::check::Signatures;
 use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
@@ -44,11 +42,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         let node = graph.push(root, Op::Param(i), [], param.name.span());
         graph.name(node, param.name.to_string(), NameKind::User);
         params.push(node);
-        let variable = Variable {
-            ident: param.name.clone(),
-            node,
-        };
-        scopes.declare_ident(&param.name, variable);
+        scopes.declare_ident(&param.name, Variable { node });
     }
     let mut lowerer = Lowerer {
         graph,
@@ -74,9 +68,9 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     })
 }
 
+/// A variable in scope (its name is the scope's key): the node it holds now.
 #[derive(Clone)]
 struct Variable {
-    ident: Ident,
     node: NodeId,
 }
 
@@ -99,30 +93,24 @@ fn error(span: Span, message: &str) -> syn::Error {
 }
 
 impl Lowerer<'_> {
-    fn lookup(&self, name: &Ident) -> syn::Result<NodeId> {
+    fn lookup(&self, name: &VarName) -> syn::Result<NodeId> {
         self.scopes
-            .get_ident(name)
+            .get(&name.text)
             .map(|v| v.node)
             .ok_or_else(|| error(name.span(), "unresolved name"))
     }
 
-    fn declare(&mut self, name: &Ident, node: NodeId) {
-        let variable = Variable {
-            ident: name.clone(),
-            node,
-        };
-        let text: Rc<str> = shared_text(name);
-        self.name_node(node, &text);
-        self.scopes.declare(text, variable);
+    fn declare(&mut self, name: &VarName, node: NodeId) {
+        self.name_node(node, &name.text);
+        self.scopes.declare(name.text.clone(), Variable { node });
     }
 
     /// Points the innermost variable `name` at a new node (an assignment).
-    fn assign(&mut self, name: &Ident, node: NodeId) -> syn::Result<()> {
-        let text: Rc<str> = shared_text(name);
-        self.name_node(node, &text);
+    fn assign(&mut self, name: &VarName, node: NodeId) -> syn::Result<()> {
+        self.name_node(node, &name.text);
         let variable = self
             .scopes
-            .get_mut(&text)
+            .get_mut(&name.text)
             .ok_or_else(|| error(name.span(), "assignment to an unresolved name"))?;
         variable.node = node;
         Ok(())
@@ -263,12 +251,12 @@ impl Lowerer<'_> {
         };
         // Variables assigned in either arm get a result of the `if`.
         for (depth, scope) in then_scopes.frames.iter().enumerate() {
-            for (index, (_, variable)) in scope.iter().enumerate() {
+            for (index, (name, variable)) in scope.iter().enumerate() {
                 let before = self.scopes.frames[depth][index].1.node;
                 let in_else = else_scopes.frames[depth][index].1.node;
                 if variable.node != before || in_else != before {
                     let phi = self.graph.add_output(if_id, variable.node, in_else);
-                    self.name_node(phi, &shared_text(&variable.ident));
+                    self.name_node(phi, name);
                     self.scopes.frames[depth][index].1.node = phi;
                 }
             }

@@ -12,7 +12,7 @@ use syn::{Attribute, Token};
 
 use crate::ast::{
     is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, Form, Function, IfExpr, Param,
-    Stmt,
+    Stmt, VarName,
 };
 use crate::errors::Errors;
 use crate::fastpath;
@@ -397,7 +397,7 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
             }
             let Some(init) = &local.init else {
                 return Stmt::Let {
-                    name: pat_ident.ident.clone(),
+                    name: VarName::new(pat_ident.ident.clone()),
                     mutable: pat_ident.mutability.is_some(),
                     init: unsupported(
                         local.let_token.span,
@@ -409,7 +409,7 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
                 return unsupported_stmt(else_token.span, "`let ... else` is not supported");
             }
             Stmt::Let {
-                name: pat_ident.ident.clone(),
+                name: VarName::new(pat_ident.ident.clone()),
                 mutable: pat_ident.mutability.is_some(),
                 init: convert_expr(&init.expr),
             }
@@ -499,9 +499,11 @@ fn compound_assign(op: &syn::BinOp) -> Option<(AssignOp, Span)> {
     }
 }
 
-fn assigned_name(expr: &syn::Expr) -> Option<syn::Ident> {
+fn assigned_name(expr: &syn::Expr) -> Option<VarName> {
     match expr {
-        syn::Expr::Path(path) if path.qself.is_none() => path.path.get_ident().cloned(),
+        syn::Expr::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().cloned().map(VarName::new)
+        }
         _ => None,
     }
 }
@@ -556,7 +558,7 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                 if is_constant_name(ident) {
                     return Expr::Const(path.path.clone());
                 }
-                return Expr::Var(ident.clone());
+                return Expr::Var(VarName::new(ident.clone()));
             }
             let has_generics = path
                 .path

@@ -72,6 +72,12 @@ impl<T> Scopes<T> {
         self.index.get(name).copied()
     }
 
+    /// The visible declaration of `name`.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        let (depth, i) = self.place(name)?;
+        self.frames.get(depth)?.get(i).map(|(_, value)| value)
+    }
+
     /// The visible declaration of `ident`.
     pub fn get_ident(&self, ident: &Ident) -> Option<&T> {
         let (depth, i) = with_text(ident, |name| self.place(name))?;

@@ -7,7 +7,7 @@ use quote::ToTokens;
 
 use super::no_panic::mutate;
 use super::random_programs::{expr, program, Rng};
-use crate::ast::{Block, Expr, Stmt};
+use crate::ast::{Block, Expr, Stmt, VarName};
 use crate::fastpath;
 use crate::parse::convert_block;
 
@@ -22,14 +22,24 @@ fn stmt(stmt: &Stmt) -> String {
             name,
             mutable,
             init,
-        } => format!("let {mutable} {name} = {};", expr_dump(init)),
+        } => format!("let {mutable} {} = {};", var(name), expr_dump(init)),
         Stmt::Assign {
             name, op, value, ..
-        } => format!("{name} {}= {};", *op as u8, expr_dump(value)),
+        } => format!("{} {}= {};", var(name), *op as u8, expr_dump(value)),
         Stmt::If(_) => "if".into(),
         Stmt::Return { value, .. } => format!("return {};", expr_dump(value)),
         Stmt::Tail(e) => format!("tail {}", expr_dump(e)),
         Stmt::Unsupported { what, .. } => format!("unsupported({what})"),
+    }
+}
+
+/// A variable's name, and whether its text is its identifier's.
+fn var(name: &VarName) -> String {
+    let ident = name.ident.to_string();
+    if *name.text == ident {
+        ident
+    } else {
+        format!("{ident} with the text {}", name.text)
     }
 }
 
@@ -40,7 +50,7 @@ fn list(args: &[Expr]) -> String {
 fn expr_dump(expr: &Expr) -> String {
     match expr {
         Expr::Lit { value, .. } => format!("lit({:?}/{})", value, value.to_bits()),
-        Expr::Var(name) => format!("var({name})"),
+        Expr::Var(name) => format!("var({})", var(name)),
         Expr::Const(path) => format!("const({})", path.to_token_stream()),
         Expr::Binary { op, lhs, rhs, .. } => {
             format!("({} {op:?} {})", expr_dump(lhs), expr_dump(rhs))
