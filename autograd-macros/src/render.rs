@@ -173,11 +173,38 @@ fn make_ident(text: &str, span: Span) -> Ident {
     if is_plain(text) {
         return Ident::new(text, span);
     }
+    make_unusual_ident(text, span)
+}
+
+/// An identifier from a name that is not plain (see `is_plain`): `r#let`, or `let` made raw.
+fn make_unusual_ident(text: &str, span: Span) -> Ident {
     let mut ident = syn::parse_str::<Ident>(text)
         .or_else(|_| syn::parse_str::<Ident>(&format!("r#{text}")))
         .unwrap_or_else(|_| format_ident!("t"));
     ident.set_span(span);
     ident
+}
+
+/// Appends `n` in decimal, as `write!` would, without formatting machinery.
+fn push_decimal(out: &mut String, mut n: usize) {
+    // Least significant digit first, into the end of a buffer long enough for any `usize`.
+    let mut digits = [0u8; 20];
+    let mut first = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        first -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(
+        digits
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&d| char::from(d)),
+    );
 }
 
 /// A name without its `r#`, to build other names from: `d_` + `let`.
@@ -242,11 +269,12 @@ impl<'a> Renderer<'a> {
             .taken
             .extend(reserved.iter().map(|name| Rc::from(name.as_str())));
         renderer.taken.insert(Rc::from(scalar.ident().to_string()));
-        for (i, param) in params.iter().enumerate() {
-            let text: Rc<str> = Rc::from(param.to_string());
-            renderer.taken.insert(text.clone());
-            for (id, node) in program.graph.nodes.iter().enumerate() {
-                if node.op == Op::Param(i) {
+        let texts: Vec<Rc<str>> = params.iter().map(|p| Rc::from(p.to_string())).collect();
+        renderer.taken.extend(texts.iter().cloned());
+        // One pass over the nodes for all the parameters.
+        for (id, node) in program.graph.nodes.iter().enumerate() {
+            if let Op::Param(i) = node.op {
+                if let (Some(param), Some(text)) = (params.get(i), texts.get(i)) {
                     renderer.names[id] = Some(param.clone());
                     renderer.texts[id] = Some(text.clone());
                 }
@@ -344,12 +372,20 @@ impl<'a> Renderer<'a> {
             loop {
                 self.temps += 1;
                 self.scratch.truncate(1);
-                let _ = write!(self.scratch, "{}", self.temps);
+                push_decimal(&mut self.scratch, self.temps);
                 if !self.taken.contains(self.scratch.as_str()) {
                     break;
                 }
             }
-        } else if self.taken.contains(self.scratch.as_str()) {
+        } else {
+            // Most names are free: taking one is then a single lookup.
+            let name: Rc<str> = match text {
+                Some(text) if *text == *self.scratch => text,
+                _ => Rc::from(self.scratch.as_str()),
+            };
+            if self.taken.insert(name.clone()) {
+                return name;
+            }
             // The first free `base_i`; the search resumes where the last one for `base` ended
             // (names are never freed), so n copies of a name cost O(n), not O(n²).
             let base = self.scratch.len();
@@ -363,10 +399,7 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        let name: Rc<str> = match text {
-            Some(text) if *text == *self.scratch => text,
-            _ => Rc::from(self.scratch.as_str()),
-        };
+        let name: Rc<str> = Rc::from(self.scratch.as_str());
         self.taken.insert(name.clone());
         name
     }
@@ -396,12 +429,14 @@ impl<'a> Renderer<'a> {
 
     /// Names node `id` `text`.
     fn set_name(&mut self, id: NodeId, text: Rc<str>) {
-        let ident = make_ident(&text, self.graph().nodes[id].span);
+        let span = self.graph().nodes[id].span;
         // A plain name prints as it is written; any other is printed once.
-        let text = if is_plain(&text) {
-            text
+        let (ident, text) = if is_plain(&text) {
+            (Ident::new(&text, span), text)
         } else {
-            Rc::from(ident.to_string())
+            let ident = make_unusual_ident(&text, span);
+            let printed = Rc::from(ident.to_string());
+            (ident, printed)
         };
         self.names[id] = Some(ident);
         self.texts[id] = Some(text);
