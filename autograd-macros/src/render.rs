@@ -404,8 +404,8 @@ impl<'a> Renderer<'a> {
         name
     }
 
-    /// Writes the name node `id` would like into `scratch`; returns the IR's name when that
-    /// is what it wrote, to be shared rather than copied.
+    /// Writes the name node `id` would like into `scratch`; returns the IR's name, which
+    /// `unique` shares rather than copies where it is what was written.
     fn base_name(&mut self, id: NodeId) -> Option<Rc<str>> {
         let node = &self.graph().nodes[id];
         self.scratch.clear();
@@ -413,7 +413,8 @@ impl<'a> Renderer<'a> {
             if let Some(primal_name) = &self.texts[primal] {
                 self.scratch.push_str("d_");
                 self.scratch.push_str(unraw(primal_name));
-                return None;
+                // `reverse` named the sum so too, mostly: its text is shared if it is the same.
+                return node.name.as_ref().map(|name| name.text.clone());
             }
         }
         match &node.name {
