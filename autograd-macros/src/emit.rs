@@ -228,7 +228,7 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> TokenStre
         reserved.push(call.name.to_string());
         reserved.push(format!("{}_grad", call.name));
     }
-    let renderer = Renderer::new(program, scalar, &param_names, &reserved);
+    let mut renderer = Renderer::new(program, scalar, &param_names, &reserved);
     let mut body = if matches!(scalar, Scalar::Concrete(_)) && renderer.uses_real_trait() {
         quote!(
             use ::autograd::Real as _;

@@ -226,6 +226,10 @@ pub struct Renderer<'a> {
     bound: Vec<bool>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
+    /// For a node whose name is written only by its `let` and its uses: the uses still to be
+    /// written (0 for any other node). The last one moves the name into the output instead of
+    /// copying it.
+    uses_left: Vec<usize>,
     /// The text of each name, as its identifier prints: other names are built from it
     /// without formatting the identifier again; shared with `taken`.
     texts: Vec<Option<Rc<str>>>,
@@ -256,6 +260,7 @@ impl<'a> Renderer<'a> {
             arm_value_of: vec![None; count],
             bound: Vec::new(),
             names: vec![None; count],
+            uses_left: Vec::new(),
             texts: vec![None; count],
             // Every bound node takes a name: no growing, no rehashing.
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
@@ -287,6 +292,18 @@ impl<'a> Renderer<'a> {
         }
         // Fixed from here on; asked for every use of every node.
         renderer.bound = (0..count).map(|id| renderer.compute_bound(id)).collect();
+        renderer.uses_left = (0..count)
+            .map(|id| {
+                let op = &program.graph.nodes[id].op;
+                // An `if`'s results and a call's names are written by patterns too.
+                let by_uses_only = !matches!(op, Op::Phi(..) | Op::Partial(_) | Op::Call(_));
+                if renderer.bound[id] && by_uses_only {
+                    renderer.uses[id]
+                } else {
+                    0
+                }
+            })
+            .collect();
         renderer.assign_names(program.root);
         renderer
     }
@@ -503,14 +520,14 @@ impl<'a> Renderer<'a> {
     }
 
     /// The statements of `block`.
-    pub fn block(&self, block: BlockId) -> TokenStream {
+    pub fn block(&mut self, block: BlockId) -> TokenStream {
         let mut out = TokenStream::new();
         self.write_block(block, &mut out);
         out
     }
 
     /// Writes the statements of `block` into `out`.
-    pub fn write_block(&self, block: BlockId, out: &mut TokenStream) {
+    pub fn write_block(&mut self, block: BlockId, out: &mut TokenStream) {
         let graph = self.graph();
         for inst in &graph.blocks[block].insts {
             match *inst {
@@ -519,15 +536,15 @@ impl<'a> Renderer<'a> {
                     if matches!(node.op, Op::Partial(_)) || !self.is_bound(id) {
                         continue;
                     }
-                    let name = &self.names[id];
                     if let Op::Call(site) = node.op {
                         if self.has_partials(id) {
-                            out.extend(self.call_with_partials(id, site));
+                            let tokens = self.call_with_partials(id, site);
+                            out.extend(tokens);
                             continue;
                         }
                     }
                     tokens::word(out, "let", node.span);
-                    if let Some(name) = name {
+                    if let Some(name) = &self.names[id] {
                         tokens::ident(out, name);
                     }
                     tokens::op(out, "=", node.span);
@@ -568,7 +585,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn tuple(&self, values: &[NodeId]) -> TokenStream {
+    fn tuple(&mut self, values: &[NodeId]) -> TokenStream {
         match values {
             [] => TokenStream::new(),
             [one] => self.expr(*one),
@@ -582,7 +599,7 @@ impl<'a> Renderer<'a> {
 
     // let (s, s_grad) = g_grad(a, b);
     // let [ds_da, ds_db] = ::autograd::Partials::partials(s_grad);
-    fn call_with_partials(&self, id: NodeId, site: usize) -> TokenStream {
+    fn call_with_partials(&mut self, id: NodeId, site: usize) -> TokenStream {
         let graph = self.graph();
         let node = &graph.nodes[id];
         let call = &graph.calls[site];
@@ -606,7 +623,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// A use of node `id`: its name if it is bound, else its expression.
-    pub fn expr(&self, id: NodeId) -> TokenStream {
+    pub fn expr(&mut self, id: NodeId) -> TokenStream {
         let mut tokens = TokenStream::new();
         self.write(id, prec::IF, &mut tokens);
         tokens
@@ -636,7 +653,7 @@ impl<'a> Renderer<'a> {
 
     /// Writes a use of `id` into `out`, in parentheses unless it binds at least as tightly as
     /// `min`. Everything is written into one stream: nesting never copies what is below it.
-    fn write(&self, id: NodeId, min: u8, out: &mut TokenStream) {
+    fn write(&mut self, id: NodeId, min: u8, out: &mut TokenStream) {
         if self.prec_of(id) >= min {
             self.write_use(id, out);
         } else {
@@ -646,19 +663,26 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn write_use(&self, id: NodeId, out: &mut TokenStream) {
-        match &self.names[id] {
-            Some(name)
-                if self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)) =>
-            {
-                tokens::ident(out, name);
+    fn write_use(&mut self, id: NodeId, out: &mut TokenStream) {
+        let named = self.names[id].is_some()
+            && (self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)));
+        if !named {
+            return self.write_op(id, out);
+        }
+        let left = &mut self.uses_left[id];
+        let last = *left == 1;
+        *left = left.saturating_sub(1);
+        if last {
+            if let Some(name) = self.names[id].take() {
+                tokens::push_ident(out, name);
             }
-            _ => self.write_op(id, out),
+        } else if let Some(name) = &self.names[id] {
+            tokens::ident(out, name);
         }
     }
 
     /// `(a, b, c)`: arguments in parentheses.
-    fn write_args(&self, args: &[NodeId], out: &mut TokenStream) {
+    fn write_args(&mut self, args: &[NodeId], out: &mut TokenStream) {
         if args.is_empty() {
             self.empty_parens.write(out, Span::call_site());
             return;
@@ -674,7 +698,13 @@ impl<'a> Renderer<'a> {
     }
 
     /// `lhs op rhs`; operators associate left, so the right side needs a tighter binding.
-    fn write_binary(&self, args: &[NodeId], op: (&str, Span), op_prec: u8, out: &mut TokenStream) {
+    fn write_binary(
+        &mut self,
+        args: &[NodeId],
+        op: (&str, Span),
+        op_prec: u8,
+        out: &mut TokenStream,
+    ) {
         let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) else {
             return;
         };
@@ -684,7 +714,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The expression of node `id` itself (not its name).
-    fn write_op(&self, id: NodeId, out: &mut TokenStream) {
+    fn write_op(&mut self, id: NodeId, out: &mut TokenStream) {
         let graph = self.graph();
         let node = &graph.nodes[id];
         let span = node.span;
