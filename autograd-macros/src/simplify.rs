@@ -11,6 +11,7 @@
 //! Every rewrite keeps the value bit for bit (up to the sign of a zero, and but for an
 //! intermediate that would have overflowed: `0.5 * (2 * x)` is `x` even where `2 * x` is inf).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -77,19 +78,23 @@ impl Peephole {
         let Some(key) = cse_key(graph, id) else {
             return;
         };
-        let existing = self
-            .seen
-            .iter()
-            .rev()
-            .find_map(|seen| seen.get(&key))
-            .copied();
-        match existing {
-            Some(target) => self.alias(graph, id, target),
-            None => {
-                if let Some(seen) = self.seen.last_mut() {
-                    seen.insert(key, id);
+        // A key is in at most one map: it is added only where no map has it. The innermost
+        // map is asked and filled in one lookup.
+        let Some((innermost, outer)) = self.seen.split_last_mut() else {
+            return;
+        };
+        let existing = match outer.iter().rev().find_map(|seen| seen.get(&key)) {
+            Some(&target) => Some(target),
+            None => match innermost.entry(key) {
+                Entry::Occupied(entry) => Some(*entry.get()),
+                Entry::Vacant(entry) => {
+                    entry.insert(id);
+                    None
                 }
-            }
+            },
+        };
+        if let Some(target) = existing {
+            self.alias(graph, id, target);
         }
     }
 
