@@ -155,7 +155,9 @@ impl Reverse<'_> {
         if let Some(name) = &self.graph.nodes[node].name {
             self.scratch.clear();
             self.scratch.push_str("d_");
-            self.scratch.push_str(name.text.trim_start_matches("r#"));
+            // `strip_prefix`, not `trim_start_matches`: no substring searcher per name.
+            let text = name.text.strip_prefix("r#").unwrap_or(&name.text);
+            self.scratch.push_str(text);
             self.graph
                 .name(total, self.scratch.as_str(), NameKind::Adjoint);
         }
