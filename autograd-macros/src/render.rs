@@ -226,9 +226,9 @@ pub struct Renderer<'a> {
     bound: Vec<bool>,
     /// The name each bound node has in the generated code.
     names: Vec<Option<Ident>>,
-    /// For a node whose name is written only by its `let` and its uses: the uses still to be
-    /// written (0 for any other node). The last one moves the name into the output instead of
-    /// copying it.
+    /// The uses of each node still to be written. For a node whose name only its `let` and
+    /// its uses write (see `write_use`), the last one moves the name into the output instead
+    /// of copying it.
     uses_left: Vec<usize>,
     /// The text of each name, as its identifier prints: other names are built from it
     /// without formatting the identifier again; shared with `taken`.
@@ -292,18 +292,7 @@ impl<'a> Renderer<'a> {
         }
         // Fixed from here on; asked for every use of every node.
         renderer.bound = (0..count).map(|id| renderer.compute_bound(id)).collect();
-        renderer.uses_left = (0..count)
-            .map(|id| {
-                let op = &program.graph.nodes[id].op;
-                // An `if`'s results and a call's names are written by patterns too.
-                let by_uses_only = !matches!(op, Op::Phi(..) | Op::Partial(_) | Op::Call(_));
-                if renderer.bound[id] && by_uses_only {
-                    renderer.uses[id]
-                } else {
-                    0
-                }
-            })
-            .collect();
+        renderer.uses_left = renderer.uses.clone();
         renderer.assign_names(program.root);
         renderer
     }
@@ -669,10 +658,15 @@ impl<'a> Renderer<'a> {
         if !named {
             return self.write_op(id, out);
         }
+        // An `if`'s results and a call's names are written by patterns too: never moved.
+        let by_uses_only = self.is_bound(id)
+            && !matches!(
+                self.graph().nodes[id].op,
+                Op::Phi(..) | Op::Partial(_) | Op::Call(_)
+            );
         let left = &mut self.uses_left[id];
-        let last = *left == 1;
         *left = left.saturating_sub(1);
-        if last {
+        if by_uses_only && *left == 0 {
             if let Some(name) = self.names[id].take() {
                 tokens::push_ident(out, name);
             }
