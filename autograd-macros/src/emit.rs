@@ -4,7 +4,7 @@
 //! visibility and attributes, and allows on its own items the lints its shape can trigger
 //! (many arguments, repeated names), never on the user's crate.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident};
 
@@ -423,12 +423,16 @@ impl Printer<'_> {
                 mutable,
                 init,
             } => {
-                tokens::word(out, "let", site);
+                // `let name =` in one push (each passes `proc_macro2`'s wrapper).
+                let keyword = TokenTree::Ident(Ident::new("let", site));
+                let eq = tokens::punct(b'=', Spacing::Alone, site);
+                let name = TokenTree::Ident(name.ident);
                 if mutable {
-                    tokens::word(out, "mut", site);
+                    let mutable = TokenTree::Ident(Ident::new("mut", site));
+                    out.extend([keyword, mutable, name, eq]);
+                } else {
+                    out.extend([keyword, name, eq]);
                 }
-                tokens::push_ident(out, name.ident);
-                tokens::op(out, "=", site);
                 self.expr(init, prec::IF, out);
                 tokens::op(out, ";", site);
             }
@@ -599,8 +603,8 @@ impl Printer<'_> {
                 args,
             } => {
                 self.expr(*receiver, prec::ATOM, out);
-                tokens::op(out, ".", site);
-                tokens::push_ident(out, method);
+                let dot = tokens::punct(b'.', Spacing::Alone, site);
+                out.extend([dot, TokenTree::Ident(method)]);
                 self.args(args, out);
             }
             Expr::Powi {

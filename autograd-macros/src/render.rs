@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
@@ -92,15 +92,21 @@ pub fn write_literal(
     match scalar {
         // T::lit(-0.5)
         Scalar::Generic(ty) => {
-            tokens::ident(out, ty);
-            tokens::op(out, "::", span);
-            tokens::word(out, "lit", span);
             let mut inner = TokenStream::new();
             if negative {
                 tokens::op(&mut inner, "-", Span::call_site());
             }
             inner.extend([literals.get(value.abs(), None, span)]);
-            tokens::group(out, Delimiter::Parenthesis, inner, span);
+            let mut group = proc_macro2::Group::new(Delimiter::Parenthesis, inner);
+            group.set_span(span);
+            // In one push: each passes `proc_macro2`'s wrapper.
+            out.extend([
+                TokenTree::Ident(ty.clone()),
+                tokens::punct(b':', Spacing::Joint, span),
+                tokens::punct(b':', Spacing::Alone, span),
+                TokenTree::Ident(Ident::new("lit", span)),
+                TokenTree::Group(group),
+            ]);
         }
         // -0.5_f64
         Scalar::Concrete(ty) => {
@@ -532,11 +538,13 @@ impl<'a> Renderer<'a> {
                             continue;
                         }
                     }
-                    tokens::word(out, "let", node.span);
-                    if let Some(name) = &self.names[id] {
-                        tokens::ident(out, name);
+                    // `let name =` in one push: each push passes `proc_macro2`'s wrapper.
+                    let keyword = TokenTree::Ident(Ident::new("let", node.span));
+                    let eq = tokens::punct(b'=', Spacing::Alone, node.span);
+                    match &self.names[id] {
+                        Some(name) => out.extend([keyword, TokenTree::Ident(name.clone()), eq]),
+                        None => out.extend([keyword, eq]),
                     }
-                    tokens::op(out, "=", node.span);
                     self.write_op(id, out);
                     tokens::op(out, ";", Span::call_site());
                 }
@@ -753,8 +761,8 @@ impl<'a> Renderer<'a> {
                 if let Some(&receiver) = args.first() {
                     self.write(receiver, prec::ATOM, out);
                 }
-                tokens::op(out, ".", span);
-                tokens::word(out, method.name(), span);
+                let dot = tokens::punct(b'.', Spacing::Alone, span);
+                out.extend([dot, TokenTree::Ident(Ident::new(method.name(), span))]);
                 self.write_args(args.get(1..).unwrap_or_default(), out);
             }
             Op::Powi(n) => {

@@ -35,7 +35,8 @@ pub fn op(out: &mut TokenStream, text: &str, span: Span) {
     }));
 }
 
-fn punct(byte: u8, spacing: Spacing, span: Span) -> TokenTree {
+/// The punctuation `byte` (ASCII) with `spacing` and `span`.
+pub fn punct(byte: u8, spacing: Spacing, span: Span) -> TokenTree {
     let mut punct = Punct::new(char::from(byte), spacing);
     punct.set_span(span);
     TokenTree::Punct(punct)
