@@ -136,8 +136,8 @@ pub enum Expr {
     Binary {
         op: BinOp,
         op_span: Span,
-        lhs: Box<Expr>,
-        rhs: Box<Expr>,
+        /// `[lhs, rhs]`: one allocation for both.
+        operands: Box<[Expr; 2]>,
     },
     Neg {
         span: Span,
@@ -219,7 +219,7 @@ impl Expr {
                 .segments
                 .first()
                 .map_or_else(Span::call_site, |s| s.ident.span()),
-            Expr::Binary { lhs, .. } => lhs.span(),
+            Expr::Binary { operands, .. } => operands[0].span(),
             Expr::Method { receiver, .. } | Expr::Powi { receiver, .. } => receiver.span(),
             Expr::Call { func, .. } => func.span(),
             Expr::If(if_expr) => if_expr.if_span,

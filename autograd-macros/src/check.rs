@@ -568,7 +568,8 @@ impl Checker<'_> {
                     );
                 }
             }
-            Expr::Binary { lhs, rhs, .. } => {
+            Expr::Binary { operands, .. } => {
+                let [lhs, rhs] = &**operands;
                 self.expr(lhs);
                 self.expr(rhs);
             }

@@ -369,7 +369,7 @@ fn uses_real_trait(block: &Block) -> bool {
                     || in_expr(receiver)
                     || args.iter().any(in_expr)
             }
-            Expr::Binary { lhs, rhs, .. } => in_expr(lhs) || in_expr(rhs),
+            Expr::Binary { operands, .. } => operands.iter().any(in_expr),
             Expr::Neg { expr, .. } => in_expr(expr),
             Expr::Powi { receiver, .. } => in_expr(receiver),
             Expr::Call { args, .. } => args.iter().any(in_expr),
@@ -580,18 +580,18 @@ impl Printer<'_> {
             Expr::Binary {
                 op,
                 op_span,
-                lhs,
-                rhs,
+                operands,
             } => {
+                let [lhs, rhs] = *operands;
                 let (text, op_prec) = match op {
                     BinOp::Add => ("+", prec::ADD),
                     BinOp::Sub => ("-", prec::ADD),
                     BinOp::Mul => ("*", prec::MUL),
                     BinOp::Div => ("/", prec::MUL),
                 };
-                self.expr(*lhs, op_prec, out);
+                self.expr(lhs, op_prec, out);
                 tokens::op(out, text, op_span);
-                self.expr(*rhs, op_prec + 1, out);
+                self.expr(rhs, op_prec + 1, out);
             }
             Expr::Neg { span, expr } => {
                 tokens::op(out, "-", span);

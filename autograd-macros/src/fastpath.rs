@@ -317,8 +317,7 @@ impl<'a> Parser<'a> {
             lhs = Expr::Binary {
                 op,
                 op_span,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
+                operands: Box::new([lhs, rhs]),
             };
         }
         Some(lhs)

@@ -323,9 +323,9 @@ impl Lowerer<'_> {
             Expr::Binary {
                 op,
                 op_span,
-                lhs,
-                rhs,
+                operands,
             } => {
+                let [lhs, rhs] = &**operands;
                 let lhs = self.expr(lhs)?;
                 let rhs = self.expr(rhs)?;
                 let op = match op {

@@ -620,8 +620,7 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
             Expr::Binary {
                 op,
                 op_span: binary.op.span(),
-                lhs: Box::new(convert_expr(&binary.left)),
-                rhs: Box::new(convert_expr(&binary.right)),
+                operands: Box::new([convert_expr(&binary.left), convert_expr(&binary.right)]),
             }
         }
         syn::Expr::Unary(unary) => match unary.op {

@@ -52,7 +52,8 @@ fn expr_dump(expr: &Expr) -> String {
         Expr::Lit { value, .. } => format!("lit({:?}/{})", value, value.to_bits()),
         Expr::Var(name) => format!("var({})", var(name)),
         Expr::Const(path) => format!("const({})", path.to_token_stream()),
-        Expr::Binary { op, lhs, rhs, .. } => {
+        Expr::Binary { op, operands, .. } => {
+            let [lhs, rhs] = &**operands;
             format!("({} {op:?} {})", expr_dump(lhs), expr_dump(rhs))
         }
         Expr::Neg { expr, .. } => format!("neg({})", expr_dump(expr)),
