@@ -88,6 +88,8 @@ pub fn block(group: &Group) -> Option<Block> {
     }
     let mut names = FastSet::default();
     let mut parser = Parser::new(group, &mut names);
+    // A `let` takes at least five tokens: room for the names it declares, sized once.
+    parser.names.reserve(parser.rest.len() / 5);
     let mut stmts = Vec::new();
     while !parser.at_end() {
         stmts.push(parser.stmt()?);

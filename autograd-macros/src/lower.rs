@@ -37,6 +37,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     let root = graph.new_block(None, None);
     let mut params = Vec::new();
     let mut scopes = Scopes::new();
+    scopes.reserve(function.params.len() + body.stmts.len());
     scopes.push_frame();
     for (i, param) in function.params.iter().enumerate() {
         let node = graph.push(root, Op::Param(i), [], param.name.span());
