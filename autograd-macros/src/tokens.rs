@@ -7,7 +7,7 @@ use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, To
 /// An operator or punctuation, `+`, `&&`, `::`: joint characters with `span`.
 pub fn op(out: &mut TokenStream, text: &str, span: Span) {
     // Most operators are one or two characters (`+`, `::`): no counting, no iterator
-    // adapters, one push per character.
+    // adapters, one push for the whole operator.
     match text.as_bytes() {
         [byte] => {
             out.extend([punct(*byte, Spacing::Alone, span)]);
