@@ -316,7 +316,7 @@ def main():
         "N operations of mixed kinds (`autograd-macros/benches/expand.rs`). rustc's own work on the "
         "expanded code is not included. The input is copied before the clock starts and the output "
         "dropped after it stops (rustc hands a macro its tokens and keeps what it returns; with the "
-        "drop, 1,000 operations cost 21.9M instructions instead of 18.5M: see Notes).\n"
+        "drop, 1,000 operations cost 19.9M instructions instead of 16.5M: see Notes).\n"
     )
     for group, title in (("W4", "Spread: each value used two or three times (the typical shape)"),
                          ("W4_fanin", "Fan-in: one value used by every statement (its adjoint is one sum of N/3 terms)")):

@@ -6,7 +6,7 @@
 //!   (BENCHMARKS.md) that made the training step 2× faster than the first direct loop (64 →
 //!   32 µs), about as fast as the same step with `matrixmultiply` for every product.
 //! - Larger `f32` products on a CPU with AVX-512F take our own packed kernel
-//!   (`gemm_avx512.rs`), also on the scratch buffer: 2.2× `matrixmultiply` on the forward
+//!   (`gemm_avx512.rs`), also on the scratch buffer: 2.3× `matrixmultiply` on the forward
 //!   product of W3b's first layer, whose operands `matrixmultiply` packs by strided gathers.
 //! - The others go through `matrixmultiply`, which allocates its packing buffer on every call.
 //!

@@ -4,9 +4,10 @@
 //! Why our own: a dense layer's forward product `x·Wᵀ` has the inner dimension contiguous in both
 //! operands, which `matrixmultiply` packs with strided gathers, and it allocates its packing
 //! buffer on every call. Here both operands of that product are packed by 16 × 16 in-register
-//! transposes into a buffer that is reused. Measured at 128 × 784 × 128 (W3b's first layer),
-//! best of 15 rounds, this path against `matrixmultiply` in the same run: forward 260 against
-//! 583 µs, weight gradient 269 against 298 µs (BENCHMARKS.md, W3b; bench/notes.md).
+//! transposes into a buffer that is reused. Measured on W3b's first layer (128 × 784 × 128),
+//! five rounds against `matrixmultiply` in the same run (`cargo bench --bench w3_train --
+//! W3b_products`; BENCHMARKS.md): forward product 258 against 589 µs, weight gradient 251
+//! against 305 µs.
 //!
 //! The loops follow the usual blocking: B in blocks of at most [`NC`] columns, the inner
 //! dimension in slices of at most [`KC`], A in blocks of at most [`MC`] rows; each slice of A is
