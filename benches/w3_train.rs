@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "common/rounds.rs"]
 mod rounds;
@@ -16,7 +16,6 @@ mod rounds;
 mod w3;
 
 use autograd::nn::Gemm;
-use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 use w3::*;
 
 fn run(c: &mut Criterion, name: &str, net: Net) {
@@ -49,17 +48,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
             }),
         ));
     }
-    for round in rounds("W3_ROUNDS") {
-        let mut grp = c.benchmark_group(group_name(name, round));
-        grp.sampling_mode(SamplingMode::Flat)
-            .sample_size(30)
-            .warm_up_time(WARM_UP)
-            .measurement_time(MEASURE);
-        for (id, f) in rotated(&mut contenders, round) {
-            grp.bench_function(*id, |b| b.iter(&mut *f));
-        }
-        grp.finish();
-    }
+    time_in_rounds(c, name, &mut contenders);
 }
 
 /// The two large products of W3b's first layer alone (128 × 784 × 128, f32), through the
@@ -67,118 +56,53 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
 /// it) and through `matrixmultiply`: the forward `x·W1ᵀ` (both operands contiguous along the
 /// inner dimension) and the weight gradient `dzᵀ·x`.
 fn products(c: &mut Criterion) {
-    let (batch, inputs, outputs) = (128, 784, 128);
-    let x: Vec<f32> = (0..batch * inputs)
-        .map(|i| (i as f32 * 0.37).sin())
-        .collect();
-    let w: Vec<f32> = (0..outputs * inputs)
-        .map(|i| (i as f32 * 0.11).cos())
-        .collect();
-    let dz: Vec<f32> = (0..batch * outputs)
-        .map(|i| (i as f32 * 0.53).sin())
-        .collect();
-    let mut out = vec![0.0_f32; batch * outputs];
-    let mut gw = vec![0.0_f32; outputs * inputs];
     type Product =
         fn((usize, usize, usize), &[f32], (usize, usize), &[f32], (usize, usize), f32, &mut [f32]);
-    let paths: [(&str, Product); 2] = [("ours", f32::large), ("mm", f32::matrixmultiply)];
-    // Both paths agree before anything is timed.
-    let mut want = (Vec::new(), Vec::new());
-    for (id, f) in paths {
-        f(
+    let paths: [Product; 2] = [f32::large, f32::matrixmultiply];
+    let (batch, inputs, outputs) = (128, 784, 128);
+    let wave = |n: usize, f: f32| -> Vec<f32> { (0..n).map(|i| (i as f32 * f).sin()).collect() };
+    let (x, w, dz) = (
+        wave(batch * inputs, 0.37),
+        wave(outputs * inputs, 0.11),
+        wave(batch * outputs, 0.53),
+    );
+    // Per product: the contenders' names (ours, matrixmultiply), (m, k, n), A and B with strides.
+    let shapes = [
+        (
+            ["ours_forward", "mm_forward"],
             (batch, inputs, outputs),
-            &x,
-            (inputs, 1),
-            &w,
-            (1, inputs),
-            0.0,
-            &mut out,
-        );
-        f(
+            (&x, (inputs, 1)),
+            (&w, (1, inputs)),
+        ),
+        (
+            ["ours_weight_grad", "mm_weight_grad"],
             (outputs, batch, inputs),
-            &dz,
-            (1, outputs),
-            &x,
-            (inputs, 1),
-            0.0,
-            &mut gw,
-        );
-        if want.0.is_empty() {
-            want = (out.clone(), gw.clone());
-        }
-        for (got, want) in [(&out, &want.0), (&gw, &want.1)] {
-            let scale = want.iter().fold(0.0_f32, |m, v| m.max(v.abs()));
-            let err = got
-                .iter()
-                .zip(want)
-                .fold(0.0_f32, |m, (a, b)| m.max((a - b).abs()));
-            assert!(err <= 1e-5 * scale, "W3b products: {id} differs by {err}");
-        }
-    }
+            (&dz, (1, outputs)),
+            (&x, (inputs, 1)),
+        ),
+    ];
     let mut contenders: Vec<Contender<'_>> = Vec::new();
-    for (id, f) in paths {
-        let (x, w, out) = (
-            &x,
-            &w,
-            std::cell::RefCell::new(vec![0.0_f32; batch * outputs]),
-        );
-        contenders.push((
-            if id == "ours" {
-                "ours_forward"
-            } else {
-                "mm_forward"
-            },
-            Box::new(move || {
-                let mut out = out.borrow_mut();
-                f(
-                    (batch, inputs, outputs),
-                    black_box(x),
-                    (inputs, 1),
-                    w,
-                    (1, inputs),
-                    0.0,
-                    &mut out,
-                );
-            }),
-        ));
-    }
-    for (id, f) in paths {
-        let (dz, x, gw) = (
-            &dz,
-            &x,
-            std::cell::RefCell::new(vec![0.0_f32; outputs * inputs]),
-        );
-        contenders.push((
-            if id == "ours" {
-                "ours_weight_grad"
-            } else {
-                "mm_weight_grad"
-            },
-            Box::new(move || {
-                let mut gw = gw.borrow_mut();
-                f(
-                    (outputs, batch, inputs),
-                    black_box(dz),
-                    (1, outputs),
-                    x,
-                    (inputs, 1),
-                    0.0,
-                    &mut gw,
-                );
-            }),
-        ));
-    }
-    for round in rounds("W3_ROUNDS") {
-        let mut grp = c.benchmark_group(group_name("W3b_products", round));
-        grp.sampling_mode(SamplingMode::Flat)
-            .sample_size(30)
-            .warm_up_time(WARM_UP)
-            .measurement_time(MEASURE);
-        for (id, f) in rotated(&mut contenders, round) {
-            grp.bench_function(*id, |b| b.iter(&mut *f));
+    for (names, mkn, (a, sa), (b, sb)) in shapes {
+        let results = paths.map(|f| {
+            let mut out = vec![0.0_f32; mkn.0 * mkn.2];
+            f(mkn, a, sa, b, sb, 0.0, &mut out);
+            out
+        });
+        // Both paths agree before anything is timed.
+        let scale = results[1].iter().fold(0.0_f32, |m, v| m.max(v.abs()));
+        let err = results[0]
+            .iter()
+            .zip(&results[1])
+            .fold(0.0_f32, |m, (p, q)| m.max((p - q).abs()));
+        assert!(err <= 1e-5 * scale, "{}: differs by {err}", names[0]);
+        for ((name, f), mut out) in names.into_iter().zip(paths).zip(results) {
+            contenders.push((
+                name,
+                Box::new(move || f(mkn, black_box(a), sa, b, sb, 0.0, &mut out)),
+            ));
         }
-        grp.finish();
     }
+    time_in_rounds(c, "W3b_products", &mut contenders);
 }
 
 fn bench(c: &mut Criterion) {

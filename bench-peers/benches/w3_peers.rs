@@ -10,14 +10,13 @@ use std::hint::black_box;
 
 use bench_peers::w3_candle::CandleMlp;
 use candle_core::DType;
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "../../benches/common/rounds.rs"]
 mod rounds;
 #[path = "../../benches/common/w3.rs"]
 mod w3;
 
-use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 use w3::*;
 
 fn candle(net: Net, params: &[f64], dtype: DType) -> CandleMlp {
@@ -87,17 +86,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     contenders.push(("candle", Box::new(|| cd.step().unwrap())));
     #[cfg(feature = "burn")]
     contenders.push(("burn", Box::new(|| bm.step())));
-    for round in rounds("W3_ROUNDS") {
-        let mut grp = c.benchmark_group(group_name(name, round));
-        grp.sampling_mode(SamplingMode::Flat)
-            .sample_size(30)
-            .warm_up_time(WARM_UP)
-            .measurement_time(MEASURE);
-        for (id, f) in rotated(&mut contenders, round) {
-            grp.bench_function(*id, |b| b.iter(&mut *f));
-        }
-        grp.finish();
-    }
+    time_in_rounds(c, name, &mut contenders);
 }
 
 fn bench(c: &mut Criterion) {

@@ -9,11 +9,30 @@
 use autograd::nn::{loss, Activation, Gemm, Mlp};
 use autograd::optim::{Optimizer, Sgd};
 use autograd::Real;
+use criterion::{Criterion, SamplingMode};
+
+use crate::rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 
 pub const LR: f64 = 0.01;
 
-/// A named training step, timed in rounds.
+/// A named training step (or product), timed in rounds.
 pub type Contender<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// Times `contenders` in `W3_ROUNDS` rounds (default 5; `rounds.rs`): groups `name`,
+/// `name_r2`, ..., each round starting with another contender.
+pub fn time_in_rounds(c: &mut Criterion, name: &str, contenders: &mut [Contender<'_>]) {
+    for round in rounds("W3_ROUNDS") {
+        let mut grp = c.benchmark_group(group_name(name, round));
+        grp.sampling_mode(SamplingMode::Flat)
+            .sample_size(30)
+            .warm_up_time(WARM_UP)
+            .measurement_time(MEASURE);
+        for (id, f) in rotated(contenders, round) {
+            grp.bench_function(*id, |b| b.iter(&mut *f));
+        }
+        grp.finish();
+    }
+}
 
 /// A workload: layer widths, hidden activation, loss, batch size.
 #[derive(Clone, Copy, Debug)]

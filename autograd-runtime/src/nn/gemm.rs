@@ -42,6 +42,17 @@ impl<'a, T> View<'a, T> {
         }
     }
 
+    /// A `rows × cols` matrix with element `(i, j)` at `data[i * rs + j * cs]`.
+    pub fn strided(data: &'a [T], rows: usize, cols: usize, (rs, cs): (usize, usize)) -> Self {
+        View {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
+    }
+
     /// The transpose, without moving data.
     pub fn t(self) -> Self {
         View {
@@ -134,20 +145,10 @@ macro_rules! impl_gemm {
                 let own: Option<OwnLarge<$t>> = $own;
                 match own {
                     Some(own) => {
-                        let va = View {
-                            data: a,
-                            rows: m,
-                            cols: k,
-                            rs: rsa,
-                            cs: csa,
-                        };
-                        let vb = View {
-                            data: b,
-                            rows: k,
-                            cols: n,
-                            rs: rsb,
-                            cs: csb,
-                        };
+                        let (va, vb) = (
+                            View::strided(a, m, k, (rsa, csa)),
+                            View::strided(b, k, n, (rsb, csb)),
+                        );
                         check(&va, &vb, c);
                         $scratch.with(|s| own(va, vb, beta, c, &mut s.borrow_mut()))
                     }
@@ -164,20 +165,10 @@ macro_rules! impl_gemm {
                 beta: $t,
                 c: &mut [$t],
             ) {
-                let va = View {
-                    data: a,
-                    rows: m,
-                    cols: k,
-                    rs: rsa,
-                    cs: csa,
-                };
-                let vb = View {
-                    data: b,
-                    rows: k,
-                    cols: n,
-                    rs: rsb,
-                    cs: csb,
-                };
+                let (va, vb) = (
+                    View::strided(a, m, k, (rsa, csa)),
+                    View::strided(b, k, n, (rsb, csb)),
+                );
                 check(&va, &vb, c);
                 let s = |x: usize| isize::try_from(x).expect("gemm: stride overflows isize");
                 // SAFETY: `check` proved that every element of A, B and C that a product of these
