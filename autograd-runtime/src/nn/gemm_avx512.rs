@@ -327,14 +327,12 @@ mod tests {
     /// `data` as a `rows × cols` view in the given layout: row-major, column-major, or every
     /// other element of a row-major matrix twice as wide (neither stride 1).
     fn view(data: &[f32], rows: usize, cols: usize, layout: usize) -> View<'_, f32> {
-        let (rs, cs) = [(cols, 1), (1, rows), (2 * cols, 2)][layout];
-        View {
+        View::strided(
             data,
             rows,
             cols,
-            rs,
-            cs,
-        }
+            [(cols, 1), (1, rows), (2 * cols, 2)][layout],
+        )
     }
 
     /// Every layout of A and B, β ∈ {0, 1, 0.5}, shapes with partial blocks at every edge,
