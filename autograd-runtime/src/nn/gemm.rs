@@ -109,8 +109,9 @@ pub trait Gemm: Real + sealed::Sealed {
         c: &mut [Self],
     );
 
-    /// Runs `f` with this thread's scratch buffer for the small-product loop. It only grows,
-    /// so after the first product of a given size nothing is allocated.
+    /// Runs `f` with this thread's scratch buffer, where the small-product loop and our own
+    /// large-product kernel pack their operands. It only grows, so after the first product of a
+    /// given size nothing is allocated.
     #[doc(hidden)]
     fn with_scratch<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
 }
