@@ -423,16 +423,7 @@ impl Printer<'_> {
                 mutable,
                 init,
             } => {
-                // `let name =` in one push (each passes `proc_macro2`'s wrapper).
-                let keyword = TokenTree::Ident(Ident::new("let", site));
-                let eq = tokens::punct(b'=', Spacing::Alone, site);
-                let name = TokenTree::Ident(name.ident);
-                if mutable {
-                    let mutable = TokenTree::Ident(Ident::new("mut", site));
-                    out.extend([keyword, mutable, name, eq]);
-                } else {
-                    out.extend([keyword, name, eq]);
-                }
+                tokens::let_binding(out, mutable, Some(name.ident), site);
                 self.expr(init, prec::IF, out);
                 tokens::op(out, ";", site);
             }

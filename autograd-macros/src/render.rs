@@ -538,13 +538,7 @@ impl<'a> Renderer<'a> {
                             continue;
                         }
                     }
-                    // `let name =` in one push: each push passes `proc_macro2`'s wrapper.
-                    let keyword = TokenTree::Ident(Ident::new("let", node.span));
-                    let eq = tokens::punct(b'=', Spacing::Alone, node.span);
-                    match &self.names[id] {
-                        Some(name) => out.extend([keyword, TokenTree::Ident(name.clone()), eq]),
-                        None => out.extend([keyword, eq]),
-                    }
+                    tokens::let_binding(out, false, self.names[id].clone(), node.span);
                     self.write_op(id, out);
                     tokens::op(out, ";", Span::call_site());
                 }

@@ -35,6 +35,21 @@ pub fn op(out: &mut TokenStream, text: &str, span: Span) {
     }));
 }
 
+/// `let name =`, or `let mut name =`, in one push (each push passes `proc_macro2`'s wrapper).
+/// Without a name, `let =`: the caller's `let` has none to give (not a case that compiles).
+pub fn let_binding(out: &mut TokenStream, mutable: bool, name: Option<Ident>, span: Span) {
+    let keyword = TokenTree::Ident(Ident::new("let", span));
+    let eq = punct(b'=', Spacing::Alone, span);
+    match (mutable, name) {
+        (false, Some(name)) => out.extend([keyword, TokenTree::Ident(name), eq]),
+        (true, Some(name)) => {
+            let mutable = TokenTree::Ident(Ident::new("mut", span));
+            out.extend([keyword, mutable, TokenTree::Ident(name), eq]);
+        }
+        (_, None) => out.extend([keyword, eq]),
+    }
+}
+
 /// The punctuation `byte` (ASCII) with `spacing` and `span`.
 pub fn punct(byte: u8, spacing: Spacing, span: Span) -> TokenTree {
     let mut punct = Punct::new(char::from(byte), spacing);
