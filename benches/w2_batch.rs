@@ -17,7 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throug
 #[path = "common/rounds.rs"]
 mod rounds;
 
-use rounds::{group_name, rounds, MEASURE, WARM_UP};
+use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 
 grad! {
     #[wrt(w, b)]
@@ -190,7 +190,6 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
     }
     let readers: [(&str, Reader<T>); 2] = [("read", read::<T>), ("read_threaded", read_threaded)];
     for round in rounds("W2_ROUNDS") {
-        // Each round starts with another contender.
         let mut grp = c.benchmark_group(group_name(name, round));
         // Milliseconds per call: flat sampling keeps the run short.
         grp.sampling_mode(SamplingMode::Flat)
@@ -200,8 +199,9 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
         grp.throughput(Throughput::Bytes(
             (N * 2 * core::mem::size_of::<T>()) as u64,
         ));
-        let count = contenders.len() + readers.len();
-        for i in (0..count).map(|i| (i + round - 1) % count) {
+        // Contenders, then readers, by index.
+        let mut order: Vec<usize> = (0..contenders.len() + readers.len()).collect();
+        for &mut i in rotated(&mut order, round) {
             match contenders.get(i) {
                 Some(&(id, f)) => grp.bench_function(format!("{id}[{}]", build()), |bch| {
                     bch.iter(|| f(black_box(&xs), black_box(&ys), black_box(w), black_box(b)))

@@ -16,7 +16,7 @@ mod rounds;
 #[path = "../../benches/common/w1.rs"]
 mod w1;
 
-use rounds::{group_name, rounds, MEASURE, WARM_UP};
+use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
 use w1::*;
 
 #[inline(never)]
@@ -53,7 +53,7 @@ fn group<const N: usize>(
     (name, round): (&str, usize),
     p: [f64; N],
     hand: fn(&[f64; N]) -> (f64, [f64; N]),
-    contenders: Vec<Contender<'_, N>>,
+    mut contenders: Vec<Contender<'_, N>>,
 ) {
     let want = hand(&p);
     for (id, f) in &contenders {
@@ -68,9 +68,8 @@ fn group<const N: usize>(
     }
     let mut grp = c.benchmark_group(name);
     grp.warm_up_time(WARM_UP).measurement_time(MEASURE);
-    // Each round starts with another contender, so none is always first (or last) to run.
-    let start = (round - 1) % contenders.len();
-    for (id, f) in contenders[start..].iter().chain(&contenders[..start]) {
+    for (id, f) in rotated(&mut contenders, round) {
+        let f = &**f;
         grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
     }
     grp.finish();
