@@ -291,16 +291,10 @@ def main():
             "`matrixmultiply`, which the hand-written step uses. Source: the root run"
             + (rounds_note("root", "W3b_products") or " once") + ".\n")
         res = {b: load_rounds("root", "W3b_products", b) for b in benches("root", "W3b_products")}
-        rows = []
-        for prod, label in (("forward", "forward x·W1ᵀ"), ("weight_grad", "weight gradient dzᵀ·x")):
-            for who, name in (("ours", "ours"), ("mm", "matrixmultiply")):
-                rows.append((f"{label}: {name}", res.get(f"{who}_{prod}"), None))
-        md.append("| product: path | median | min – max | ratio to ours (same product) |\n| --- | --- | --- | --- |")
-        for label, r, _ in rows:
-            ours_r = res.get("ours_" + ("forward" if "forward" in label else "weight_grad"))
-            md[-1] += (f"\n| {label} | {fmt(r['median']) if r else '—'} | "
-                       f"{fmt(r['min']) + ' – ' + fmt(r['max']) if r else '—'} | {rfmt(ratio(r, ours_r))} |")
-        md[-1] += "\n"
+        for prod, label in (("forward", "Forward x·W1ᵀ"), ("weight_grad", "Weight gradient dzᵀ·x")):
+            ours = res.get(f"ours_{prod}")
+            rows = [("ours", ours, None), ("matrixmultiply", res.get(f"mm_{prod}"), None)]
+            md.append(f"{label}:\n\n" + table(rows, ours) + "\n")
     r = ratio(w3["W3a"].get("candle"), w3["W3a"].get("ours"))
     t("W3a: ≥ 5× candle's steps/s", None if r is None else r >= 5, "—" if r is None else f"{r:.2f}×")
     r = ratio(w3["W3b"].get("candle"), w3["W3b"].get("ours"))
