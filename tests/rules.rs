@@ -334,6 +334,12 @@ fn constant_over_x() {
     let points = points(&LINE, |p| p[0].abs() >= 0.2);
     check_op!(op_one_over, op_one_over_grad, |x| 1.0 / x, points.clone());
     check_op!(
+        op_half_over,
+        op_half_over_grad,
+        |x| -0.5 / x,
+        points.clone()
+    );
+    check_op!(
         op_const_over,
         op_const_over_grad,
         |x| -3.0 / x,
