@@ -6,7 +6,7 @@
 //! made before the clock starts and the output stream is dropped after it stops, as in a real
 //! compile rustc hands the macro its input and keeps the output. The loop used to be
 //! `b.iter(|| expand::grad(black_box(t.clone())))`, which also timed dropping the output: at
-//! 1,000 operations (spread) that drop is 3.4M of 21.9M instructions. `bench/notes.md` (W4)
+//! 1,000 operations (spread) that drop is 3.4M of 19.9M instructions. `bench/notes.md` (W4)
 //! gives the instruction counts and wall times measured both ways.
 //!
 //! A proc-macro crate cannot export `expand::grad`, so this bench includes the macro's source
