@@ -296,3 +296,76 @@ fn parallel_equals_serial_bit_for_bit_for_any_thread_count() {
         }
     }
 }
+
+/// The order the module documents, written out as plain scalar code: `LANES` accumulators per
+/// block, folded pairwise, then the block's remainder; block sums added in order; the mean.
+fn documented_order<T: Real>(samples: &[(T, T, T)]) -> (T, LossGrad<T>) {
+    let mut total = (T::zero(), LossGrad::zero());
+    for block in samples.chunks(BLOCK) {
+        let body = block.len() / LANES * LANES;
+        let mut lanes = [(T::zero(), LossGrad::zero()); LANES];
+        for (i, &(x, y, s)) in block[..body].iter().enumerate() {
+            let (v, g) = kernel(x, y, s);
+            lanes[i % LANES].0 += v;
+            lanes[i % LANES].1 += g;
+        }
+        let mut width = LANES;
+        while width > 1 {
+            width /= 2;
+            for k in 0..width {
+                let (v, g) = lanes[k + width];
+                lanes[k].0 += v;
+                lanes[k].1 += g;
+            }
+        }
+        let mut sum = lanes[0];
+        for &(x, y, s) in &block[body..] {
+            let (v, g) = kernel(x, y, s);
+            sum.0 += v;
+            sum.1 += g;
+        }
+        total.0 += sum.0;
+        total.1 += sum.1;
+    }
+    let n = T::lit(samples.len() as f64);
+    (total.0 / n, total.1 * (T::one() / n))
+}
+
+/// The batch loops run a copy compiled for AVX2 where the CPU has it (`simd::dispatch`); that
+/// copy must give the bits of plain scalar code in the documented order (no fused multiply-add,
+/// no reordered sum). On a CPU without AVX2 this checks the baseline loop the same way.
+fn the_documented_order_bit_for_bit<T: Real>() {
+    let d = data::<T>();
+    let k3 = |x, y, s| kernel(x, y, s);
+    for n in LENGTHS {
+        let (want_v, want_g) = documented_order(&d.tuples[..n]);
+        let want = (
+            want_v.to_f64().unwrap().to_bits(),
+            want_g.to_f64().map(f64::to_bits),
+        );
+        for (name, got) in [
+            (
+                "mean_grad3",
+                batch::mean_grad3(&d.xs[..n], &d.ys[..n], &d.ss[..n], k3),
+            ),
+            (
+                "par_mean_grad3",
+                batch::par_mean_grad3(&d.xs[..n], &d.ys[..n], &d.ss[..n], k3),
+            ),
+        ] {
+            let (v, g) = got.unwrap();
+            let got = (v.to_f64().unwrap().to_bits(), g.to_f64().map(f64::to_bits));
+            assert_eq!(got, want, "{name}, n = {n}");
+        }
+    }
+}
+
+#[test]
+fn dispatched_loops_give_the_documented_order_bit_for_bit_f64() {
+    the_documented_order_bit_for_bit::<f64>();
+}
+
+#[test]
+fn dispatched_loops_give_the_documented_order_bit_for_bit_f32() {
+    the_documented_order_bit_for_bit::<f32>();
+}
