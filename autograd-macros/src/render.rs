@@ -88,34 +88,40 @@ pub fn write_literal(
         out.extend(tokens);
         return;
     }
-    let negative = value.is_sign_negative();
     match scalar {
-        // T::lit(-0.5)
-        Scalar::Generic(ty) => {
-            let mut inner = TokenStream::new();
-            if negative {
-                tokens::op(&mut inner, "-", Span::call_site());
-            }
-            inner.extend([literals.get(value.abs(), None, span)]);
-            let mut group = proc_macro2::Group::new(Delimiter::Parenthesis, inner);
-            group.set_span(span);
-            // In one push: each passes `proc_macro2`'s wrapper.
-            out.extend([
-                TokenTree::Ident(ty.clone()),
-                tokens::punct(b':', Spacing::Joint, span),
-                tokens::punct(b':', Spacing::Alone, span),
-                TokenTree::Ident(Ident::new("lit", span)),
-                TokenTree::Group(group),
-            ]);
-        }
+        Scalar::Generic(ty) => write_lit_call(ty, lit_args(value, span, literals), span, out),
         // -0.5_f64
         Scalar::Concrete(ty) => {
-            if negative {
+            if value.is_sign_negative() {
                 tokens::op(out, "-", span);
             }
             out.extend([literals.get(value.abs(), Some(ty), span)]);
         }
     }
+}
+
+/// `(-0.5)`, the argument of `T::lit` for a finite value, all with `span`.
+fn lit_args(value: f64, span: Span, literals: &Literals) -> proc_macro2::Group {
+    let mut inner = TokenStream::new();
+    if value.is_sign_negative() {
+        tokens::op(&mut inner, "-", Span::call_site());
+    }
+    inner.extend([literals.get(value.abs(), None, span)]);
+    let mut group = proc_macro2::Group::new(Delimiter::Parenthesis, inner);
+    group.set_span(span);
+    group
+}
+
+/// `T::lit` and its argument `args` (see `lit_args`).
+fn write_lit_call(ty: &Ident, args: proc_macro2::Group, span: Span, out: &mut TokenStream) {
+    // In one push: each passes `proc_macro2`'s wrapper.
+    out.extend([
+        TokenTree::Ident(ty.clone()),
+        tokens::punct(b':', Spacing::Joint, span),
+        tokens::punct(b':', Spacing::Alone, span),
+        TokenTree::Ident(Ident::new("lit", span)),
+        TokenTree::Group(args),
+    ]);
 }
 
 /// `2.0`, `1e-6`, `0.5_f64`: a float literal token for a finite, non-negative value.
@@ -246,6 +252,11 @@ pub struct Renderer<'a> {
     /// Where the next name is built, so that building it allocates nothing.
     scratch: String,
     literals: Literals,
+    /// Argument groups that are the same at every use, made once and copied (a copy shares
+    /// its tokens, where a new group allocates its stream, its buffer and its literal): a
+    /// literal node's `(0.5)` of `T::lit(0.5)` (its one span), and `powi`'s `(2)`.
+    lit_args: FastMap<NodeId, proc_macro2::Group>,
+    powi_args: FastMap<i32, proc_macro2::Group>,
     empty_parens: tokens::EmptyParens,
 }
 
@@ -274,6 +285,8 @@ impl<'a> Renderer<'a> {
             temps: 0,
             scratch: String::new(),
             literals: Literals::default(),
+            lit_args: FastMap::default(),
+            powi_args: FastMap::default(),
             empty_parens: tokens::EmptyParens::default(),
         };
         renderer
@@ -721,7 +734,18 @@ impl<'a> Renderer<'a> {
                     tokens::ident(out, name);
                 }
             }
-            Op::Lit(value) => write_literal(*value, self.scalar, span, &self.literals, out),
+            Op::Lit(value) => match self.scalar {
+                Scalar::Generic(ty) if value.is_finite() => {
+                    let literals = &self.literals;
+                    let args = self
+                        .lit_args
+                        .entry(id)
+                        .or_insert_with(|| lit_args(*value, span, literals))
+                        .clone();
+                    write_lit_call(ty, args, span, out);
+                }
+                _ => write_literal(*value, self.scalar, span, &self.literals, out),
+            },
             Op::Const(index) => {
                 if let Some(path) = graph.consts.get(*index) {
                     out.extend(constant(path, self.scalar));
@@ -765,13 +789,21 @@ impl<'a> Renderer<'a> {
                 }
                 tokens::op(out, ".", span);
                 tokens::word(out, "powi", span);
-                let mut inner = TokenStream::new();
-                if *n < 0 {
-                    tokens::op(&mut inner, "-", Span::call_site());
-                }
-                let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
-                inner.extend([TokenTree::Literal(exponent)]);
-                tokens::group(out, Delimiter::Parenthesis, inner, span);
+                let mut args = self
+                    .powi_args
+                    .entry(*n)
+                    .or_insert_with(|| {
+                        let mut inner = TokenStream::new();
+                        if *n < 0 {
+                            tokens::op(&mut inner, "-", Span::call_site());
+                        }
+                        let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
+                        inner.extend([TokenTree::Literal(exponent)]);
+                        proc_macro2::Group::new(Delimiter::Parenthesis, inner)
+                    })
+                    .clone();
+                args.set_span(span);
+                out.extend([TokenTree::Group(args)]);
             }
             Op::Helper(helper) => {
                 tokens::private_path(out, helper.name(), span);
