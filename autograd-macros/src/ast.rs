@@ -207,7 +207,64 @@ pub enum CmpOp {
     Ne,
 }
 
+impl Block {
+    /// How many operations, literals and conditions the block holds, nested ones included
+    /// (variables are not counted): about the number of IR nodes it lowers to.
+    pub fn size(&self) -> usize {
+        self.stmts.iter().map(Stmt::size).sum()
+    }
+}
+
+impl Stmt {
+    fn size(&self) -> usize {
+        match self {
+            Stmt::Let { init: e, .. }
+            | Stmt::Assign { value: e, .. }
+            | Stmt::Return { value: e, .. }
+            | Stmt::Tail(e) => e.size(),
+            Stmt::If(if_expr) => if_expr.size(),
+            Stmt::Unsupported { .. } => 0,
+        }
+    }
+}
+
+impl IfExpr {
+    fn size(&self) -> usize {
+        self.cond.size()
+            + self.then_branch.size()
+            + self.else_branch.as_ref().map_or(0, Block::size)
+    }
+}
+
+impl Cond {
+    fn size(&self) -> usize {
+        1 + match self {
+            Cond::Cmp { lhs, rhs, .. } => lhs.size() + rhs.size(),
+            Cond::And(a, b) | Cond::Or(a, b) => a.size() + b.size(),
+            Cond::Not(a) => a.size(),
+            Cond::Bool(_) | Cond::Unsupported { .. } => 0,
+        }
+    }
+}
+
 impl Expr {
+    fn size(&self) -> usize {
+        usize::from(!matches!(self, Expr::Var(_)))
+            + match self {
+                Expr::Binary { operands, .. } => operands.iter().map(Expr::size).sum(),
+                Expr::Neg { expr, .. } => expr.size(),
+                Expr::Method { receiver, args, .. } => {
+                    receiver.size() + args.iter().map(Expr::size).sum::<usize>()
+                }
+                Expr::Powi { receiver, .. } => receiver.size(),
+                Expr::Call { args, .. } | Expr::Unsupported { inner: args, .. } => {
+                    args.iter().map(Expr::size).sum()
+                }
+                Expr::If(if_expr) => if_expr.size(),
+                Expr::Lit { .. } | Expr::Var(_) | Expr::Const(_) => 0,
+            }
+    }
+
     /// The span of the expression, for errors (its first token's span).
     pub fn span(&self) -> Span {
         match self {

@@ -34,7 +34,12 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         .as_ref()
         .ok_or_else(|| syn::Error::new(function.name.span(), "function has no body"))?;
     let mut graph = Graph::default();
+    // Room for the body and the adjoint code `reverse` adds (two to three nodes for each of
+    // the body's): growing the lists would copy them when they are large.
+    let room = 4 * body.size() + function.params.len();
+    graph.nodes.reserve(room);
     let root = graph.new_block(None, None);
+    graph.blocks[root].insts.reserve(room);
     let mut params = Vec::new();
     let mut scopes = Scopes::new();
     scopes.reserve(function.params.len() + body.stmts.len());
