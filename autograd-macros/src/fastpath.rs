@@ -88,9 +88,11 @@ pub fn block(group: &Group) -> Option<Block> {
     }
     let mut names = FastSet::default();
     let mut parser = Parser::new(group, &mut names);
-    // A `let` takes at least five tokens: room for the names it declares, sized once.
-    parser.names.reserve(parser.rest.len() / 5);
-    let mut stmts = Vec::new();
+    // A `let` takes at least five tokens: room for the statements and the names they
+    // declare, sized once (a statement is 208 bytes: growing the list would copy it).
+    let room = parser.rest.len() / 5;
+    parser.names.reserve(room);
+    let mut stmts = Vec::with_capacity(room);
     while !parser.at_end() {
         stmts.push(parser.stmt()?);
     }
