@@ -28,8 +28,55 @@ pub struct Program {
 }
 
 /// Adjoint terms waiting for their value's definition, by value. Most values have one to
-/// three, which `Args` holds without an allocation of their own.
-type Terms = FastMap<NodeId, Args>;
+/// three, which `Args` holds without an allocation of their own. The function's body keeps
+/// them in a list indexed by node (most of its values get terms, and each is asked for once:
+/// an index, not a hash and a probe); an arm of an `if`, which sees few values, in a map.
+enum Terms {
+    ByNode(Vec<Option<Args>>),
+    Map(FastMap<NodeId, Args>),
+}
+
+impl Terms {
+    fn by_node(nodes: usize) -> Terms {
+        Terms::ByNode(vec![None; nodes])
+    }
+
+    fn arm() -> Terms {
+        Terms::Map(FastMap::default())
+    }
+
+    fn push(&mut self, to: NodeId, term: NodeId) {
+        match self {
+            Terms::ByNode(slots) => {
+                if slots.len() <= to {
+                    slots.resize(to + 1, None);
+                }
+                if let Some(slot) = slots.get_mut(to) {
+                    slot.get_or_insert_with(Args::default).push(term);
+                }
+            }
+            Terms::Map(map) => map.entry(to).or_default().push(term),
+        }
+    }
+
+    /// The terms of `node`, taken out.
+    fn take(&mut self, node: NodeId) -> Option<Args> {
+        match self {
+            Terms::ByNode(slots) => slots.get_mut(node).and_then(Option::take),
+            Terms::Map(map) => map.remove(&node),
+        }
+    }
+
+    /// The values with terms, in no particular order.
+    fn nodes(&self) -> Vec<NodeId> {
+        match self {
+            Terms::ByNode(slots) => (0..slots.len())
+                .filter(|&node| slots.get(node).is_some_and(Option::is_some))
+                .collect(),
+            Terms::Map(map) => map.keys().copied().collect(),
+        }
+    }
+}
 
 pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
     let Lowered {
@@ -46,7 +93,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
         errors: Errors::default(),
         scratch: String::new(),
     };
-    let mut terms = Terms::default();
+    let mut terms = Terms::by_node(reverse.graph.nodes.len());
     if reverse.is_active(result) {
         let one = reverse.graph.push(
             root,
@@ -54,7 +101,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
             Vec::new(),
             reverse.graph.nodes[result].span,
         );
-        terms.insert(result, Args::from([one]));
+        terms.push(result, one);
     }
     let forward = reverse.graph.blocks[root].insts.clone();
     reverse.block(&forward, root, &mut terms);
@@ -176,12 +223,12 @@ impl Reverse<'_> {
 
     fn push_term(&self, terms: &mut Terms, to: NodeId, term: NodeId) {
         if self.is_active(to) {
-            terms.entry(to).or_default().push(term);
+            terms.push(to, term);
         }
     }
 
     fn node(&mut self, id: NodeId, target: BlockId, terms: &mut Terms) {
-        let Some(node_terms) = terms.remove(&id) else {
+        let Some(node_terms) = terms.take(id) else {
             return;
         };
         if !self.is_active(id) || node_terms.is_empty() {
@@ -239,7 +286,7 @@ impl Reverse<'_> {
         // The adjoints of the `if`'s results.
         let mut output_adjoints = Vec::new();
         for (i, &phi) in the_if.outputs.iter().enumerate() {
-            if let Some(phi_terms) = terms.remove(&phi) {
+            if let Some(phi_terms) = terms.take(phi) {
                 if self.is_active(phi) && !phi_terms.is_empty() {
                     output_adjoints.push((i, self.sum(phi, &phi_terms, target)));
                 }
@@ -257,7 +304,7 @@ impl Reverse<'_> {
             (the_if.then_block, &the_if.then_values, then_target),
             (the_if.else_block, &the_if.else_values, else_target),
         ] {
-            let mut local = Terms::default();
+            let mut local = Terms::arm();
             for &(i, d_out) in &output_adjoints {
                 self.push_term(&mut local, values[i], d_out);
             }
@@ -268,14 +315,14 @@ impl Reverse<'_> {
         // What the arms send to values outside them leaves as results of the reverse `if`.
         let mut outer: Vec<NodeId> = arm_terms
             .iter()
-            .flat_map(|(_, local)| local.keys().copied())
+            .flat_map(|(_, local)| local.nodes())
             .collect();
         outer.sort_unstable();
         outer.dedup();
         for node in outer {
             let mut sums = Vec::new();
             for (arm_target, local) in &mut arm_terms {
-                let sum = match local.remove(&node) {
+                let sum = match local.take(node) {
                     Some(node_terms) if !node_terms.is_empty() => {
                         let mut b = Builder {
                             graph: self.graph,
@@ -295,7 +342,7 @@ impl Reverse<'_> {
                 sums.push(sum);
             }
             let phi = self.graph.add_output(reverse_if, sums[0], sums[1]);
-            terms.entry(node).or_default().push(phi);
+            terms.push(node, phi);
         }
     }
 }
