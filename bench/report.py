@@ -137,11 +137,11 @@ def main():
     md.append(f"- CPU: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores "
               f"({meta.get('threads_per_core', '?')} thread per core); the machine is shared, load "
               f"average at the start of the run: {meta.get('load_start', '?')}, at the end: {meta.get('load_end', '?')}")
-    md.append(f"- {meta.get('rustc', '?')}; run on {meta.get('date', '?')}, commit {meta.get('commit', '?')}")
+    md.append(f"- {meta.get('rustc', '?')}; run ended {meta.get('date', '?')}, commit {meta.get('commit', '?')}")
     md.append(f"- Last run: {meta.get('duration', '?')}; command: `{meta.get('command', 'bench/run')}`")
     runs = meta.get("stage_runs", {})
     if runs:
-        md.append("- Stages (a partial run keeps the other stages' results): "
+        md.append("- Stages, each with the end of the run it came from (a partial run keeps the other stages' results): "
                   + "; ".join(f"{s} {runs[s]}" for s in ("root", "w4", "native", "peers") if s in runs))
     names = ["criterion", "matrixmultiply", "syn", "proc-macro2", "rayon", "num-dual", "reverse", "symdiff",
              "candle-core", "candle-nn", "burn", "burn-ndarray", "burn-autodiff", "nalgebra", "gemm"]
