@@ -12,12 +12,12 @@
 use std::hint::black_box;
 
 use autograd::{batch, grad, Real};
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "common/rounds.rs"]
 mod rounds;
 
-use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
+use rounds::{flat_group, rotated, rounds};
 
 grad! {
     #[wrt(w, b)]
@@ -190,12 +190,7 @@ fn run<T: Real>(c: &mut Criterion, name: &str, tol: f64) {
     }
     let readers: [(&str, Reader<T>); 2] = [("read", read::<T>), ("read_threaded", read_threaded)];
     for round in rounds("W2_ROUNDS") {
-        let mut grp = c.benchmark_group(group_name(name, round));
-        // Milliseconds per call: flat sampling keeps the run short.
-        grp.sampling_mode(SamplingMode::Flat)
-            .sample_size(30)
-            .warm_up_time(WARM_UP)
-            .measurement_time(MEASURE);
+        let mut grp = flat_group(c, name, round);
         grp.throughput(Throughput::Bytes(
             (N * 2 * core::mem::size_of::<T>()) as u64,
         ));

@@ -6,6 +6,9 @@
 
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode};
+
 /// Warm-up and measurement time of one contender in one round.
 pub const WARM_UP: Duration = Duration::from_millis(300);
 pub const MEASURE: Duration = Duration::from_secs(1);
@@ -26,6 +29,22 @@ pub fn group_name(name: &str, round: usize) -> String {
     } else {
         format!("{name}_r{round}")
     }
+}
+
+/// The group of round `round` of `name` for contenders of about a millisecond a call (W2, W3):
+/// flat sampling keeps the run short; 30 samples in [`MEASURE`], after [`WARM_UP`].
+#[allow(dead_code)] // W1's nanosecond calls keep criterion's default sampling
+pub fn flat_group<'c>(
+    c: &'c mut Criterion,
+    name: &str,
+    round: usize,
+) -> BenchmarkGroup<'c, WallTime> {
+    let mut grp = c.benchmark_group(group_name(name, round));
+    grp.sampling_mode(SamplingMode::Flat)
+        .sample_size(30)
+        .warm_up_time(WARM_UP)
+        .measurement_time(MEASURE);
+    grp
 }
 
 /// The contenders in the order of round `round`: each round starts with another one, so none is

@@ -9,9 +9,9 @@
 use autograd::nn::{loss, Activation, Gemm, Mlp};
 use autograd::optim::{Optimizer, Sgd};
 use autograd::Real;
-use criterion::{Criterion, SamplingMode};
+use criterion::Criterion;
 
-use crate::rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
+use crate::rounds::{flat_group, rotated, rounds};
 
 pub const LR: f64 = 0.01;
 
@@ -22,11 +22,7 @@ pub type Contender<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 /// `name_r2`, ..., each round starting with another contender.
 pub fn time_in_rounds(c: &mut Criterion, name: &str, contenders: &mut [Contender<'_>]) {
     for round in rounds("W3_ROUNDS") {
-        let mut grp = c.benchmark_group(group_name(name, round));
-        grp.sampling_mode(SamplingMode::Flat)
-            .sample_size(30)
-            .warm_up_time(WARM_UP)
-            .measurement_time(MEASURE);
+        let mut grp = flat_group(c, name, round);
         for (id, f) in rotated(contenders, round) {
             grp.bench_function(*id, |b| b.iter(&mut *f));
         }
