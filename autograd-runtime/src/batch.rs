@@ -326,7 +326,7 @@ where
     let mut start = 0;
     while start < n {
         let end = n.min(start + BLOCK);
-        let (v, g) = block_sum_dispatched(data.range(start, end), f);
+        let (v, g) = block_sum(data.range(start, end), f);
         total.0 += v;
         total.1 += g;
         start = end;
@@ -358,7 +358,7 @@ where
         .for_each(|(r, sums)| {
             for (i, sum) in sums.iter_mut().enumerate() {
                 let b = r * run + i;
-                *sum = block_sum_dispatched(data.range(b * BLOCK, n.min((b + 1) * BLOCK)), f);
+                *sum = block_sum(data.range(b * BLOCK, n.min((b + 1) * BLOCK)), f);
             }
         });
     let mut total = (T::zero(), G::zero());
@@ -376,13 +376,16 @@ fn mean<T: Real, G: Gradient<Scalar = T>>((v, g): (T, G), n: usize) -> (T, G) {
     (v / n, g * (T::one() / n))
 }
 
-/// [`block_sum`] in the copy compiled for AVX2 where the CPU has it (see `simd`): the same
-/// operations in the same order, so the same bits, on vectors twice as wide. The serial and the
-/// parallel loops both call this one function, so both run the same machine code: with the
-/// dispatch around each loop, LLVM compiled the parallel one's inner loop with shuffles
-/// between lanes (seen in the disassembly), and the serial one's with more spills.
+/// Sum of `f` over one block: a fixed-width body of `LANES` samples with `LANES` independent
+/// accumulators, a fixed pairwise fold of the lanes, then the remainder.
+///
+/// It runs in the copy compiled for AVX2 where the CPU has it (see `simd`): the same operations
+/// in the same order, so the same bits, on vectors twice as wide. The serial and the parallel
+/// loops both call this one function, so both run the same machine code: with the dispatch
+/// around each loop, LLVM compiled the parallel one's inner loop with shuffles between lanes
+/// (seen in the disassembly), and the serial one's with more spills.
 #[inline]
-fn block_sum_dispatched<C, T, G, F>(data: C, f: &F) -> (T, G)
+fn block_sum<C, T, G, F>(data: C, f: &F) -> (T, G)
 where
     C: Columns,
     T: Real,
@@ -391,46 +394,35 @@ where
 {
     simd::dispatch(
         #[inline(always)]
-        |_| block_sum(data, f),
+        |_| {
+            let (lanes, chunks, rest) = data.split_lanes();
+            let mut v = [T::zero(); LANES];
+            let mut g = [G::zero(); LANES];
+            for j in 0..chunks {
+                for k in 0..LANES {
+                    let (vk, gk) = f(C::lane(lanes, j, k));
+                    v[k] += vk;
+                    g[k] += gk;
+                }
+            }
+            let mut width = LANES;
+            while width > 1 {
+                width /= 2;
+                for k in 0..width {
+                    let (vk, gk) = (v[k + width], g[k + width]);
+                    v[k] += vk;
+                    g[k] += gk;
+                }
+            }
+            let (mut v, mut g) = (v[0], g[0]);
+            for i in 0..rest.len() {
+                let (vi, gi) = f(rest.get(i));
+                v += vi;
+                g += gi;
+            }
+            (v, g)
+        },
     )
-}
-
-/// Sum of `f` over one block: a fixed-width body of `LANES` samples with `LANES` independent
-/// accumulators, a fixed pairwise fold of the lanes, then the remainder.
-#[inline(always)]
-fn block_sum<C, T, G, F>(data: C, f: &F) -> (T, G)
-where
-    C: Columns,
-    T: Real,
-    G: Gradient<Scalar = T>,
-    F: Fn(C::Sample) -> (T, G),
-{
-    let (lanes, chunks, rest) = data.split_lanes();
-    let mut v = [T::zero(); LANES];
-    let mut g = [G::zero(); LANES];
-    for j in 0..chunks {
-        for k in 0..LANES {
-            let (vk, gk) = f(C::lane(lanes, j, k));
-            v[k] += vk;
-            g[k] += gk;
-        }
-    }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for k in 0..width {
-            let (vk, gk) = (v[k + width], g[k + width]);
-            v[k] += vk;
-            g[k] += gk;
-        }
-    }
-    let (mut v, mut g) = (v[0], g[0]);
-    for i in 0..rest.len() {
-        let (vi, gi) = f(rest.get(i));
-        v += vi;
-        g += gi;
-    }
-    (v, g)
 }
 
 /// Parallel arrays of samples, seen as one sequence of samples.
