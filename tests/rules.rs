@@ -290,6 +290,13 @@ grad! {
     fn op_half_over(x) { -0.5 / x }
     fn op_const_over(x) { -3.0 / x }
     fn op_zero_over(x) { 0.0 / x }
+    fn op_one_minus_two_over(x) { 1.0 - 2.0 / x }
+    fn op_tanh_by_exp(x) { 1.0 - 2.0 / ((x * 2.0).exp() + 1.0) }
+    fn op_scaled_back(x) { x * 2.0 * 0.5 }
+    fn op_exact_literals(x) { x * (0.5 * 2.0 + 1.0 - 3.0 / 4.0) }
+    fn op_rounded_literals(x) { x * (0.1 * 0.1) + (0.1 + 0.6) }
+    fn op_scaled_product(x, y) { x * 2.0 * y * 0.5 }
+    fn op_scaled_product_kept(x, y) { x * 2.0 * y * 3.0 - x * 2.0 * y * -0.5 }
     fn op_neg(x) { -x }
     fn op_pi(x) { std::f64::consts::PI * x }
     fn op_scale(x) { SCALE * x }
@@ -354,6 +361,67 @@ fn constant_over_x() {
     // the same).
     assert_eq!(op_one_over_grad(0.0).1.x, f64::NEG_INFINITY);
     assert_eq!(op_one_over_grad(f64::INFINITY).1.x, 0.0);
+}
+
+/// The simplifier's constant rewrites: the adjoint -1 of `1.0 - ...` joins the -1/2 of
+/// `2.0 / x` (slope 2/x²), the 1/2 and the 2 of `tanh` spelled with `exp` cancel across the
+/// `exp` between them (slope 1 - tanh²), `x * 2.0 * 0.5` is `x`. Literal arithmetic folds only
+/// where f32 and f64 agree: `0.1 * 0.1` and `0.1 + 0.6` round differently in each, so they stay.
+/// The scalings cancel only where their product is 1 (`* 2.0 ... * 3.0` stays).
+#[test]
+fn constants_folded_exactly() {
+    let away_from_zero = points(&LINE, |p| p[0].abs() >= 0.2);
+    check_op!(
+        op_one_minus_two_over,
+        op_one_minus_two_over_grad,
+        |x| 1.0 - 2.0 / x,
+        away_from_zero
+    );
+    let moderate = points(&[(-5.0, 5.0)], |_| true);
+    check_op!(
+        op_tanh_by_exp,
+        op_tanh_by_exp_grad,
+        |x| 1.0 - 2.0 / ((x * 2.0).exp() + 1.0),
+        moderate
+    );
+    check_op!(
+        op_scaled_back,
+        op_scaled_back_grad,
+        |x| x * 2.0 * 0.5,
+        anywhere(&LINE)
+    );
+    check_op!(
+        op_exact_literals,
+        op_exact_literals_grad,
+        |x| x * (0.5 * 2.0 + 1.0 - 3.0 / 4.0),
+        anywhere(&LINE)
+    );
+    check_op!(
+        op_rounded_literals,
+        op_rounded_literals_grad,
+        |x| x * (0.1 * 0.1) + (0.1 + 0.6),
+        anywhere(&LINE)
+    );
+    check_op!(
+        op_scaled_product,
+        op_scaled_product_grad,
+        |x, y| x * 2.0 * y * 0.5,
+        anywhere(&SQUARE)
+    );
+    check_op!(
+        op_scaled_product_kept,
+        op_scaled_product_kept_grad,
+        |x, y| x * 2.0 * y * 3.0 - x * 2.0 * y * -0.5,
+        anywhere(&SQUARE)
+    );
+    assert_eq!(op_one_minus_two_over_grad(-2.0).1.x, 0.5);
+    let t = 0.5_f64.tanh();
+    let slope = op_tanh_by_exp_grad(0.5).1.x;
+    assert!((slope - (1.0 - t * t)).abs() < 1e-15, "{slope}");
+    assert_eq!(op_scaled_back_grad(3.0).1.x, 1.0);
+    assert_eq!(op_exact_literals_grad(3.0).1.x, 1.25);
+    assert_eq!(op_rounded_literals_grad(3.0_f32).1.x, 0.1_f32 * 0.1);
+    assert_eq!(op_rounded_literals_grad(3.0_f64).1.x, 0.1_f64 * 0.1);
 }
 
 #[test]

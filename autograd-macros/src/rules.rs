@@ -425,6 +425,14 @@ fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
 /// `-(dy * y^2)`). Exact only for a power-of-two `c`.
 fn reciprocal_adjoint(b: &mut Builder, y: NodeId, dy: NodeId, c: f64) -> NodeId {
     let y2 = b.square(y);
+    // A constant adjoint joins c (exact, c being ±2^n): `1.0 - 2.0 / u` gives y² * 0.5, not
+    // -(y²) * -0.5.
+    if let Some(k) = b.graph.const_value(dy).map(|d| d * c) {
+        if k.is_normal() {
+            let k = b.lit(k);
+            return b.mul(y2, k);
+        }
+    }
     let term = b.mul(dy, y2);
     let c = b.lit(c);
     b.mul(term, c)

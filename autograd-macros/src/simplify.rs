@@ -2,14 +2,16 @@
 //!
 //! Three passes over the program, in order:
 //! 1. peephole and common subexpressions, in one forward walk: `x*1`, `x+0`, `a + -b`,
-//!    `-(-x)`, `x.powi(1)` fold away, and a value computed twice (the same op on the same
-//!    arguments, where the first is in scope) is computed once;
+//!    `-(-x)`, `x.powi(1)` fold away, an operation on two literals becomes one literal, and a
+//!    value computed twice (the same op on the same arguments, where the first is in scope) is
+//!    computed once;
 //! 2. dead code: nodes and `if` results that neither the value nor the gradient needs;
 //! 3. residuals: a value defined inside a forward `if` arm and used by the reverse code
 //!    leaves that `if` as an extra result (0 from the other arm), so it is in scope.
 //!
 //! Every rewrite keeps the value bit for bit (up to the sign of a zero, and but for an
-//! intermediate that would have overflowed: `0.5 * (2 * x)` is `x` even where `2 * x` is inf).
+//! intermediate that would have overflowed or lost bits as a subnormal: `0.5 * (2 * x)` is `x`
+//! even where `2 * x` is inf).
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -120,6 +122,12 @@ impl Peephole {
 fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
     // Each rewrite may enable another (`x * -1` → `-x` → `--y` → `y`); a few rounds suffice.
     for _ in 0..4 {
+        if let Some(value) = literal_result(graph, id) {
+            let node = &mut graph.nodes[id];
+            node.op = Op::Lit(value);
+            node.args = Args::default();
+            return None;
+        }
         let node = &graph.nodes[id];
         let args = node.args.as_slice();
         let lit = |i: usize| args.get(i).and_then(|&a| graph.lit_value(a));
@@ -142,6 +150,13 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
                 Some((x, true)) => (Op::Neg, Args::from([x])),
                 None => return None,
             },
+            // ((x * c2) * y) * c1 with c2 a power of two and c1·c2 = 1: exactly x * y
+            Op::Mul if unit_scaling_across(graph, args).is_some() => {
+                match unit_scaling_across(graph, args) {
+                    Some(product) => (Op::Mul, Args::from(product)),
+                    None => return None,
+                }
+            }
             // (-a) * (-b)
             Op::Mul => match (negated(0), negated(1)) {
                 (Some(a), Some(b)) => (Op::Mul, Args::from([a, b])),
@@ -185,6 +200,27 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
     None
 }
 
+/// For `a + b`, `a - b`, `a * b` or `a / b` of two literals: the result, where computing it in
+/// `f32` and in `f64` gives the same value (`0.5 * 2.0`, `1.0 + 3.0`), so the literal is what
+/// the operation gives at run time for either scalar type.
+fn literal_result(graph: &Graph, id: NodeId) -> Option<f64> {
+    let node = &graph.nodes[id];
+    let &[a, b] = node.args.as_slice() else {
+        return None;
+    };
+    let (a, b) = (graph.lit_value(a)?, graph.lit_value(b)?);
+    let (a32, b32) = (a as f32, b as f32);
+    let (wide, narrow) = match node.op {
+        Op::Add => (a + b, a32 + b32),
+        Op::Sub => (a - b, a32 - b32),
+        Op::Mul => (a * b, a32 * b32),
+        Op::Div => (a / b, a32 / b32),
+        _ => return None,
+    };
+    let same = f64::from(a32) == a && f64::from(b32) == b && f64::from(narrow) == wide;
+    (same && wide.is_finite()).then_some(wide)
+}
+
 /// For a product with one negated factor, `(-a) * b` or `a * (-b)`: `[a, b]`, the product
 /// without its sign (negation is exact, so `-((-a) * b)` is exactly `a * b`).
 fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
@@ -211,7 +247,9 @@ fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
 /// once, to exactly `±x` (`0.5 * (2 * a)`, from `0.5 * a.powi(2)`, is `a`).
 fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
     for (outer, inner) in [(0, 1), (1, 0)] {
-        let c1 = graph.lit_value(*args.get(outer)?)?;
+        let Some(c1) = graph.lit_value(*args.get(outer)?) else {
+            continue;
+        };
         let inner = &graph.nodes[*args.get(inner)?];
         if inner.op != Op::Mul {
             continue;
@@ -225,6 +263,40 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
             };
             if is_power_of_two(c2) && (c1 * c2).abs() == 1.0 {
                 return Some((x, c1 * c2 < 0.0));
+            }
+        }
+    }
+    None
+}
+
+/// For `((x * c2) * y) * c1` (any order of each product) where `c2` is a power of two and
+/// `c1·c2 = 1`: `[x, y]`. The two scalings cancel exactly, so the product is `x * y` (a chain
+/// rule through `exp` puts a factor between them: `t * t * 0.5 * t1 * 2.0` is `t * t * t1`).
+/// Only `id` itself is rewritten, so a shared `x * c2` or inner product stays as it was.
+fn unit_scaling_across(graph: &Graph, args: &[NodeId]) -> Option<[NodeId; 2]> {
+    let factors = |id: NodeId| match (
+        graph.nodes[id].op == Op::Mul,
+        graph.nodes[id].args.as_slice(),
+    ) {
+        (true, &[a, b]) => Some([a, b]),
+        _ => None,
+    };
+    for (outer, inner) in [(0, 1), (1, 0)] {
+        let (Some(c1), Some(inner)) = (
+            graph.lit_value(*args.get(outer)?),
+            factors(*args.get(inner)?),
+        ) else {
+            continue;
+        };
+        for (scaled, y) in [(inner[0], inner[1]), (inner[1], inner[0])] {
+            let Some(scaled) = factors(scaled) else {
+                continue;
+            };
+            for (lit, x) in [(scaled[0], scaled[1]), (scaled[1], scaled[0])] {
+                match graph.lit_value(lit) {
+                    Some(c2) if is_power_of_two(c2) && c1 * c2 == 1.0 => return Some([x, y]),
+                    _ => {}
+                }
             }
         }
     }
