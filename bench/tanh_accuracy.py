@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Error of two spellings of tanh, in ulps, against a 50-digit reference (bench/notes.md, symdiff).
+
+glibc's `tanh` (what `f64::tanh`, the hand-written W1 and `grad!`'s `x.tanh()` call; Python's
+`math.tanh` is the same function) against `1 - 2/(e^{2z} + 1)`, the spelling symdiff's W1a and
+W1c use (it has no tanh), with glibc's `exp`. 4,000 log-uniform points per band of z > 0; tanh
+is odd, so z < 0 is the same. Run: python3 bench/tanh_accuracy.py
+"""
+import math
+import random
+from decimal import Decimal, getcontext
+
+getcontext().prec = 50
+
+
+def reference(z):
+    e = (Decimal(z) * 2).exp()
+    return (e - 1) / (e + 1)
+
+
+def ulps(x, r):
+    return float(abs(Decimal(x) - r) / Decimal(math.ulp(float(r))))
+
+
+def one_exp(z):
+    return 1.0 - 2.0 / (math.exp(z * 2.0) + 1.0)
+
+
+random.seed(1)
+print("| band of z | glibc tanh: max (mean) ulp | 1 − 2/(e^{2z}+1): max (mean) ulp |")
+print("|---|---|---|")
+for lo, hi in [(1e-12, 1e-6), (1e-6, 1e-3), (1e-3, 0.1), (0.1, 0.55), (0.55, 2.0), (2.0, 19.0)]:
+    a, b = [], []
+    for _ in range(4000):
+        z = math.exp(random.uniform(math.log(lo), math.log(hi)))
+        r = reference(z)
+        a.append(ulps(math.tanh(z), r))
+        b.append(ulps(one_exp(z), r))
+    print(f"| [{lo:g}, {hi:g}) | {max(a):.2f} ({sum(a) / len(a):.2f}) "
+          f"| {max(b):.3g} ({sum(b) / len(b):.3g}) |")
+print(f"\nat z = 0.5 (W1a): glibc {ulps(math.tanh(0.5), reference(0.5)):.2f} ulp, "
+      f"one exp {ulps(one_exp(0.5), reference(0.5)):.2f} ulp; "
+      f"at z = 1e-17: glibc {math.tanh(1e-17)}, one exp {one_exp(1e-17)}")
