@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Error of two spellings of tanh, in ulps, against a 50-digit reference (bench/notes.md, symdiff).
+"""Error of three spellings of tanh, in ulps, against a 50-digit reference (bench/notes.md, symdiff).
 
 glibc's `tanh` (what `f64::tanh`, the hand-written W1 and `grad!`'s `x.tanh()` call; Python's
 `math.tanh` is the same function) against `1 - 2/(e^{2z} + 1)`, the spelling symdiff's W1a and
-W1c use (it has no tanh), with glibc's `exp`. 4,000 log-uniform points per band of z > 0; tanh
+W1c use (it has no tanh), with glibc's `exp`; and the own `tanh` of the reference row in W1a
+(`tanh_own` in bench-peers/benches/w1_peers.rs). 4,000 log-uniform points per band of z > 0; tanh
 is odd, so z < 0 is the same. Run: python3 bench/tanh_accuracy.py
 """
 import math
@@ -26,18 +27,30 @@ def one_exp(z):
     return 1.0 - 2.0 / (math.exp(z * 2.0) + 1.0)
 
 
+def own(z):
+    """`tanh_own` of bench-peers/benches/w1_peers.rs, the same operations in the same order."""
+    if z < 0.55:
+        u = z * z
+        n = ((36.0 * u + 6930.0) * u + 270270.0) * u + 2027025.0
+        d = (((u + 630.0) * u + 51975.0) * u + 945945.0) * u + 2027025.0
+        return z * n / d
+    return 1.0 - 2.0 / (math.exp(2.0 * z) + 1.0)
+
+
 random.seed(1)
-print("| band of z | glibc tanh: max (mean) ulp | 1 − 2/(e^{2z}+1): max (mean) ulp |")
-print("|---|---|---|")
+print("| band of z | glibc tanh: max (mean) ulp | 1 − 2/(e^{2z}+1): max (mean) ulp "
+      "| own tanh (Padé below 0.55): max (mean) ulp |")
+print("|---|---|---|---|")
 for lo, hi in [(1e-12, 1e-6), (1e-6, 1e-3), (1e-3, 0.1), (0.1, 0.55), (0.55, 2.0), (2.0, 19.0)]:
-    a, b = [], []
+    a, b, c = [], [], []
     for _ in range(4000):
         z = math.exp(random.uniform(math.log(lo), math.log(hi)))
         r = reference(z)
         a.append(ulps(math.tanh(z), r))
         b.append(ulps(one_exp(z), r))
+        c.append(ulps(own(z), r))
     print(f"| [{lo:g}, {hi:g}) | {max(a):.2f} ({sum(a) / len(a):.2f}) "
-          f"| {max(b):.3g} ({sum(b) / len(b):.3g}) |")
+          f"| {max(b):.3g} ({sum(b) / len(b):.3g}) | {max(c):.2f} ({sum(c) / len(c):.2f}) |")
 print(f"\nat z = 0.5 (W1a): glibc {ulps(math.tanh(0.5), reference(0.5)):.2f} ulp, "
       f"one exp {ulps(one_exp(0.5), reference(0.5)):.2f} ulp; "
       f"at z = 1e-17: glibc {math.tanh(1e-17)}, one exp {one_exp(1e-17)}")

@@ -33,6 +33,34 @@ fn w1c_symdiff(p: &[f64; 41]) -> (f64, [f64; 41]) {
     (w1c_sym(p), w1c_sym_gradient(p))
 }
 
+/// A `tanh` of our own, for the reference row "hand-written with an own tanh" (bench/notes.md,
+/// symdiff): what W1a would cost if `x.tanh()` were not glibc's. Below 0.55 the [7/8] Padé
+/// approximant (a convergent of Lambert's continued fraction, integer coefficients, exact in
+/// f64), above it `1 − 2/(e^{2z} + 1)`, accurate there. Within 2.7 ulp of the true value
+/// (`bench/tanh_accuracy.py`), glibc's within 1.9: not `f64::tanh` bit for bit, so `grad!` does
+/// not use it.
+#[inline(always)]
+fn tanh_own(x: f64) -> f64 {
+    let z = x.abs();
+    let t = if z < 0.55 {
+        let u = z * z;
+        let n = ((36.0 * u + 6930.0) * u + 270270.0) * u + 2027025.0;
+        let d = (((u + 630.0) * u + 51975.0) * u + 945945.0) * u + 2027025.0;
+        z * n / d
+    } else {
+        1.0 - 2.0 / ((2.0 * z).exp() + 1.0)
+    };
+    t.copysign(x)
+}
+
+/// The hand-written W1a (`benches/common/w1.rs`) with [`tanh_own`] in place of `f64::tanh`.
+#[inline(never)]
+fn w1a_hand_own_tanh(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    let [a, b, c] = *p;
+    let t = tanh_own(c);
+    (a * b + t - 0.5 * a * a, [b - a, a, 1.0 - t * t])
+}
+
 #[inline(never)]
 fn w1a_numdual(p: &[f64; 3]) -> (f64, [f64; 3]) {
     dual_grad(w1a_dual, p)
@@ -94,6 +122,7 @@ fn bench_round(c: &mut Criterion, round: usize) {
             ("ours_exp_tanh", Box::new(w1ax_ours)),
             ("hand", Box::new(w1a_hand)),
             ("symdiff", Box::new(w1a_symdiff)),
+            ("hand_own_tanh", Box::new(w1a_hand_own_tanh)),
             ("num-dual", Box::new(w1a_numdual)),
             ("reverse", Box::new(|p| reverse_grad(&tape, w1a_rev, p))),
             ("fd", Box::new(w1a_fd)),
