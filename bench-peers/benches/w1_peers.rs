@@ -56,9 +56,7 @@ fn tanh_own(x: f64) -> f64 {
 /// The hand-written W1a (`benches/common/w1.rs`) with [`tanh_own`] in place of `f64::tanh`.
 #[inline(never)]
 fn w1a_hand_own_tanh(p: &[f64; 3]) -> (f64, [f64; 3]) {
-    let [a, b, c] = *p;
-    let t = tanh_own(c);
-    (a * b + t - 0.5 * a * a, [b - a, a, 1.0 - t * t])
+    w1a_hand_with(p, tanh_own)
 }
 
 #[inline(never)]
