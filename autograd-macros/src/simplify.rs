@@ -221,16 +221,27 @@ fn literal_result(graph: &Graph, id: NodeId) -> Option<f64> {
     (same && wide.is_finite()).then_some(wide)
 }
 
+/// The two factors of `id` if it is a product.
+fn product_factors(graph: &Graph, id: NodeId) -> Option<[NodeId; 2]> {
+    match (&graph.nodes[id].op, graph.nodes[id].args.as_slice()) {
+        (Op::Mul, &[a, b]) => Some([a, b]),
+        _ => None,
+    }
+}
+
+/// For a product of a literal `c` and `x` (either order): `(c, x)`, left factor first, then
+/// right (both, for a product of two literals).
+fn literal_scalings(graph: &Graph, id: NodeId) -> impl Iterator<Item = (f64, NodeId)> + '_ {
+    product_factors(graph, id)
+        .into_iter()
+        .flat_map(|[a, b]| [(a, b), (b, a)])
+        .filter_map(|(lit, x)| Some((graph.lit_value(lit)?, x)))
+}
+
 /// For a product with one negated factor, `(-a) * b` or `a * (-b)`: `[a, b]`, the product
 /// without its sign (negation is exact, so `-((-a) * b)` is exactly `a * b`).
 fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
-    let node = &graph.nodes[product];
-    if node.op != Op::Mul {
-        return None;
-    }
-    let &[a, b] = node.args.as_slice() else {
-        return None;
-    };
+    let [a, b] = product_factors(graph, product)?;
     let inner = |x: NodeId| match graph.nodes[x].op {
         Op::Neg => graph.nodes[x].args.first().copied(),
         _ => None,
@@ -250,17 +261,7 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
         let Some(c1) = graph.lit_value(*args.get(outer)?) else {
             continue;
         };
-        let inner = &graph.nodes[*args.get(inner)?];
-        if inner.op != Op::Mul {
-            continue;
-        }
-        for (lit, x) in [(0, 1), (1, 0)] {
-            let (Some(c2), Some(&x)) = (
-                inner.args.get(lit).and_then(|&l| graph.lit_value(l)),
-                inner.args.get(x),
-            ) else {
-                continue;
-            };
+        for (c2, x) in literal_scalings(graph, *args.get(inner)?) {
             if is_power_of_two(c2) && (c1 * c2).abs() == 1.0 {
                 return Some((x, c1 * c2 < 0.0));
             }
@@ -274,28 +275,17 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
 /// rule through `exp` puts a factor between them: `t * t * 0.5 * t1 * 2.0` is `t * t * t1`).
 /// Only `id` itself is rewritten, so a shared `x * c2` or inner product stays as it was.
 fn unit_scaling_across(graph: &Graph, args: &[NodeId]) -> Option<[NodeId; 2]> {
-    let factors = |id: NodeId| match (
-        graph.nodes[id].op == Op::Mul,
-        graph.nodes[id].args.as_slice(),
-    ) {
-        (true, &[a, b]) => Some([a, b]),
-        _ => None,
-    };
     for (outer, inner) in [(0, 1), (1, 0)] {
-        let (Some(c1), Some(inner)) = (
+        let (Some(c1), Some([p, q])) = (
             graph.lit_value(*args.get(outer)?),
-            factors(*args.get(inner)?),
+            product_factors(graph, *args.get(inner)?),
         ) else {
             continue;
         };
-        for (scaled, y) in [(inner[0], inner[1]), (inner[1], inner[0])] {
-            let Some(scaled) = factors(scaled) else {
-                continue;
-            };
-            for (lit, x) in [(scaled[0], scaled[1]), (scaled[1], scaled[0])] {
-                match graph.lit_value(lit) {
-                    Some(c2) if is_power_of_two(c2) && c1 * c2 == 1.0 => return Some([x, y]),
-                    _ => {}
+        for (scaled, y) in [(p, q), (q, p)] {
+            for (c2, x) in literal_scalings(graph, scaled) {
+                if is_power_of_two(c2) && c1 * c2 == 1.0 {
+                    return Some([x, y]);
                 }
             }
         }
