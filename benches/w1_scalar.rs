@@ -1,5 +1,6 @@
 //! W1 of issue 4, light contenders: scalar gradient latency, f64, value + full gradient per call,
-//! for our `_grad`, the hand-written gradient and central finite differences. The peers
+//! for our `_grad`, the hand-written gradient (with the `tanh` ours computes, and with glibc's
+//! as a reference row) and central finite differences. The peers
 //! (symdiff, num-dual, reverse) are in `bench-peers/benches/w1_peers.rs`, which repeats these
 //! three so that its ratios come from one run. `bench/run` runs both.
 
@@ -28,11 +29,21 @@ fn bench_round(c: &mut Criterion, round: usize) {
     let want = w1a_hand(&p);
     let (v, g) = w1a_ours(&p);
     check("W1a ours", (v, &g), (want.0, &want.1), EXACT);
+    let std = w1a_hand_std_tanh(&p);
+    check(
+        "W1a hand_std_tanh",
+        (std.0, &std.1),
+        (want.0, &want.1),
+        EXACT,
+    );
     let fd = w1a_fd(&p);
     check("W1a fd", (fd.0, &fd.1), (want.0, &want.1), FD_TOL);
     let mut grp = group(c, "W1a", round);
     grp.bench_function("ours", |b| b.iter(|| w1a_ours(black_box(&p))));
     grp.bench_function("hand", |b| b.iter(|| w1a_hand(black_box(&p))));
+    grp.bench_function("hand_std_tanh", |b| {
+        b.iter(|| w1a_hand_std_tanh(black_box(&p)))
+    });
     grp.bench_function("fd", |b| b.iter(|| w1a_fd(black_box(&p))));
     grp.finish();
 
@@ -54,11 +65,21 @@ fn bench_round(c: &mut Criterion, round: usize) {
     let want = w1c_hand(&p);
     let (v, g) = w1c_ours(&p);
     check("W1c ours", (v, &g), (want.0, &want.1), EXACT);
+    let std = w1c_hand_std_tanh(&p);
+    check(
+        "W1c hand_std_tanh",
+        (std.0, &std.1),
+        (want.0, &want.1),
+        EXACT,
+    );
     let fd = w1c_fd(&p);
     check("W1c fd", (fd.0, &fd.1), (want.0, &want.1), FD_TOL);
     let mut grp = group(c, "W1c", round);
     grp.bench_function("ours", |b| b.iter(|| w1c_ours(black_box(&p))));
     grp.bench_function("hand", |b| b.iter(|| w1c_hand(black_box(&p))));
+    grp.bench_function("hand_std_tanh", |b| {
+        b.iter(|| w1c_hand_std_tanh(black_box(&p)))
+    });
     grp.bench_function("fd", |b| b.iter(|| w1c_fd(black_box(&p))));
     grp.finish();
 }

@@ -27,6 +27,28 @@ mod exact {
     }
 }
 
+/// A concrete-typed `x.tanh()` calls `Real::tanh_fast`, so the generated functions bring
+/// `Real` into scope themselves: this module does not import it.
+mod typed_tanh {
+    use autograd::grad;
+    grad! {
+        fn activation(x: f64) { x.tanh() }
+        fn activation32(x: f32) { x.tanh() }
+    }
+
+    #[test]
+    fn typed_tanh_needs_no_import() {
+        let (y, g) = activation_grad(0.5);
+        assert_eq!(y, activation(0.5));
+        assert!((y - 0.5_f64.tanh()).abs() <= f64::EPSILON * y);
+        assert_eq!(g.x, 1.0 - y * y);
+        let (y, g) = activation32_grad(0.5);
+        assert_eq!(y, activation32(0.5));
+        assert!((y - 0.5_f32.tanh()).abs() <= f32::EPSILON * y);
+        assert_eq!(g.x, 1.0 - y * y);
+    }
+}
+
 grad! {
     fn typed_loss(w: f64, b: f64, x: f64, y: f64) -> f64 {
         (w*x + b - y).powi(2)

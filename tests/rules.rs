@@ -661,6 +661,7 @@ grad! {
     fn op_sinh(x) { x.sinh() }
     fn op_cosh(x) { x.cosh() }
     fn op_tanh(x) { x.tanh() }
+    fn op_tanh_fast(x) { x.tanh_fast() }
     fn op_asinh(x) { x.asinh() }
     fn op_acosh(x) { x.acosh() }
     fn op_atanh(x) { x.atanh() }
@@ -725,9 +726,49 @@ fn cosh() {
     check_op!(op_cosh, op_cosh_grad, |x| x.cosh(), anywhere(&LINE));
 }
 
+/// `grad!` computes `x.tanh()` with `Real::tanh_fast` (src/tanh.rs of the runtime tests its
+/// accuracy); the attribute form keeps `f64::tanh` (below).
 #[test]
 fn tanh() {
-    check_op!(op_tanh, op_tanh_grad, |x| x.tanh(), anywhere(&LINE));
+    check_op!(op_tanh, op_tanh_grad, |x| x.tanh_fast(), anywhere(&LINE));
+}
+
+#[test]
+fn tanh_fast() {
+    check_op!(
+        op_tanh_fast,
+        op_tanh_fast_grad,
+        |x| x.tanh_fast(),
+        anywhere(&LINE)
+    );
+}
+
+/// The attribute form's `_grad` computes the function as written: with `f64::tanh` where it
+/// says `tanh`, with `Real::tanh_fast` where it says `tanh_fast`.
+#[autograd::differentiable]
+fn attribute_tanh(x: f64) -> f64 {
+    x.tanh()
+}
+
+#[autograd::differentiable]
+fn attribute_tanh_fast(x: f32) -> f32 {
+    x.tanh_fast()
+}
+
+#[test]
+fn the_attribute_form_keeps_std_tanh() {
+    for p in anywhere(&LINE) {
+        let x = p[0];
+        let (value, g) = attribute_tanh_grad(x);
+        assert_eq!(value.to_bits(), x.tanh().to_bits(), "at {x}");
+        assert_eq!(value.to_bits(), attribute_tanh(x).to_bits(), "at {x}");
+        assert_eq!(g.x, 1.0 - value * value, "at {x}");
+        let y = x as f32;
+        let (value, g) = attribute_tanh_fast_grad(y);
+        assert_eq!(value.to_bits(), y.tanh_fast().to_bits(), "at {y}");
+        assert_eq!(value.to_bits(), attribute_tanh_fast(y).to_bits(), "at {y}");
+        assert_eq!(g.x, 1.0 - value * value, "at {y}");
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident};
 
-use crate::ast::{AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt};
+use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt};
 use crate::check::Scalar;
 use crate::render::{cmp_tokens, constant, literal_prec, prec, write_literal, Literals, Renderer};
 use crate::reverse::Program;
@@ -365,7 +365,8 @@ fn uses_real_trait(block: &Block) -> bool {
                 method,
                 args,
             } => {
-                Method::lookup(&method.to_string()).is_some_and(|(m, _)| m.is_real_trait_method())
+                Method::lookup(&method.to_string())
+                    .is_some_and(|(m, _)| m.as_generated(false).is_real_trait_method())
                     || in_expr(receiver)
                     || args.iter().any(in_expr)
             }
@@ -398,6 +399,17 @@ fn uses_real_trait(block: &Block) -> bool {
         Stmt::If(if_expr) => in_if(if_expr),
         Stmt::Unsupported { .. } => false,
     })
+}
+
+/// The method `grad!`'s forward function calls for `method`: the one its `_grad` calls
+/// (`Method::as_generated`), so that the two compute the same value.
+fn generated_method(method: Ident) -> Ident {
+    match with_text(&method, Method::lookup) {
+        Some((m, _)) if m.as_generated(false) != m => {
+            Ident::new(m.as_generated(false).name(), method.span())
+        }
+        _ => method,
+    }
 }
 
 /// Prints the DSL tree back as Rust: the forward function, as the user wrote it, with its
@@ -595,7 +607,7 @@ impl Printer<'_> {
             } => {
                 self.expr(*receiver, prec::ATOM, out);
                 let dot = tokens::punct(b'.', Spacing::Alone, site);
-                out.extend([dot, TokenTree::Ident(method)]);
+                out.extend([dot, TokenTree::Ident(generated_method(method))]);
                 self.args(args, out);
             }
             Expr::Powi {

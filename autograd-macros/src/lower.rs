@@ -12,7 +12,9 @@ use std::rc::Rc;
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Function, IfExpr, Stmt, VarName};
+use crate::ast::{
+    with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt, VarName,
+};
 use crate::check::Signatures;
 use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
 use crate::rules::Method;
@@ -55,6 +57,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         block: root,
         scopes,
         signatures,
+        keeps_user_fn: matches!(function.form, Form::Attribute(_)),
     };
     let items: Vec<Item> = body.stmts.iter().map(Item::Stmt).collect();
     let result = lowerer.result(&items, body.span)?;
@@ -92,6 +95,9 @@ struct Lowerer<'a> {
     block: BlockId,
     scopes: Scopes<Variable>,
     signatures: &'a Signatures,
+    /// The attribute form: its `_grad` computes the user's function as written (see
+    /// `Method::as_generated`).
+    keeps_user_fn: bool,
 }
 
 fn error(span: Span, message: &str) -> syn::Error {
@@ -357,6 +363,7 @@ impl Lowerer<'_> {
                 for arg in args {
                     nodes.push(self.expr(arg)?);
                 }
+                let op = op.as_generated(self.keeps_user_fn);
                 self.push(Op::Method(op), nodes, method.span())
             }
             Expr::Powi {

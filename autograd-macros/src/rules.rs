@@ -39,6 +39,7 @@ pub enum Method {
     Sinh,
     Cosh,
     Tanh,
+    TanhFast,
     Asinh,
     Acosh,
     Atanh,
@@ -94,6 +95,7 @@ pub const METHODS: &[(&str, usize, Method)] = &[
     ("relu", 0, Method::Relu),
     ("sigmoid", 0, Method::Sigmoid),
     ("softplus", 0, Method::Softplus),
+    ("tanh_fast", 0, Method::TanhFast),
     ("signum", 0, Method::Signum),
     ("floor", 0, Method::Floor),
     ("ceil", 0, Method::Ceil),
@@ -119,7 +121,20 @@ impl Method {
     /// Methods of `autograd::Real` rather than of `f32`/`f64` themselves: a concrete-typed
     /// function needs the trait in scope to call them.
     pub fn is_real_trait_method(self) -> bool {
-        matches!(self, Method::Relu | Method::Sigmoid | Method::Softplus)
+        matches!(
+            self,
+            Method::Relu | Method::Sigmoid | Method::Softplus | Method::TanhFast
+        )
+    }
+
+    /// The method the generated code calls for this one. `grad!` computes `x.tanh()` with
+    /// `Real::tanh_fast`, as accurate as libm's `tanh` and about twice as fast; the attribute
+    /// form keeps `tanh`, because its `_grad` computes the user's function as it is written.
+    pub fn as_generated(self, keeps_user_fn: bool) -> Method {
+        match self {
+            Method::Tanh if !keeps_user_fn => Method::TanhFast,
+            other => other,
+        }
     }
 }
 
@@ -335,7 +350,7 @@ fn method_adjoint(
             times(b, local)
         }
         // y = tanh(a): da += dy * (1 - y^2)
-        Tanh => {
+        Tanh | TanhFast => {
             let one = b.lit(1.0);
             let y2 = b.square(y);
             let local = b.sub(one, y2);

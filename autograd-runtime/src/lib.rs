@@ -11,6 +11,7 @@ mod error;
 mod gradient;
 mod real;
 mod simd;
+mod tanh;
 
 pub mod batch;
 pub mod check;

@@ -51,6 +51,26 @@ pub trait Real:
         self.max(Self::zero()) + (-self.abs()).exp().ln_1p()
     }
 
+    /// `tanh(x)`, the one `grad!` computes for `x.tanh()`: within 1.2 ulp of the true value
+    /// (glibc's `tanh` is within 1.9) and about twice as fast as glibc's, which goes through
+    /// `expm1`. `f64` evaluates a rational function below 0.7 and one `exp` above; `f32`
+    /// rounds the `f64` result, so it is correctly rounded but for rare double rounding. Other
+    /// implementations of `Real` default to [`Float::tanh`].
+    ///
+    /// It is scalar code (a branch and an `exp` call); loops over slices vectorise with
+    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) instead.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert!((0.5_f64.tanh_fast() - 0.5_f64.tanh()).abs() <= 2.0 * f64::EPSILON);
+    /// assert_eq!((-0.0_f32).tanh_fast().to_bits(), (-0.0_f32).to_bits());
+    /// assert_eq!(30.0_f64.tanh_fast(), 1.0);
+    /// ```
+    #[inline]
+    fn tanh_fast(self) -> Self {
+        self.tanh()
+    }
+
     /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
     /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
     /// operations); this default multiplies powers of two. Used by the runtime's `tanh`.
@@ -105,6 +125,11 @@ impl Real for f32 {
         x as f32
     }
 
+    #[inline]
+    fn tanh_fast(self) -> Self {
+        crate::tanh::tanh_f64(f64::from(self)) as f32
+    }
+
     pow2i_from_bits!(f32, 23, 127);
 }
 
@@ -112,6 +137,11 @@ impl Real for f64 {
     #[inline(always)]
     fn lit(x: f64) -> Self {
         x
+    }
+
+    #[inline]
+    fn tanh_fast(self) -> Self {
+        crate::tanh::tanh_f64(self)
     }
 
     pow2i_from_bits!(f64, 52, 1023);

@@ -1,5 +1,6 @@
 //! W1 of issue 4, every contender in one run: ours, hand-written, finite differences (from the
-//! root package's `benches/common/w1.rs`), symdiff, num-dual (`DualSVec64<N>`, one forward
+//! root package's `benches/common/w1.rs`; the hand-written W1a and W1c also with glibc's `tanh`,
+//! a reference row), symdiff, num-dual (`DualSVec64<N>`, one forward
 //! pass) and the `reverse` crate (a tape cleared and reused between calls).
 //!
 //! The three workloads run in `W1_ROUNDS` rounds (default 5; `benches/common/rounds.rs`), each
@@ -31,32 +32,6 @@ fn w1b_symdiff(p: &[f64; 10]) -> (f64, [f64; 10]) {
 #[inline(never)]
 fn w1c_symdiff(p: &[f64; 41]) -> (f64, [f64; 41]) {
     (w1c_sym(p), w1c_sym_gradient(p))
-}
-
-/// A `tanh` of our own, for the reference row "hand-written with an own tanh" (bench/notes.md,
-/// symdiff): what W1a would cost if `x.tanh()` were not glibc's. Below 0.55 the [7/8] Padé
-/// approximant (a convergent of Lambert's continued fraction, integer coefficients, exact in
-/// f64), above it `1 − 2/(e^{2z} + 1)`, accurate there. Within 2.7 ulp of the true value
-/// (`bench/tanh_accuracy.py`), glibc's within 1.9: not `f64::tanh` bit for bit, so `grad!` does
-/// not use it.
-#[inline(always)]
-fn tanh_own(x: f64) -> f64 {
-    let z = x.abs();
-    let t = if z < 0.55 {
-        let u = z * z;
-        let n = ((36.0 * u + 6930.0) * u + 270270.0) * u + 2027025.0;
-        let d = (((u + 630.0) * u + 51975.0) * u + 945945.0) * u + 2027025.0;
-        z * n / d
-    } else {
-        1.0 - 2.0 / ((2.0 * z).exp() + 1.0)
-    };
-    t.copysign(x)
-}
-
-/// The hand-written W1a (`benches/common/w1.rs`) with [`tanh_own`] in place of `f64::tanh`.
-#[inline(never)]
-fn w1a_hand_own_tanh(p: &[f64; 3]) -> (f64, [f64; 3]) {
-    w1a_hand_with(p, tanh_own)
 }
 
 #[inline(never)]
@@ -120,7 +95,7 @@ fn bench_round(c: &mut Criterion, round: usize) {
             ("ours_exp_tanh", Box::new(w1ax_ours)),
             ("hand", Box::new(w1a_hand)),
             ("symdiff", Box::new(w1a_symdiff)),
-            ("hand_own_tanh", Box::new(w1a_hand_own_tanh)),
+            ("hand_std_tanh", Box::new(w1a_hand_std_tanh)),
             ("num-dual", Box::new(w1a_numdual)),
             ("reverse", Box::new(|p| reverse_grad(&tape, w1a_rev, p))),
             ("fd", Box::new(w1a_fd)),
@@ -145,12 +120,13 @@ fn bench_round(c: &mut Criterion, round: usize) {
         ("ours", Box::new(w1c_ours)),
         ("ours_exp_tanh", Box::new(w1cx_ours)),
         ("hand", Box::new(w1c_hand)),
+        ("hand_std_tanh", Box::new(w1c_hand_std_tanh)),
         ("num-dual", Box::new(w1c_numdual)),
         ("reverse", Box::new(|p| reverse_grad(&tape, w1c_rev, p))),
         ("fd", Box::new(w1c_fd)),
     ];
     #[cfg(feature = "symdiff_w1c")]
-    w1c.insert(3, ("symdiff", Box::new(w1c_symdiff)));
+    w1c.insert(4, ("symdiff", Box::new(w1c_symdiff)));
     group(
         c,
         (&group_name("W1c", round), round),

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use autograd::grad;
+use autograd::{grad, Real};
 
 include!("w1_gen.rs");
 
@@ -20,13 +20,21 @@ pub fn c_point() -> [f64; 41] {
     core::array::from_fn(|k| 0.45 * (0.9 * k as f64 + 0.1).sin())
 }
 
-/// W1a by hand.
+/// W1a by hand, with the `tanh` that `grad!` computes for `x.tanh()` (`Real::tanh_fast`): the
+/// limit for the same computation.
 #[inline(never)]
 pub fn w1a_hand(p: &[f64; 3]) -> (f64, [f64; 3]) {
+    w1a_hand_with(p, f64::tanh_fast)
+}
+
+/// W1a by hand with glibc's `tanh` (`f64::tanh`), a reference row: what the same code costs
+/// with libm's `tanh`.
+#[inline(never)]
+pub fn w1a_hand_std_tanh(p: &[f64; 3]) -> (f64, [f64; 3]) {
     w1a_hand_with(p, f64::tanh)
 }
 
-/// W1a by hand with the given `tanh` (bench-peers also times it with a `tanh` of its own).
+/// W1a by hand with the given `tanh`.
 #[inline(always)]
 pub fn w1a_hand_with(p: &[f64; 3], tanh: impl Fn(f64) -> f64) -> (f64, [f64; 3]) {
     let [a, b, c] = *p;
@@ -49,13 +57,26 @@ pub fn w1b_hand(x: &[f64; 10]) -> (f64, [f64; 10]) {
     (f, g)
 }
 
-/// The MLP(3, [4, 4, 1]) loss by hand: forward keeping activations, backward layer by layer.
+/// The MLP(3, [4, 4, 1]) loss by hand, with `Real::tanh_fast` as [`w1a_hand`].
 #[inline(never)]
 pub fn w1c_hand(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    w1c_hand_with(p, f64::tanh_fast)
+}
+
+/// The same with glibc's `tanh`, a reference row as [`w1a_hand_std_tanh`].
+#[inline(never)]
+pub fn w1c_hand_std_tanh(p: &[f64; 41]) -> (f64, [f64; 41]) {
+    w1c_hand_with(p, f64::tanh)
+}
+
+/// The MLP(3, [4, 4, 1]) loss by hand with the given `tanh`: forward keeping activations,
+/// backward layer by layer.
+#[inline(always)]
+pub fn w1c_hand_with(p: &[f64; 41], tanh: impl Fn(f64) -> f64) -> (f64, [f64; 41]) {
     let x = [2.0, 3.0, -1.0];
     let mut h = [0.0; 4];
     for j in 0..4 {
-        h[j] = (p[3 * j] * x[0] + p[3 * j + 1] * x[1] + p[3 * j + 2] * x[2] + p[12 + j]).tanh();
+        h[j] = tanh(p[3 * j] * x[0] + p[3 * j + 1] * x[1] + p[3 * j + 2] * x[2] + p[12 + j]);
     }
     let mut g2 = [0.0; 4];
     for k in 0..4 {
@@ -63,13 +84,13 @@ pub fn w1c_hand(p: &[f64; 41]) -> (f64, [f64; 41]) {
         for j in 0..4 {
             z += p[16 + 4 * k + j] * h[j];
         }
-        g2[k] = z.tanh();
+        g2[k] = tanh(z);
     }
     let mut z = p[40];
     for j in 0..4 {
         z += p[36 + j] * g2[j];
     }
-    let o = z.tanh();
+    let o = tanh(z);
     let e = o - 1.0;
     let mut g = [0.0; 41];
     let dz3 = 2.0 * e * (1.0 - o * o);

@@ -10,7 +10,7 @@
     clippy::assign_op_pattern,
 )]
 fn softclip<T: ::autograd::Real>(x: T) -> T {
-    let mut y = x.tanh();
+    let mut y = x.tanh_fast();
     if x > T::lit(3.0) {
         y = y * T::lit(0.5) + T::lit(0.5);
     }
@@ -30,7 +30,7 @@ fn softclip<T: ::autograd::Real>(x: T) -> T {
     clippy::assign_op_pattern,
 )]
 fn softclip_grad<T: ::autograd::Real>(x: T) -> (T, SoftclipGrad<T>) {
-    let y = x.tanh();
+    let y = x.tanh_fast();
     let cond = x > T::lit(3.0);
     let y_1 = if cond { y * T::lit(0.5) + T::lit(0.5) } else { y };
     let d_y = if cond { T::lit(0.5) } else { T::lit(1.0) };

@@ -10,7 +10,7 @@
     clippy::assign_op_pattern,
 )]
 fn mixed<T: ::autograd::Real>(a: T, b: T, c: T) -> T {
-    a * b + c.tanh() - T::lit(0.5) * a.powi(2)
+    a * b + c.tanh_fast() - T::lit(0.5) * a.powi(2)
 }
 /** Value and gradient of [`mixed`], in one pass: `(mixed(..), MixedGrad { .. })`.
 
@@ -26,7 +26,7 @@ fn mixed<T: ::autograd::Real>(a: T, b: T, c: T) -> T {
     clippy::assign_op_pattern,
 )]
 fn mixed_grad<T: ::autograd::Real>(a: T, b: T, c: T) -> (T, MixedGrad<T>) {
-    let t1 = c.tanh();
+    let t1 = c.tanh_fast();
     let mixed = a * b + t1 - T::lit(0.5) * a.powi(2);
     let d_c = T::lit(1.0) - t1 * t1;
     let d_a = b - a;
