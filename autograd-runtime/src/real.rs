@@ -1,7 +1,8 @@
 //! `Real`: the scalar type generated code is generic over.
 //!
-//! It is `num_traits::Float` (every method the `grad!` body language accepts) plus the
-//! activations and a literal conversion. Implemented for `f32` and `f64`.
+//! It is `num_traits::Float` plus the activations, `tanh_fast` (the `tanh` of `grad!`) and a
+//! literal conversion: every method the `grad!` body language accepts. Implemented for `f32`
+//! and `f64`.
 
 use num_traits::{Float, NumAssign};
 
@@ -73,7 +74,8 @@ pub trait Real:
 
     /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
     /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
-    /// operations); this default multiplies powers of two. Used by the runtime's `tanh`.
+    /// operations); this default multiplies powers of two. Used by the vectorisable
+    /// `tanh` and `sigmoid` of `nn::kernels`.
     ///
     /// ```
     /// use autograd::Real;
