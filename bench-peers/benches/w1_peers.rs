@@ -6,8 +6,6 @@
 //! The three workloads run in `W1_ROUNDS` rounds (default 5; `benches/common/rounds.rs`), each
 //! round starting with another contender.
 
-use std::hint::black_box;
-
 use bench_peers::w1_gen::*;
 use bench_peers::{dual_grad, reverse_grad};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -17,7 +15,7 @@ mod rounds;
 #[path = "../../benches/common/w1.rs"]
 mod w1;
 
-use rounds::{group_name, rotated, rounds, MEASURE, WARM_UP};
+use rounds::rounds;
 use w1::*;
 
 #[inline(never)]
@@ -47,35 +45,6 @@ fn w1c_numdual(p: &[f64; 41]) -> (f64, [f64; 41]) {
     dual_grad(w1c_dual, p)
 }
 
-type Contender<'a, const N: usize> = (&'static str, Box<dyn Fn(&[f64; N]) -> (f64, [f64; N]) + 'a>);
-
-fn group<const N: usize>(
-    c: &mut Criterion,
-    (name, round): (&str, usize),
-    p: [f64; N],
-    hand: fn(&[f64; N]) -> (f64, [f64; N]),
-    mut contenders: Vec<Contender<'_, N>>,
-) {
-    let want = hand(&p);
-    for (id, f) in &contenders {
-        let got = f(&p);
-        let tol = if *id == "fd" { FD_TOL } else { EXACT };
-        check(
-            &format!("{name} {id}"),
-            (got.0, &got.1),
-            (want.0, &want.1),
-            tol,
-        );
-    }
-    let mut grp = c.benchmark_group(name);
-    grp.warm_up_time(WARM_UP).measurement_time(MEASURE);
-    for (id, f) in rotated(&mut contenders, round) {
-        let f = &**f;
-        grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
-    }
-    grp.finish();
-}
-
 fn bench(c: &mut Criterion) {
     for round in rounds("W1_ROUNDS") {
         bench_round(c, round);
@@ -85,9 +54,9 @@ fn bench(c: &mut Criterion) {
 /// One round of the three workloads.
 fn bench_round(c: &mut Criterion, round: usize) {
     let tape = reverse::Tape::new();
-    group(
+    time_round(
         c,
-        (&group_name("W1a", round), round),
+        ("W1a", round),
         A,
         w1a_hand,
         vec![
@@ -101,9 +70,9 @@ fn bench_round(c: &mut Criterion, round: usize) {
             ("fd", Box::new(w1a_fd)),
         ],
     );
-    group(
+    time_round(
         c,
-        (&group_name("W1b", round), round),
+        ("W1b", round),
         B,
         w1b_hand,
         vec![
@@ -127,13 +96,7 @@ fn bench_round(c: &mut Criterion, round: usize) {
     ];
     #[cfg(feature = "symdiff_w1c")]
     w1c.insert(4, ("symdiff", Box::new(w1c_symdiff)));
-    group(
-        c,
-        (&group_name("W1c", round), round),
-        c_point(),
-        w1c_hand,
-        w1c,
-    );
+    time_round(c, ("W1c", round), c_point(), w1c_hand, w1c);
 }
 
 criterion_group!(benches, bench);

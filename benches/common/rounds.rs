@@ -31,19 +31,24 @@ pub fn group_name(name: &str, round: usize) -> String {
     }
 }
 
-/// The group of round `round` of `name` for contenders of about a millisecond a call (W2, W3):
-/// flat sampling keeps the run short; 30 samples in [`MEASURE`], after [`WARM_UP`].
+/// The group of round `round` of `name`: [`WARM_UP`] and [`MEASURE`] per contender, criterion's
+/// default sampling (W1's nanosecond calls).
+pub fn group<'c>(c: &'c mut Criterion, name: &str, round: usize) -> BenchmarkGroup<'c, WallTime> {
+    let mut grp = c.benchmark_group(group_name(name, round));
+    grp.warm_up_time(WARM_UP).measurement_time(MEASURE);
+    grp
+}
+
+/// [`group`] for contenders of about a millisecond a call (W2, W3): flat sampling keeps the
+/// run short, 30 samples.
 #[allow(dead_code)] // W1's nanosecond calls keep criterion's default sampling
 pub fn flat_group<'c>(
     c: &'c mut Criterion,
     name: &str,
     round: usize,
 ) -> BenchmarkGroup<'c, WallTime> {
-    let mut grp = c.benchmark_group(group_name(name, round));
-    grp.sampling_mode(SamplingMode::Flat)
-        .sample_size(30)
-        .warm_up_time(WARM_UP)
-        .measurement_time(MEASURE);
+    let mut grp = group(c, name, round);
+    grp.sampling_mode(SamplingMode::Flat).sample_size(30);
     grp
 }
 

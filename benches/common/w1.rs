@@ -5,7 +5,12 @@
 
 #![allow(dead_code)]
 
+use std::hint::black_box;
+
 use autograd::{grad, Real};
+use criterion::Criterion;
+
+use crate::rounds::{group, rotated};
 
 include!("w1_gen.rs");
 
@@ -172,3 +177,36 @@ pub fn check(name: &str, got: (f64, &[f64]), want: (f64, &[f64]), tol: f64) {
 /// Exact contenders must agree to 1e-9; finite differences only approximate.
 pub const EXACT: f64 = 1e-9;
 pub const FD_TOL: f64 = 1e-5;
+
+/// A named W1 contender: value and gradient at a point.
+pub type Contender<'a, const N: usize> =
+    (&'static str, Box<dyn Fn(&[f64; N]) -> (f64, [f64; N]) + 'a>);
+
+/// Round `round` of workload `name` at `p`: checks every contender against `hand` (finite
+/// differences, id `fd`, to [`FD_TOL`]; the others to [`EXACT`]), then times each, the round
+/// starting with another contender than the one before.
+pub fn time_round<const N: usize>(
+    c: &mut Criterion,
+    (name, round): (&str, usize),
+    p: [f64; N],
+    hand: fn(&[f64; N]) -> (f64, [f64; N]),
+    mut contenders: Vec<Contender<'_, N>>,
+) {
+    let want = hand(&p);
+    for (id, f) in &contenders {
+        let got = f(&p);
+        let tol = if *id == "fd" { FD_TOL } else { EXACT };
+        check(
+            &format!("{name} {id}"),
+            (got.0, &got.1),
+            (want.0, &want.1),
+            tol,
+        );
+    }
+    let mut grp = group(c, name, round);
+    for (id, f) in rotated(&mut contenders, round) {
+        let f = &**f;
+        grp.bench_function(*id, |b| b.iter(|| f(black_box(&p))));
+    }
+    grp.finish();
+}
