@@ -144,24 +144,23 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             // x * -1, -1 * x
             Op::Mul if lit(1) == Some(-1.0) => (Op::Neg, Args::from([args[0]])),
             Op::Mul if lit(0) == Some(-1.0) => (Op::Neg, Args::from([args[1]])),
-            // c1 * (c2 * x) with c2 a power of two and c1·c2 = ±1: exactly ±x
-            Op::Mul if unit_scaling(graph, args).is_some() => match unit_scaling(graph, args) {
-                Some((x, false)) => return Some(x),
-                Some((x, true)) => (Op::Neg, Args::from([x])),
-                None => return None,
-            },
-            // ((x * c2) * y) * c1 with c2 a power of two and c1·c2 = 1: exactly x * y
-            Op::Mul if unit_scaling_across(graph, args).is_some() => {
-                match unit_scaling_across(graph, args) {
-                    Some(product) => (Op::Mul, Args::from(product)),
-                    None => return None,
+            Op::Mul => {
+                if let Some((x, negate)) = unit_scaling(graph, args) {
+                    // c1 * (c2 * x) with c2 a power of two and c1·c2 = ±1: exactly ±x
+                    if !negate {
+                        return Some(x);
+                    }
+                    (Op::Neg, Args::from([x]))
+                } else if let Some(product) = unit_scaling_across(graph, args) {
+                    // ((x * c2) * y) * c1 with c2 a power of two and c1·c2 = 1: exactly x * y
+                    (Op::Mul, Args::from(product))
+                } else if let (Some(a), Some(b)) = (negated(0), negated(1)) {
+                    // (-a) * (-b)
+                    (Op::Mul, Args::from([a, b]))
+                } else {
+                    return None;
                 }
             }
-            // (-a) * (-b)
-            Op::Mul => match (negated(0), negated(1)) {
-                (Some(a), Some(b)) => (Op::Mul, Args::from([a, b])),
-                _ => return None,
-            },
             // x / 1
             Op::Div if lit(1) == Some(1.0) => return Some(args[0]),
             // x + 0, 0 + x
