@@ -365,7 +365,7 @@ fn uses_real_trait(block: &Block) -> bool {
                 method,
                 args,
             } => {
-                Method::lookup(&method.to_string())
+                with_text(method, Method::lookup)
                     .is_some_and(|(m, _)| m.as_generated(false).is_real_trait_method())
                     || in_expr(receiver)
                     || args.iter().any(in_expr)
@@ -404,9 +404,9 @@ fn uses_real_trait(block: &Block) -> bool {
 /// The method `grad!`'s forward function calls for `method`: the one its `_grad` calls
 /// (`Method::as_generated`), so that the two compute the same value.
 fn generated_method(method: Ident) -> Ident {
-    match with_text(&method, Method::lookup) {
-        Some((m, _)) if m.as_generated(false) != m => {
-            Ident::new(m.as_generated(false).name(), method.span())
+    match with_text(&method, Method::lookup).map(|(m, _)| (m, m.as_generated(false))) {
+        Some((written, generated)) if generated != written => {
+            Ident::new(generated.name(), method.span())
         }
         _ => method,
     }
