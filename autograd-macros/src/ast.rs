@@ -5,10 +5,12 @@
 //! does not take are kept as `Unsupported` nodes, so `check.rs` can report all of them at once.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::{Display, Write as _};
 use std::rc::Rc;
 
 use proc_macro2::Span;
+use quote::format_ident;
 use syn::{Attribute, Generics, Ident, Path, Type, Visibility};
 
 /// How the function was written.
@@ -207,64 +209,7 @@ pub enum CmpOp {
     Ne,
 }
 
-impl Block {
-    /// How many operations, literals and conditions the block holds, nested ones included
-    /// (variables are not counted): about the number of IR nodes it lowers to.
-    pub fn size(&self) -> usize {
-        self.stmts.iter().map(Stmt::size).sum()
-    }
-}
-
-impl Stmt {
-    fn size(&self) -> usize {
-        match self {
-            Stmt::Let { init: e, .. }
-            | Stmt::Assign { value: e, .. }
-            | Stmt::Return { value: e, .. }
-            | Stmt::Tail(e) => e.size(),
-            Stmt::If(if_expr) => if_expr.size(),
-            Stmt::Unsupported { .. } => 0,
-        }
-    }
-}
-
-impl IfExpr {
-    fn size(&self) -> usize {
-        self.cond.size()
-            + self.then_branch.size()
-            + self.else_branch.as_ref().map_or(0, Block::size)
-    }
-}
-
-impl Cond {
-    fn size(&self) -> usize {
-        1 + match self {
-            Cond::Cmp { lhs, rhs, .. } => lhs.size() + rhs.size(),
-            Cond::And(a, b) | Cond::Or(a, b) => a.size() + b.size(),
-            Cond::Not(a) => a.size(),
-            Cond::Bool(_) | Cond::Unsupported { .. } => 0,
-        }
-    }
-}
-
 impl Expr {
-    fn size(&self) -> usize {
-        usize::from(!matches!(self, Expr::Var(_)))
-            + match self {
-                Expr::Binary { operands, .. } => operands.iter().map(Expr::size).sum(),
-                Expr::Neg { expr, .. } => expr.size(),
-                Expr::Method { receiver, args, .. } => {
-                    receiver.size() + args.iter().map(Expr::size).sum::<usize>()
-                }
-                Expr::Powi { receiver, .. } => receiver.size(),
-                Expr::Call { args, .. } | Expr::Unsupported { inner: args, .. } => {
-                    args.iter().map(Expr::size).sum()
-                }
-                Expr::If(if_expr) => if_expr.size(),
-                Expr::Lit { .. } | Expr::Var(_) | Expr::Const(_) => 0,
-            }
-    }
-
     /// The span of the expression, for errors (its first token's span).
     pub fn span(&self) -> Span {
         match self {
@@ -285,6 +230,28 @@ impl Expr {
 }
 
 impl Function {
+    /// `loss` → `LossGrad`: the gradient struct's name.
+    pub fn struct_name(&self) -> Ident {
+        let name = self.name.to_string();
+        let camel: String = name
+            .trim_start_matches("r#")
+            .split('_')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
+            })
+            .collect();
+        format_ident!("{}Grad", camel, span = self.name.span())
+    }
+
+    /// `loss` → `loss_grad`
+    pub fn grad_fn_name(&self) -> Ident {
+        format_ident!("{}_grad", self.name, span = self.name.span())
+    }
+
     /// Whether parameter `name` is differentiated (listed in `#[wrt]`, or no `#[wrt]` given).
     pub fn is_wrt(&self, name: &Ident) -> bool {
         self.wrt
@@ -327,4 +294,39 @@ pub fn is_constant_text(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The number type of a function's parameters, values and result.
+#[derive(Clone)]
+pub enum Scalar {
+    /// Untyped parameters, or `x: T` with `T` a type parameter: generic over `T: Real`.
+    Generic(Ident),
+    /// `f32` or `f64`.
+    Concrete(Ident),
+}
+
+impl Scalar {
+    pub fn ident(&self) -> &Ident {
+        match self {
+            Scalar::Generic(ident) | Scalar::Concrete(ident) => ident,
+        }
+    }
+}
+
+/// What later stages need to know about the functions of one `grad!` block, by name.
+pub struct Signatures {
+    pub by_name: HashMap<String, (usize, Vec<bool>)>,
+}
+
+impl Signatures {
+    pub fn new(functions: &[Function]) -> Signatures {
+        let by_name = functions
+            .iter()
+            .map(|f| {
+                let wrt = f.params.iter().map(|p| f.is_wrt(&p.name)).collect();
+                (f.name.to_string(), (f.params.len(), wrt))
+            })
+            .collect();
+        Signatures { by_name }
+    }
 }

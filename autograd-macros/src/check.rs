@@ -11,47 +11,12 @@ use quote::ToTokens;
 use syn::Ident;
 
 use crate::ast::{
-    is_constant_name, is_constant_text, with_text, Block, Cond, Expr, Function, IfExpr, Stmt,
-    VarName,
+    is_constant_name, is_constant_text, with_text, Block, Cond, Expr, Function, IfExpr, Scalar,
+    Signatures, Stmt, VarName,
 };
 use crate::errors::Errors;
-use crate::rules::{supported_methods, Method};
+use crate::ir::{supported_methods, Method};
 use crate::scopes::Scopes;
-
-/// The number type of a function's parameters, values and result.
-#[derive(Clone)]
-pub enum Scalar {
-    /// Untyped parameters, or `x: T` with `T` a type parameter: generic over `T: Real`.
-    Generic(Ident),
-    /// `f32` or `f64`.
-    Concrete(Ident),
-}
-
-impl Scalar {
-    pub fn ident(&self) -> &Ident {
-        match self {
-            Scalar::Generic(ident) | Scalar::Concrete(ident) => ident,
-        }
-    }
-}
-
-/// What later stages need to know about the functions of one `grad!` block, by name.
-pub struct Signatures {
-    pub by_name: HashMap<String, (usize, Vec<bool>)>,
-}
-
-impl Signatures {
-    pub fn new(functions: &[Function]) -> Signatures {
-        let by_name = functions
-            .iter()
-            .map(|f| {
-                let wrt = f.params.iter().map(|p| f.is_wrt(&p.name)).collect();
-                (f.name.to_string(), (f.params.len(), wrt))
-            })
-            .collect();
-        Signatures { by_name }
-    }
-}
 
 /// Checks that the items the functions of one block generate have distinct names: `f` and
 /// `f_grad` would both make `f_grad`, `f` and `f_` would both make `FGrad`.
@@ -64,7 +29,7 @@ pub fn check_names(functions: &[Function], errors: &mut Errors) -> Vec<bool> {
         let generated = [
             name.clone(),
             format!("{name}_grad"),
-            crate::emit::struct_name(function).to_string(),
+            function.struct_name().to_string(),
         ];
         if let Some(first) = generated.iter().find_map(|g| seen.get(g)) {
             errors.push(

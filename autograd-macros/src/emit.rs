@@ -5,14 +5,14 @@
 //! (many arguments, repeated names), never on the user's crate.
 
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::{Attribute, Ident};
 
-use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt};
-use crate::check::Scalar;
+use crate::ast::{
+    with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Scalar, Stmt,
+};
+use crate::ir::{Method, Program};
 use crate::render::{cmp_tokens, constant, literal_prec, prec, write_literal, Literals, Renderer};
-use crate::reverse::Program;
-use crate::rules::Method;
 use crate::tokens;
 
 /// Everything one function generates. The forward function is printed from the body, which
@@ -23,27 +23,6 @@ pub fn emit(function: &mut Function, scalar: &Scalar, program: &Program) -> Toke
     out.extend(grad_fn(function, scalar, program));
     out.extend(grad_struct(function));
     out
-}
-
-/// `loss` → `LossGrad`
-pub fn struct_name(function: &Function) -> Ident {
-    let name = function.name.to_string();
-    let camel: String = name
-        .trim_start_matches("r#")
-        .split('_')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
-        })
-        .collect();
-    format_ident!("{}Grad", camel, span = function.name.span())
-}
-
-pub fn grad_fn_name(function: &Function) -> Ident {
-    format_ident!("{}_grad", function.name, span = function.name.span())
 }
 
 /// Lints that generated code can trigger by its shape alone: many parameters (one per
@@ -214,8 +193,8 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> TokenStre
     let lints = allowed_lints();
     let vis = &function.vis;
     let name = &function.name;
-    let grad_name = grad_fn_name(function);
-    let struct_name = struct_name(function);
+    let grad_name = function.grad_fn_name();
+    let struct_name = function.struct_name();
     let Signature {
         generics,
         params,
@@ -277,7 +256,7 @@ pub fn wrt_params(function: &Function) -> Vec<&Ident> {
 pub fn grad_struct(function: &Function) -> TokenStream {
     let vis = &function.vis;
     let name = &function.name;
-    let struct_name = struct_name(function);
+    let struct_name = function.struct_name();
     let cfgs = function.attrs.iter().filter(|a| is_cfg(a));
     let cfgs = quote!(#(#cfgs)*);
     let fields = wrt_params(function);

@@ -3,8 +3,10 @@
 use proc_macro2::TokenStream;
 
 use crate::ast::Function;
-use crate::check::{self, Scalar, Signatures};
+use crate::ast::{Scalar, Signatures};
+use crate::check;
 use crate::errors::Errors;
+use crate::ir::{internal, verify, Program};
 use crate::{emit, fallback, lower, parse, reverse, simplify};
 
 /// `grad! { fn f(x, y) { ... } ... }`
@@ -47,7 +49,7 @@ fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
                     Ok(tokens) => out.extend(tokens),
                     Err(error) => errors.push_error(error),
                 },
-                None => errors.push(function.name.span(), "internal error in grad!: no type"),
+                None => errors.push_error(internal(function.name.span(), "no number type")),
             }
         }
     }
@@ -73,8 +75,9 @@ fn generate(
     Ok(emit::emit(function, scalar, &program))
 }
 
-/// The function and its gradient as IR: lower → reverse → simplify.
-pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<reverse::Program> {
+/// The function and its gradient as IR: lower → reverse → simplify, each checked by
+/// `ir::verify`.
+pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Program> {
     let lowered = lower::lower(function, signatures)?;
     let wrt: Vec<bool> = function
         .params
@@ -82,6 +85,8 @@ pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<rever
         .map(|p| function.is_wrt(&p.name))
         .collect();
     let mut program = reverse::differentiate(lowered, &wrt)?;
+    verify(&program, true)?;
     simplify::simplify(&mut program);
+    verify(&program, true)?;
     Ok(program)
 }

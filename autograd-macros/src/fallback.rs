@@ -8,12 +8,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
 
-use crate::ast::{Form, Function};
-use crate::check::Scalar;
-use crate::emit::{
-    allowed_lints, grad_fn_name, grad_struct, original_item, signature, struct_name, wrt_params,
-    Signature,
-};
+use crate::ast::{Form, Function, Scalar};
+use crate::emit::{allowed_lints, grad_struct, original_item, signature, wrt_params, Signature};
 
 /// `stubs[i]`: whether function `i` gets stubs (not when its signature is incomplete or its
 /// names clash with another's).
@@ -41,8 +37,8 @@ pub fn emit(
 fn stub_items(function: &Function, scalar: &Scalar) -> TokenStream {
     let vis = &function.vis;
     let name = &function.name;
-    let grad_name = grad_fn_name(function);
-    let struct_name = struct_name(function);
+    let grad_name = function.grad_fn_name();
+    let struct_name = function.struct_name();
     let lints = allowed_lints();
     let Signature {
         generics,

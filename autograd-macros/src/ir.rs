@@ -1,72 +1,195 @@
-//! The IR: SSA values in regions.
+//! The IR: typed SSA values in blocks, and regions that hold blocks.
 //!
 //! A function is a tree of blocks. A block is a list of instructions; an instruction defines
-//! one node (an SSA value: an op and its argument nodes) or is an `if` whose two arms are
-//! blocks and whose results are `Phi` nodes. Nodes keep the user's span and, where the user
-//! named them, the user's name, so generated code says `yhat` and `d_yhat`. Loops will be
-//! another region kind next to `If`.
+//! one value (an op and its argument values) or is a region. A region is one enum of kinds
+//! (`If` today; a loop is one more kind): it takes arguments (an `if` its condition), holds
+//! bodies (an `if` its two arms), and has results, each the value that every body yields for
+//! it (`Op::Result`). Every value has a type, derived from its op and checked by [`verify`];
+//! values keep the user's span and, where the user named them, the user's name, so generated
+//! code says `yhat` and `d_yhat`.
+//!
+//! Ids are typed (`ValueId`, `BlockId`, `RegionId`): an id of one arena cannot index another.
+//! Ids are only made by the graph that holds them, and each stage ends with [`verify`], so
+//! indexing by an id never fails; a malformed graph is an internal error, spanned, never a
+//! panic or a silent skip.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use proc_macro2::Span;
 
 use crate::ast::CmpOp;
-use crate::rules::{Helper, Method};
 
-pub type NodeId = usize;
-pub type BlockId = usize;
-pub type IfId = usize;
-
-/// A node's arguments: up to three inline (every operator, most methods), more on the heap,
-/// so most nodes cost no allocation of their own.
-#[derive(Clone, Debug)]
-pub enum Args {
-    Inline(u8, [NodeId; 3]),
-    Heap(Vec<NodeId>),
+/// An index into one arena.
+pub trait Id: Copy {
+    fn new(index: usize) -> Self;
+    fn index(self) -> usize;
 }
 
-impl Args {
-    pub fn as_slice(&self) -> &[NodeId] {
-        match self {
-            Args::Inline(len, ids) => ids.get(..usize::from(*len)).unwrap_or_default(),
-            Args::Heap(ids) => ids,
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u32);
+
+        impl Id for $name {
+            fn new(index: usize) -> Self {
+                // A function of four billion values is far beyond what rustc could compile.
+                $name(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}{}", stringify!($name), self.0)
+            }
+        }
+    };
+}
+
+id!(
+    /// An SSA value.
+    ValueId
+);
+id!(
+    /// A list of instructions: the function's body, or a body of a region.
+    BlockId
+);
+id!(
+    /// A region: an `if` (and, next, a loop).
+    RegionId
+);
+
+/// A vector indexed by one kind of id (rustc's `IndexVec`).
+#[derive(Clone, Debug)]
+pub struct IdVec<I, T> {
+    raw: Vec<T>,
+    _id: PhantomData<fn(I)>,
+}
+
+impl<I: Id, T> IdVec<I, T> {
+    pub fn new() -> Self {
+        IdVec {
+            raw: Vec::new(),
+            _id: PhantomData,
         }
     }
 
-    /// Appends `id`: inline while there is room, then on the heap.
-    pub fn push(&mut self, id: NodeId) {
+    /// `len` copies of `value`: a side table, one entry per id.
+    pub fn filled(value: T, len: usize) -> Self
+    where
+        T: Clone,
+    {
+        IdVec {
+            raw: vec![value; len],
+            _id: PhantomData,
+        }
+    }
+
+    pub fn push(&mut self, item: T) -> I {
+        self.raw.push(item);
+        I::new(self.raw.len() - 1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    pub fn get(&self, id: I) -> Option<&T> {
+        self.raw.get(id.index())
+    }
+
+    /// Whether `id` is an index of this vector.
+    pub fn has(&self, id: I) -> bool {
+        id.index() < self.raw.len()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = I> + use<I, T> {
+        (0..self.raw.len()).map(I::new)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (I, &T)> {
+        self.raw.iter().enumerate().map(|(i, t)| (I::new(i), t))
+    }
+
+    /// Grows the table to `len` entries of `value` (for values added after it was made).
+    pub fn resize(&mut self, len: usize, value: T)
+    where
+        T: Clone,
+    {
+        if len > self.raw.len() {
+            self.raw.resize(len, value);
+        }
+    }
+}
+
+impl<I: Id, T> FromIterator<T> for IdVec<I, T> {
+    fn from_iter<It: IntoIterator<Item = T>>(items: It) -> Self {
+        IdVec {
+            raw: items.into_iter().collect(),
+            _id: PhantomData,
+        }
+    }
+}
+
+impl<I: Id, T> Default for IdVec<I, T> {
+    fn default() -> Self {
+        IdVec::new()
+    }
+}
+
+impl<I: Id, T> std::ops::Index<I> for IdVec<I, T> {
+    type Output = T;
+    fn index(&self, id: I) -> &T {
+        &self.raw[id.index()]
+    }
+}
+
+impl<I: Id, T> std::ops::IndexMut<I> for IdVec<I, T> {
+    fn index_mut(&mut self, id: I) -> &mut T {
+        &mut self.raw[id.index()]
+    }
+}
+
+/// A value's arguments: up to three inline (every operator, most methods), more on the heap.
+#[derive(Clone, Debug)]
+pub enum Args {
+    Inline(u8, [ValueId; 3]),
+    Heap(Vec<ValueId>),
+}
+
+impl Args {
+    pub fn as_slice(&self) -> &[ValueId] {
         match self {
-            Args::Inline(len, ids) if usize::from(*len) < ids.len() => {
-                if let Some(slot) = ids.get_mut(usize::from(*len)) {
-                    *slot = id;
-                }
-                *len += 1;
-            }
-            Args::Inline(..) => {
-                let mut ids = self.to_vec();
-                ids.push(id);
-                *self = Args::Heap(ids);
-            }
-            Args::Heap(ids) => ids.push(id),
+            Args::Inline(len, ids) => ids.get(..usize::from(*len)).unwrap_or_default(),
+            Args::Heap(ids) => ids,
         }
     }
 }
 
 impl Default for Args {
     fn default() -> Self {
-        Args::Inline(0, [0; 3])
+        Args::Inline(0, [ValueId(0); 3])
     }
 }
 
 impl std::ops::Deref for Args {
-    type Target = [NodeId];
-    fn deref(&self) -> &[NodeId] {
+    type Target = [ValueId];
+    fn deref(&self) -> &[ValueId] {
         self.as_slice()
     }
 }
 
 impl std::ops::DerefMut for Args {
-    fn deref_mut(&mut self) -> &mut [NodeId] {
+    fn deref_mut(&mut self) -> &mut [ValueId] {
         match self {
             Args::Inline(len, ids) => ids.get_mut(..usize::from(*len)).unwrap_or_default(),
             Args::Heap(ids) => ids,
@@ -75,37 +198,211 @@ impl std::ops::DerefMut for Args {
 }
 
 impl<'a> IntoIterator for &'a Args {
-    type Item = &'a NodeId;
-    type IntoIter = std::slice::Iter<'a, NodeId>;
+    type Item = &'a ValueId;
+    type IntoIter = std::slice::Iter<'a, ValueId>;
     fn into_iter(self) -> Self::IntoIter {
         self.as_slice().iter()
     }
 }
 
-impl From<&[NodeId]> for Args {
-    fn from(ids: &[NodeId]) -> Self {
+impl From<&[ValueId]> for Args {
+    fn from(ids: &[ValueId]) -> Self {
+        let zero = ValueId(0);
         match *ids {
             [] => Args::default(),
-            [a] => Args::Inline(1, [a, 0, 0]),
-            [a, b] => Args::Inline(2, [a, b, 0]),
+            [a] => Args::Inline(1, [a, zero, zero]),
+            [a, b] => Args::Inline(2, [a, b, zero]),
             [a, b, c] => Args::Inline(3, [a, b, c]),
             _ => Args::Heap(ids.to_vec()),
         }
     }
 }
 
-impl<const N: usize> From<[NodeId; N]> for Args {
-    fn from(ids: [NodeId; N]) -> Self {
+impl<const N: usize> From<[ValueId; N]> for Args {
+    fn from(ids: [ValueId; N]) -> Self {
         Args::from(&ids[..])
     }
 }
 
-impl From<Vec<NodeId>> for Args {
-    fn from(ids: Vec<NodeId>) -> Self {
+impl From<Vec<ValueId>> for Args {
+    fn from(ids: Vec<ValueId>) -> Self {
         if ids.len() <= 3 {
             Args::from(&ids[..])
         } else {
             Args::Heap(ids)
+        }
+    }
+}
+
+/// The methods of the body language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    Powf,
+    Sqrt,
+    Cbrt,
+    Exp,
+    Exp2,
+    ExpM1,
+    Ln,
+    Ln1p,
+    Log,
+    Log2,
+    Log10,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    TanhFast,
+    Asinh,
+    Acosh,
+    Atanh,
+    Abs,
+    Max,
+    Min,
+    Hypot,
+    Recip,
+    MulAdd,
+    Relu,
+    Sigmoid,
+    Softplus,
+    Signum,
+    Floor,
+    Ceil,
+    Round,
+    Trunc,
+}
+
+/// Every method of the body language, written once: its name, and how many arguments it
+/// takes besides the receiver. (`powi` is separate: its exponent is an integer literal, see
+/// `Op::Powi`.) Parsing, checking, printing and the error messages all read this table;
+/// `rules.rs` gives each its derivative.
+pub const METHODS: &[(&str, usize, Method)] = &[
+    ("powf", 1, Method::Powf),
+    ("sqrt", 0, Method::Sqrt),
+    ("cbrt", 0, Method::Cbrt),
+    ("exp", 0, Method::Exp),
+    ("exp2", 0, Method::Exp2),
+    ("exp_m1", 0, Method::ExpM1),
+    ("ln", 0, Method::Ln),
+    ("ln_1p", 0, Method::Ln1p),
+    ("log", 1, Method::Log),
+    ("log2", 0, Method::Log2),
+    ("log10", 0, Method::Log10),
+    ("sin", 0, Method::Sin),
+    ("cos", 0, Method::Cos),
+    ("tan", 0, Method::Tan),
+    ("asin", 0, Method::Asin),
+    ("acos", 0, Method::Acos),
+    ("atan", 0, Method::Atan),
+    ("atan2", 1, Method::Atan2),
+    ("sinh", 0, Method::Sinh),
+    ("cosh", 0, Method::Cosh),
+    ("tanh", 0, Method::Tanh),
+    ("asinh", 0, Method::Asinh),
+    ("acosh", 0, Method::Acosh),
+    ("atanh", 0, Method::Atanh),
+    ("abs", 0, Method::Abs),
+    ("max", 1, Method::Max),
+    ("min", 1, Method::Min),
+    ("hypot", 1, Method::Hypot),
+    ("recip", 0, Method::Recip),
+    ("mul_add", 2, Method::MulAdd),
+    ("relu", 0, Method::Relu),
+    ("sigmoid", 0, Method::Sigmoid),
+    ("softplus", 0, Method::Softplus),
+    ("tanh_fast", 0, Method::TanhFast),
+    ("signum", 0, Method::Signum),
+    ("floor", 0, Method::Floor),
+    ("ceil", 0, Method::Ceil),
+    ("round", 0, Method::Round),
+    ("trunc", 0, Method::Trunc),
+];
+
+impl Method {
+    pub fn lookup(name: &str) -> Option<(Method, usize)> {
+        METHODS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, extra, method)| (method, extra))
+    }
+
+    pub fn name(self) -> &'static str {
+        METHODS
+            .iter()
+            .find(|(_, _, m)| *m == self)
+            .map_or("?", |(name, _, _)| name)
+    }
+
+    /// How many arguments the method takes besides its receiver.
+    pub fn extra_args(self) -> usize {
+        METHODS
+            .iter()
+            .find(|(_, _, m)| *m == self)
+            .map_or(0, |&(_, extra, _)| extra)
+    }
+
+    /// Methods of `autograd::Real` rather than of `f32`/`f64` themselves: a concrete-typed
+    /// function needs the trait in scope to call them.
+    pub fn is_real_trait_method(self) -> bool {
+        matches!(
+            self,
+            Method::Relu | Method::Sigmoid | Method::Softplus | Method::TanhFast
+        )
+    }
+
+    /// The method the generated code calls for this one. `grad!` computes `x.tanh()` with
+    /// `Real::tanh_fast`, as accurate as libm's `tanh` and about twice as fast; the attribute
+    /// form keeps `tanh`, because its `_grad` computes the user's function as it is written.
+    pub fn as_generated(self, keeps_user_fn: bool) -> Method {
+        match self {
+            Method::Tanh if !keeps_user_fn => Method::TanhFast,
+            other => other,
+        }
+    }
+}
+
+/// The supported methods, for error messages: "powi, powf, sqrt, …".
+pub fn supported_methods() -> String {
+    let mut names = vec!["powi"];
+    names.extend(METHODS.iter().map(|(name, _, _)| *name));
+    names.join(", ")
+}
+
+/// Derivative helpers in the runtime (`::autograd::__private`), for the rules at kinks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Helper {
+    Sign,
+    Step,
+    MaxWeight,
+    MinWeight,
+    PowfBase,
+    PowfExponent,
+    DivOrZero,
+}
+
+impl Helper {
+    pub fn name(self) -> &'static str {
+        match self {
+            Helper::Sign => "sign",
+            Helper::Step => "step",
+            Helper::MaxWeight => "max_weight",
+            Helper::MinWeight => "min_weight",
+            Helper::PowfBase => "powf_base",
+            Helper::PowfExponent => "powf_exponent",
+            Helper::DivOrZero => "div_or_zero",
+        }
+    }
+
+    fn arity(self) -> usize {
+        match self {
+            Helper::Sign | Helper::Step => 1,
+            _ => 2,
         }
     }
 }
@@ -132,10 +429,10 @@ pub enum Op {
     /// A call of another differentiable function through its `_grad` companion: index into
     /// `Graph::calls`. Its value is the function's value.
     Call(usize),
-    /// Element k of the partials the call (this node's only argument) returns.
+    /// Element k of the partials the call (this value's only argument) returns.
     Partial(usize),
-    /// The i-th result of an `if`.
-    Phi(IfId, usize),
+    /// The i-th result of a region.
+    Result(RegionId, usize),
     Cmp(CmpOp),
     And,
     Or,
@@ -143,14 +440,46 @@ pub enum Op {
     Bool(bool),
 }
 
+/// What a value is. Room for what loops bring: an index, an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Real,
+    Bool,
+}
+
 impl Op {
-    /// Whether the node is a boolean (a condition) rather than a number.
-    pub fn is_bool(&self) -> bool {
-        matches!(self, Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_))
+    /// A literal or a constant: printed where it is used, so in scope everywhere.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Op::Lit(_) | Op::Const(_) | Op::Bool(_))
+    }
+
+    /// The type of the value this op makes (a region's result has its bodies' type, given
+    /// when the result is added).
+    fn result_type(&self) -> Type {
+        match self {
+            Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_) => Type::Bool,
+            _ => Type::Real,
+        }
+    }
+
+    /// The types of its arguments, and how many (`None`: any number, all real).
+    fn arg_types(&self) -> (Type, Option<usize>) {
+        match self {
+            Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) | Op::Result(..) => {
+                (Type::Real, Some(0))
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (Type::Real, Some(2)),
+            Op::Neg | Op::Powi(_) | Op::Partial(_) => (Type::Real, Some(1)),
+            Op::Method(method) => (Type::Real, Some(1 + method.extra_args())),
+            Op::Helper(helper) => (Type::Real, Some(helper.arity())),
+            Op::Call(_) => (Type::Real, None),
+            Op::And | Op::Or => (Type::Bool, Some(2)),
+            Op::Not => (Type::Bool, Some(1)),
+        }
     }
 }
 
-/// How a node got its name; a stronger name wins when two nodes turn out to be the same.
+/// How a value got its name; a stronger name wins when two values turn out to be the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NameKind {
     /// `d_` + a primal name.
@@ -167,129 +496,170 @@ pub struct Name {
 }
 
 #[derive(Clone, Debug)]
-pub struct Node {
+pub struct Value {
     pub op: Op,
     pub args: Args,
+    pub ty: Type,
     pub span: Span,
     pub name: Option<Name>,
-    /// For an adjoint node, the primal node it is the adjoint of.
-    pub adjoint_of: Option<NodeId>,
-    /// For an `if` result that carries a value out of an arm: that value (same name).
-    pub export_of: Option<NodeId>,
+    /// For an adjoint, the primal value it is the adjoint of.
+    pub adjoint_of: Option<ValueId>,
+    /// For a region result that carries a value out of a body: that value (same name).
+    pub export_of: Option<ValueId>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Inst {
-    Node(NodeId),
-    If(IfId),
+    Value(ValueId),
+    Region(RegionId),
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Block {
     pub insts: Vec<Inst>,
-    /// The block this one is an arm of (through `owner`); `None` for the function's body.
-    pub parent: Option<BlockId>,
-    /// The `if` this block is an arm of.
-    pub owner: Option<IfId>,
+    /// The region this block is a body of; `None` for the function's body.
+    pub owner: Option<RegionId>,
+}
+
+/// The kinds of region. Each stage matches on this once; the rest of a region (arguments,
+/// bodies, results) is walked the same way for every kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// `if args[0] { bodies[0] } else { bodies[1] }`.
+    If,
 }
 
 #[derive(Clone, Debug)]
-pub struct If {
-    pub cond: NodeId,
-    pub then_block: BlockId,
-    pub else_block: BlockId,
-    /// Result i is `then_values[i]` if `cond`, else `else_values[i]`; `outputs[i]` is its Phi.
-    pub outputs: Vec<NodeId>,
-    pub then_values: Vec<NodeId>,
-    pub else_values: Vec<NodeId>,
+pub struct Region {
+    pub kind: RegionKind,
+    /// The values the region reads on entry: an `if`'s condition.
+    pub args: Args,
+    /// The block the region is an instruction of.
+    pub parent: BlockId,
+    pub bodies: Vec<BlockId>,
+    /// The region's results (`Op::Result` values), in order.
+    pub results: Vec<ValueId>,
+    /// `yields[b][i]`: what body `b` gives for result `i`.
+    pub yields: Vec<Vec<ValueId>>,
     pub span: Span,
+}
+
+impl Region {
+    /// An `if`'s condition.
+    pub fn cond(&self) -> ValueId {
+        self.args.first().copied().unwrap_or(ValueId(0))
+    }
 }
 
 /// One call of another differentiable function (`Op::Call`).
 #[derive(Clone)]
 pub struct CallSite {
     pub name: syn::Ident,
-    /// For each argument, the node of its partial derivative; `None` where the callee (a
+    /// For each argument, the value of its partial derivative; `None` where the callee (a
     /// function of the same block with `#[wrt]`) does not differentiate that parameter.
-    pub partials: Vec<Option<NodeId>>,
+    pub partials: Vec<Option<ValueId>>,
 }
 
 #[derive(Clone, Default)]
 pub struct Graph {
-    pub nodes: Vec<Node>,
-    pub blocks: Vec<Block>,
-    pub ifs: Vec<If>,
+    pub values: IdVec<ValueId, Value>,
+    pub blocks: IdVec<BlockId, Block>,
+    pub regions: IdVec<RegionId, Region>,
     pub consts: Vec<syn::Path>,
     pub calls: Vec<CallSite>,
 }
 
+/// A function with its gradient, as IR: what `reverse` makes, `simplify` cleans and `emit`
+/// prints.
+pub struct Program {
+    pub graph: Graph,
+    pub root: BlockId,
+    /// The function's value.
+    pub value: ValueId,
+    /// For each parameter: its partial derivative, or `None` when it is not differentiated.
+    /// A differentiated parameter the value does not depend on has a `Lit(0)` value.
+    pub grads: Vec<Option<ValueId>>,
+}
+
 impl Graph {
-    pub fn new_block(&mut self, parent: Option<BlockId>, owner: Option<IfId>) -> BlockId {
+    pub fn new_block(&mut self, owner: Option<RegionId>) -> BlockId {
         self.blocks.push(Block {
             insts: Vec::new(),
-            parent,
             owner,
-        });
-        self.blocks.len() - 1
+        })
     }
 
-    /// Adds a node at the end of `block`.
-    pub fn push(&mut self, block: BlockId, op: Op, args: impl Into<Args>, span: Span) -> NodeId {
-        self.nodes.push(Node {
+    fn new_value(&mut self, op: Op, args: Args, ty: Type, span: Span) -> ValueId {
+        self.values.push(Value {
             op,
+            args,
+            ty,
+            span,
+            name: None,
+            adjoint_of: None,
+            export_of: None,
+        })
+    }
+
+    /// Adds a value at the end of `block`; its type follows from its op.
+    pub fn push(&mut self, block: BlockId, op: Op, args: impl Into<Args>, span: Span) -> ValueId {
+        let ty = op.result_type();
+        let id = self.new_value(op, args.into(), ty, span);
+        self.blocks[block].insts.push(Inst::Value(id));
+        id
+    }
+
+    /// Adds a region of `kind` with `bodies` empty bodies at the end of `block`.
+    pub fn push_region(
+        &mut self,
+        block: BlockId,
+        kind: RegionKind,
+        args: impl Into<Args>,
+        bodies: usize,
+        span: Span,
+    ) -> RegionId {
+        let id = RegionId::new(self.regions.len());
+        let bodies: Vec<BlockId> = (0..bodies).map(|_| self.new_block(Some(id))).collect();
+        let yields = vec![Vec::new(); bodies.len()];
+        self.regions.push(Region {
+            kind,
             args: args.into(),
+            parent: block,
+            bodies,
+            results: Vec::new(),
+            yields,
             span,
-            name: None,
-            adjoint_of: None,
-            export_of: None,
         });
-        let id = self.nodes.len() - 1;
-        self.blocks[block].insts.push(Inst::Node(id));
+        self.blocks[block].insts.push(Inst::Region(id));
         id
     }
 
-    /// Adds an `if` with empty arms at the end of `block`.
-    pub fn push_if(&mut self, block: BlockId, cond: NodeId, span: Span) -> IfId {
-        let id = self.ifs.len();
-        let then_block = self.new_block(Some(block), Some(id));
-        let else_block = self.new_block(Some(block), Some(id));
-        self.ifs.push(If {
-            cond,
-            then_block,
-            else_block,
-            outputs: Vec::new(),
-            then_values: Vec::new(),
-            else_values: Vec::new(),
-            span,
-        });
-        self.blocks[block].insts.push(Inst::If(id));
-        id
+    /// Adds an `if` on `cond` with empty arms at the end of `block`.
+    pub fn push_if(&mut self, block: BlockId, cond: ValueId, span: Span) -> RegionId {
+        self.push_region(block, RegionKind::If, [cond], 2, span)
     }
 
-    /// Adds a result to an `if`: `then_value` or `else_value`, as a new Phi node.
-    pub fn add_output(&mut self, if_id: IfId, then_value: NodeId, else_value: NodeId) -> NodeId {
-        let index = self.ifs[if_id].outputs.len();
-        let span = self.ifs[if_id].span;
-        self.nodes.push(Node {
-            op: Op::Phi(if_id, index),
-            args: Args::default(),
-            span,
-            name: None,
-            adjoint_of: None,
-            export_of: None,
-        });
-        let phi = self.nodes.len() - 1;
-        let the_if = &mut self.ifs[if_id];
-        the_if.outputs.push(phi);
-        the_if.then_values.push(then_value);
-        the_if.else_values.push(else_value);
-        phi
+    /// Adds a result to a region: body `b` yields `yields[b]` for it. Its type is that of
+    /// the first body's value (`verify` checks the others agree).
+    pub fn add_result(&mut self, region: RegionId, yields: &[ValueId]) -> ValueId {
+        let index = self.regions[region].results.len();
+        let span = self.regions[region].span;
+        let ty = yields
+            .first()
+            .and_then(|&v| self.values.get(v))
+            .map_or(Type::Real, |v| v.ty);
+        let result = self.new_value(Op::Result(region, index), Args::default(), ty, span);
+        let r = &mut self.regions[region];
+        r.results.push(result);
+        for (body, &value) in r.yields.iter_mut().zip(yields) {
+            body.push(value);
+        }
+        result
     }
 
-    /// Names `node` `text` unless it has a stronger name already (`text` is converted, and
-    /// allocated if it is a `&str`, only when it is kept).
-    pub fn name(&mut self, node: NodeId, text: impl Into<Rc<str>>, kind: NameKind) {
-        let slot = &mut self.nodes[node].name;
+    /// Names `value` `text` unless it has a stronger name already.
+    pub fn name(&mut self, value: ValueId, text: impl Into<Rc<str>>, kind: NameKind) {
+        let slot = &mut self.values[value].name;
         if slot.as_ref().is_none_or(|name| name.kind < kind) {
             *slot = Some(Name {
                 text: text.into(),
@@ -298,38 +668,42 @@ impl Graph {
         }
     }
 
-    /// Whether `node` is a condition rather than a number (an `if` result is what its arms are).
-    pub fn is_bool(&self, mut node: NodeId) -> bool {
-        while let Op::Phi(if_id, i) = self.nodes[node].op {
-            match self
-                .ifs
-                .get(if_id)
-                .and_then(|the_if| the_if.then_values.get(i))
-            {
-                Some(&value) => node = value,
-                None => return false,
-            }
-        }
-        self.nodes[node].op.is_bool()
+    pub fn is_bool(&self, value: ValueId) -> bool {
+        self.values[value].ty == Type::Bool
     }
 
-    pub fn lit_value(&self, node: NodeId) -> Option<f64> {
-        match self.nodes[node].op {
-            Op::Lit(value) => Some(value),
+    pub fn lit_value(&self, value: ValueId) -> Option<f64> {
+        match self.values[value].op {
+            Op::Lit(v) => Some(v),
             _ => None,
         }
     }
 
     /// The value of a literal or of a negated one (`-2.0` is `Neg(Lit(2.0))` until simplified).
-    pub fn const_value(&self, node: NodeId) -> Option<f64> {
-        match self.nodes[node].op {
-            Op::Neg => self.lit_value(*self.nodes[node].args.first()?).map(|v| -v),
-            _ => self.lit_value(node),
+    pub fn const_value(&self, value: ValueId) -> Option<f64> {
+        match self.values[value].op {
+            Op::Neg => self
+                .lit_value(*self.values[value].args.first()?)
+                .map(|v| -v),
+            _ => self.lit_value(value),
+        }
+    }
+
+    /// Whether `block` is `inner` or encloses it.
+    pub fn encloses(&self, block: BlockId, mut inner: BlockId) -> bool {
+        loop {
+            if inner == block {
+                return true;
+            }
+            match self.blocks[inner].owner {
+                Some(region) => inner = self.regions[region].parent,
+                None => return false,
+            }
         }
     }
 }
 
-/// Adds nodes to one block; what `rules.rs` uses to write derivative code.
+/// Adds values to one block; what `rules.rs` uses to write derivative code.
 pub struct Builder<'g> {
     pub graph: &'g mut Graph,
     pub block: BlockId,
@@ -337,38 +711,234 @@ pub struct Builder<'g> {
 }
 
 impl Builder<'_> {
-    pub fn op(&mut self, op: Op, args: impl Into<Args>) -> NodeId {
+    pub fn op(&mut self, op: Op, args: impl Into<Args>) -> ValueId {
         self.graph.push(self.block, op, args, self.span)
     }
-    pub fn lit(&mut self, value: f64) -> NodeId {
+    pub fn lit(&mut self, value: f64) -> ValueId {
         self.op(Op::Lit(value), [])
     }
-    pub fn add(&mut self, a: NodeId, b: NodeId) -> NodeId {
+    pub fn add(&mut self, a: ValueId, b: ValueId) -> ValueId {
         self.op(Op::Add, [a, b])
     }
-    pub fn sub(&mut self, a: NodeId, b: NodeId) -> NodeId {
+    pub fn sub(&mut self, a: ValueId, b: ValueId) -> ValueId {
         self.op(Op::Sub, [a, b])
     }
-    pub fn mul(&mut self, a: NodeId, b: NodeId) -> NodeId {
+    pub fn mul(&mut self, a: ValueId, b: ValueId) -> ValueId {
         self.op(Op::Mul, [a, b])
     }
-    pub fn div(&mut self, a: NodeId, b: NodeId) -> NodeId {
+    pub fn div(&mut self, a: ValueId, b: ValueId) -> ValueId {
         self.op(Op::Div, [a, b])
     }
-    pub fn neg(&mut self, a: NodeId) -> NodeId {
+    pub fn neg(&mut self, a: ValueId) -> ValueId {
         self.op(Op::Neg, [a])
     }
-    pub fn method(&mut self, method: Method, args: impl Into<Args>) -> NodeId {
+    pub fn method(&mut self, method: Method, args: impl Into<Args>) -> ValueId {
         self.op(Op::Method(method), args)
     }
-    pub fn helper(&mut self, helper: Helper, args: impl Into<Args>) -> NodeId {
+    pub fn helper(&mut self, helper: Helper, args: impl Into<Args>) -> ValueId {
         self.op(Op::Helper(helper), args)
     }
-    pub fn powi(&mut self, a: NodeId, n: i32) -> NodeId {
+    pub fn powi(&mut self, a: ValueId, n: i32) -> ValueId {
         self.op(Op::Powi(n), [a])
     }
     /// `a * a`
-    pub fn square(&mut self, a: NodeId) -> NodeId {
+    pub fn square(&mut self, a: ValueId) -> ValueId {
         self.mul(a, a)
+    }
+}
+
+/// Checks that `program` is well formed: every id in range, every value defined once and
+/// before its uses, in its block or an enclosing one (`scoped`: after residuals are exported,
+/// when the code is about to be printed), every op with the argument types it takes, every
+/// region with one yield per result in each body, of the result's type. The first problem is
+/// an internal error spanned on the value it concerns.
+pub fn verify(program: &Program, scoped: bool) -> syn::Result<()> {
+    let graph = &program.graph;
+    let mut verifier = Verifier {
+        graph,
+        defined: IdVec::filled(None, graph.values.len()),
+        scoped,
+    };
+    if !graph.blocks.has(program.root) {
+        return Err(internal(Span::call_site(), "the root block is missing"));
+    }
+    verifier.block(program.root)?;
+    let outputs = std::iter::once(program.value).chain(program.grads.iter().flatten().copied());
+    for value in outputs {
+        verifier.use_of(value, program.root, Span::call_site())?;
+    }
+    Ok(())
+}
+
+/// An internal error of the macro: a bug in autograd, not in the user's code.
+pub fn internal(span: Span, message: impl fmt::Display) -> syn::Error {
+    syn::Error::new(
+        span,
+        format!("autograd internal error: {message} (please report this as a bug)"),
+    )
+}
+
+struct Verifier<'g> {
+    graph: &'g Graph,
+    /// The block each value is defined in, once it has been seen.
+    defined: IdVec<ValueId, Option<BlockId>>,
+    scoped: bool,
+}
+
+impl Verifier<'_> {
+    fn use_of(&self, value: ValueId, block: BlockId, span: Span) -> syn::Result<Type> {
+        let Some(v) = self.graph.values.get(value) else {
+            return Err(internal(span, format!("{value:?} is out of range")));
+        };
+        match self.defined[value] {
+            None => Err(internal(
+                v.span,
+                format!("{value:?} is used before it is defined"),
+            )),
+            Some(defined)
+                if self.scoped && !v.op.is_constant() && !self.graph.encloses(defined, block) =>
+            {
+                Err(internal(
+                    v.span,
+                    format!("{value:?} is used outside the block that defines it"),
+                ))
+            }
+            Some(_) => Ok(v.ty),
+        }
+    }
+
+    fn define(&mut self, value: ValueId, block: BlockId, span: Span) -> syn::Result<()> {
+        match self.defined.get(value) {
+            None => Err(internal(span, format!("{value:?} is out of range"))),
+            Some(Some(_)) => Err(internal(span, format!("{value:?} is defined twice"))),
+            Some(None) => {
+                self.defined[value] = Some(block);
+                Ok(())
+            }
+        }
+    }
+
+    fn block(&mut self, block: BlockId) -> syn::Result<()> {
+        let graph = self.graph;
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Value(id) => self.value(id, block)?,
+                Inst::Region(region) => self.region(region, block)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self, id: ValueId, block: BlockId) -> syn::Result<()> {
+        let Some(value) = self.graph.values.get(id) else {
+            return Err(internal(
+                Span::call_site(),
+                format!("{id:?} is out of range"),
+            ));
+        };
+        let span = value.span;
+        let (arg_type, arity) = value.op.arg_types();
+        if arity.is_some_and(|n| n != value.args.len()) {
+            return Err(internal(
+                span,
+                format!("{:?} has {} arguments", value.op, value.args.len()),
+            ));
+        }
+        for &arg in &value.args {
+            let ty = self.use_of(arg, block, span)?;
+            // A partial's argument is its call; every other op reads values of `arg_type`.
+            if ty != arg_type {
+                return Err(internal(
+                    span,
+                    format!("{:?} reads {arg:?} of type {ty:?}", value.op),
+                ));
+            }
+        }
+        let in_range = match value.op {
+            Op::Const(i) => i < self.graph.consts.len(),
+            Op::Call(i) => i < self.graph.calls.len(),
+            Op::Partial(_) => value
+                .args
+                .first()
+                .is_some_and(|&call| matches!(self.graph.values[call].op, Op::Call(_))),
+            Op::Result(..) => false,
+            _ => true,
+        };
+        if !in_range {
+            return Err(internal(span, format!("malformed {:?}", value.op)));
+        }
+        if value.ty != value.op.result_type() {
+            return Err(internal(
+                span,
+                format!("{:?} has type {:?}", value.op, value.ty),
+            ));
+        }
+        self.define(id, block, span)
+    }
+
+    fn region(&mut self, id: RegionId, block: BlockId) -> syn::Result<()> {
+        let Some(region) = self.graph.regions.get(id) else {
+            return Err(internal(
+                Span::call_site(),
+                format!("{id:?} is out of range"),
+            ));
+        };
+        let span = region.span;
+        if region.parent != block {
+            return Err(internal(span, format!("{id:?} is not in its parent block")));
+        }
+        let arg_types: Vec<Type> = region
+            .args
+            .iter()
+            .map(|&arg| self.use_of(arg, block, span))
+            .collect::<syn::Result<_>>()?;
+        let shape_ok = match region.kind {
+            RegionKind::If => arg_types == [Type::Bool] && region.bodies.len() == 2,
+        };
+        if !shape_ok || region.yields.len() != region.bodies.len() {
+            return Err(internal(
+                span,
+                format!("malformed {:?} region", region.kind),
+            ));
+        }
+        for (&body, yields) in region.bodies.iter().zip(&region.yields) {
+            let owned = self
+                .graph
+                .blocks
+                .get(body)
+                .is_some_and(|b| b.owner == Some(id));
+            if !owned {
+                return Err(internal(span, format!("{body:?} is not a body of {id:?}")));
+            }
+            self.block(body)?;
+            if yields.len() != region.results.len() {
+                return Err(internal(span, "a body does not yield every result"));
+            }
+            for (&value, &result) in yields.iter().zip(&region.results) {
+                let ty = self.use_of(value, body, span)?;
+                let result_ty = self.graph.values.get(result).map(|r| r.ty);
+                if result_ty != Some(ty) {
+                    return Err(internal(
+                        span,
+                        format!("{result:?} and {value:?} differ in type"),
+                    ));
+                }
+            }
+        }
+        for (i, &result) in region.results.iter().enumerate() {
+            let ok = self
+                .graph
+                .values
+                .get(result)
+                .is_some_and(|r| r.op == Op::Result(id, i));
+            if !ok {
+                return Err(internal(
+                    span,
+                    format!("{result:?} is not result {i} of {id:?}"),
+                ));
+            }
+            self.define(result, block, span)?;
+        }
+        Ok(())
     }
 }

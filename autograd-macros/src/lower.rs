@@ -1,11 +1,16 @@
 //! AST → IR: names resolved to SSA values, `if` as regions.
 //!
-//! Each `let`, assignment and operation becomes a node; a variable is just the node it holds
-//! now, so `z += x` makes a new node named `z`. An `if` becomes a region whose results (Phi
-//! nodes) are the variables its arms change, and its value when it has one. A `return` inside
-//! an `if` makes the rest of the function part of the other arm, so every path ends in one
-//! value: the function's result. Runs only on checked input; anything unexpected is an error,
-//! never a panic.
+//! Each `let`, assignment and operation becomes a value; a variable is just the value it holds
+//! now, so `z += x` makes a new value named `z`. An `if` becomes a region whose results are
+//! the variables its arms change, and its value when it has one.
+//!
+//! A `return` inside an `if` makes the rest of the enclosing statements conditional, and the
+//! rest is lowered once, so code size stays linear in the source:
+//! - when one arm always returns, the rest goes into the other arm;
+//! - otherwise the `if` also yields whether it returned and with what value, and the rest
+//!   runs in a second `if` on that flag: `if returned { value } else { rest }`.
+//!
+//! Runs only on checked input; anything unexpected is an internal error, never a panic.
 
 use std::rc::Rc;
 
@@ -13,44 +18,37 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::ast::{
-    with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Stmt, VarName,
+    with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Signatures, Stmt,
+    VarName,
 };
-use crate::check::Signatures;
-use crate::ir::{Args, BlockId, CallSite, Graph, NameKind, NodeId, Op};
-use crate::rules::Method;
+use crate::ir::{internal, BlockId, CallSite, Graph, Method, NameKind, Op, RegionId, ValueId};
 use crate::scopes::Scopes;
 
 /// A function as IR, before differentiation.
 pub struct Lowered {
     pub graph: Graph,
     pub root: BlockId,
-    /// The parameters' nodes, in order.
-    pub params: Vec<NodeId>,
+    /// The parameters' values, in order.
+    pub params: Vec<ValueId>,
     /// The function's value.
-    pub result: NodeId,
+    pub result: ValueId,
 }
 
 pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowered> {
     let body = function
         .body
         .as_ref()
-        .ok_or_else(|| syn::Error::new(function.name.span(), "function has no body"))?;
+        .ok_or_else(|| internal(function.name.span(), "the function has no body"))?;
     let mut graph = Graph::default();
-    // Room for the body and the adjoint code `reverse` adds (two to three nodes for each of
-    // the body's): growing the lists would copy them when they are large.
-    let room = 4 * body.size() + function.params.len();
-    graph.nodes.reserve(room);
-    let root = graph.new_block(None, None);
-    graph.blocks[root].insts.reserve(room);
+    let root = graph.new_block(None);
     let mut params = Vec::new();
     let mut scopes = Scopes::new();
-    scopes.reserve(function.params.len() + body.stmts.len());
     scopes.push_frame();
     for (i, param) in function.params.iter().enumerate() {
-        let node = graph.push(root, Op::Param(i), [], param.name.span());
-        graph.name(node, param.name.to_string(), NameKind::User);
-        params.push(node);
-        scopes.declare_ident(&param.name, Variable { node });
+        let value = graph.push(root, Op::Param(i), [], param.name.span());
+        graph.name(value, param.name.to_string(), NameKind::User);
+        params.push(value);
+        scopes.declare_ident(&param.name, value);
     }
     let mut lowerer = Lowerer {
         graph,
@@ -59,10 +57,12 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         signatures,
         keeps_user_fn: matches!(function.form, Form::Attribute(_)),
     };
-    let items: Vec<Item> = body.stmts.iter().map(Item::Stmt).collect();
-    let result = lowerer.result(&items, body.span)?;
+    let result = match lowerer.seq(&body.stmts)? {
+        Flow::Returns(value) => value,
+        _ => return Err(internal(body.span, "a path ends without a value")),
+    };
     if !matches!(
-        lowerer.graph.nodes[result].op,
+        lowerer.graph.values[result].op,
         Op::Param(_) | Op::Lit(_) | Op::Const(_)
     ) {
         lowerer
@@ -77,137 +77,299 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     })
 }
 
-/// A variable in scope (its name is the scope's key): the node it holds now.
-#[derive(Clone)]
-struct Variable {
-    node: NodeId,
-}
-
-/// What is left to run on a path: statements, and the ends of the scopes they are in.
+/// How a list of statements ends.
 #[derive(Clone, Copy)]
-enum Item<'a> {
-    Stmt(&'a Stmt),
-    EndScope,
+enum Flow {
+    /// It runs to its end.
+    Falls,
+    /// Every path returns this value.
+    Returns(ValueId),
+    /// Some paths return: `returned` says whether this one did, `value` with what.
+    Maybe { returned: ValueId, value: ValueId },
 }
 
 struct Lowerer<'a> {
     graph: Graph,
     block: BlockId,
-    scopes: Scopes<Variable>,
+    /// Each variable in scope, and the value it holds now.
+    scopes: Scopes<ValueId>,
     signatures: &'a Signatures,
     /// The attribute form: its `_grad` computes the user's function as written (see
     /// `Method::as_generated`).
     keeps_user_fn: bool,
 }
 
-fn error(span: Span, message: &str) -> syn::Error {
-    syn::Error::new(span, format!("internal error in grad!: {message}"))
+/// What an arm of a region ends with: its flow and the variables it leaves.
+struct ArmEnd {
+    flow: Flow,
+    scopes: Scopes<ValueId>,
 }
 
 impl Lowerer<'_> {
-    fn lookup(&self, name: &VarName) -> syn::Result<NodeId> {
+    fn lookup(&self, name: &VarName) -> syn::Result<ValueId> {
         self.scopes
             .get(&name.text)
-            .map(|v| v.node)
-            .ok_or_else(|| error(name.span(), "unresolved name"))
+            .copied()
+            .ok_or_else(|| internal(name.span(), "unresolved name"))
     }
 
-    fn declare(&mut self, name: &VarName, node: NodeId) {
-        self.name_node(node, &name.text);
-        self.scopes.declare(name.text.clone(), Variable { node });
+    fn declare(&mut self, name: &VarName, value: ValueId) {
+        self.declare_value(&name.text, value);
     }
 
-    /// Points the innermost variable `name` at a new node (an assignment).
-    fn assign(&mut self, name: &VarName, node: NodeId) -> syn::Result<()> {
-        self.name_node(node, &name.text);
+    fn declare_value(&mut self, name: &Rc<str>, value: ValueId) {
+        self.name_value(value, name);
+        self.scopes.declare(name.clone(), value);
+    }
+
+    /// Points the innermost variable `name` at a new value (an assignment).
+    fn assign(&mut self, name: &VarName, value: ValueId) -> syn::Result<()> {
+        self.name_value(value, &name.text);
         let variable = self
             .scopes
             .get_mut(&name.text)
-            .ok_or_else(|| error(name.span(), "assignment to an unresolved name"))?;
-        variable.node = node;
+            .ok_or_else(|| internal(name.span(), "assignment to an unresolved name"))?;
+        *variable = value;
         Ok(())
     }
 
-    fn name_node(&mut self, node: NodeId, name: &Rc<str>) {
-        if !matches!(self.graph.nodes[node].op, Op::Param(_)) {
-            self.graph.name(node, name.clone(), NameKind::User);
+    fn name_value(&mut self, value: ValueId, name: &Rc<str>) {
+        if !matches!(self.graph.values[value].op, Op::Param(_)) {
+            self.graph.name(value, name.clone(), NameKind::User);
         }
     }
 
-    fn push(&mut self, op: Op, args: impl Into<Args>, span: Span) -> NodeId {
+    fn push(&mut self, op: Op, args: impl Into<crate::ir::Args>, span: Span) -> ValueId {
         self.graph.push(self.block, op, args, span)
     }
 
-    /// Runs `items` to the end of the path; returns the function's result on it.
-    fn result(&mut self, items: &[Item], end: Span) -> syn::Result<NodeId> {
-        for (i, item) in items.iter().enumerate() {
-            let stmt = match item {
-                Item::EndScope => {
-                    self.scopes.pop_frame();
-                    continue;
+    /// Lowers `stmts` in the current block and scope, to their end or their `return`. Once
+    /// a path may have returned, each following stretch of statements up to the next that may
+    /// return runs under `if returned { value } else { stretch }`: one region per stretch, all
+    /// side by side, so neither the code nor its nesting grows faster than the source.
+    fn seq(&mut self, stmts: &[Stmt]) -> syn::Result<Flow> {
+        let mut flow = Flow::Falls;
+        let mut i = 0;
+        while let Some(stmt) = stmts.get(i) {
+            match flow {
+                Flow::Returns(_) => break,
+                Flow::Maybe { returned, value } => {
+                    let end = stmts[i..]
+                        .iter()
+                        .position(|stmt| may_return(stmt) || matches!(stmt, Stmt::Tail(_)))
+                        .map_or(stmts.len(), |j| i + j + 1);
+                    flow = self.guard(returned, value, &stmts[i..end], stmt_span(stmt))?;
+                    i = end;
                 }
-                Item::Stmt(stmt) => *stmt,
-            };
-            match stmt {
-                Stmt::Return { value, .. } => return self.expr(value),
-                Stmt::Tail(Expr::If(if_expr)) => return self.result_if(if_expr, &items[i + 1..]),
-                Stmt::Tail(expr) => return self.expr(expr),
-                Stmt::If(if_expr)
-                    if contains_return(&if_expr.then_branch)
-                        || if_expr.else_branch.as_ref().is_some_and(contains_return) =>
-                {
-                    return self.result_if(if_expr, &items[i + 1..]);
+                Flow::Falls => {
+                    i += 1;
+                    flow = match stmt {
+                        Stmt::Return { value, .. } => Flow::Returns(self.expr(value)?),
+                        // The `if` that gives the function's result: its arms end in returns.
+                        Stmt::Tail(Expr::If(if_expr)) => self.returning_if(if_expr, &[])?,
+                        Stmt::Tail(expr) => Flow::Returns(self.expr(expr)?),
+                        Stmt::If(if_expr) if if_contains_return(if_expr) => {
+                            // `if c { return x; }` before code that does not return: that code
+                            // goes into the other arm, as a person would write it.
+                            let rest = &stmts[i..];
+                            if one_arm_returns(if_expr) && !rest.iter().any(may_return) {
+                                i = stmts.len();
+                                self.returning_if(if_expr, rest)?
+                            } else {
+                                self.returning_if(if_expr, &[])?
+                            }
+                        }
+                        other => {
+                            self.stmt(other)?;
+                            Flow::Falls
+                        }
+                    };
                 }
-                other => self.stmt(other)?,
             }
         }
-        Err(error(end, "a path ends without a value"))
+        Ok(flow)
     }
 
-    /// Lowers the condition and adds the `if`: returns it, the block it is in, and its arms.
-    fn open_if(&mut self, if_expr: &IfExpr) -> syn::Result<(usize, BlockId, BlockId, BlockId)> {
-        let cond = self.cond(&if_expr.cond)?;
-        let outer = self.block;
-        let if_id = self.graph.push_if(outer, cond, if_expr.if_span);
-        let the_if = &self.graph.ifs[if_id];
-        Ok((if_id, outer, the_if.then_block, the_if.else_block))
+    /// `stmts` in a scope of their own.
+    fn scoped_seq(&mut self, stmts: &[Stmt]) -> syn::Result<Flow> {
+        self.scopes.push_frame();
+        let flow = self.seq(stmts);
+        self.scopes.pop_frame();
+        flow
     }
 
-    /// An `if` on the path to the result: each arm runs its statements and then the rest of
-    /// the function (`rest`), so a `return` in one arm ends that path alone.
-    fn result_if(&mut self, if_expr: &IfExpr, rest: &[Item]) -> syn::Result<NodeId> {
-        let (if_id, outer, then_block, else_block) = self.open_if(if_expr)?;
-        let saved = self.scopes.clone();
-
-        self.block = then_block;
-        let then_value = self.result_arm(Some(&if_expr.then_branch), rest)?;
-        self.scopes = saved.clone();
-        self.block = else_block;
-        let else_value = self.result_arm(if_expr.else_branch.as_ref(), rest)?;
-        self.scopes = saved;
-        self.block = outer;
-        Ok(self.graph.add_output(if_id, then_value, else_value))
-    }
-
-    fn result_arm(&mut self, arm: Option<&Block>, rest: &[Item]) -> syn::Result<NodeId> {
-        let mut items = Vec::new();
-        let mut end = Span::call_site();
-        if let Some(block) = arm {
-            self.scopes.push_frame();
-            items.extend(block.stmts.iter().map(Item::Stmt));
-            items.push(Item::EndScope);
-            end = block.span;
+    /// `if returned { value } else { stmts }`. The variables `stmts` declare stay in scope
+    /// after it, as results (whose other arm never reads them).
+    fn guard(
+        &mut self,
+        returned: ValueId,
+        value: ValueId,
+        stmts: &[Stmt],
+        span: Span,
+    ) -> syn::Result<Flow> {
+        let region = self.open_if(returned, span);
+        let depth = self.scopes.frames.len().saturating_sub(1);
+        let declared_before = self.scopes.frames.get(depth).map_or(0, Vec::len);
+        // On this arm the code before has returned.
+        let done = self.arm(region, 0, |_| Ok(Flow::Returns(value)))?;
+        let rest = self.arm(region, 1, |this| this.seq(stmts))?;
+        let declared: Vec<(Rc<str>, ValueId)> = rest
+            .scopes
+            .frames
+            .get(depth)
+            .and_then(|frame| frame.get(declared_before..))
+            .unwrap_or_default()
+            .to_vec();
+        let flow = self.close_if(region, [done, rest])?;
+        let done_block = self.graph.regions[region].bodies[0];
+        for (name, value) in declared {
+            let placeholder = self.graph.push(done_block, Op::Lit(0.0), [], span);
+            let result = self.graph.add_result(region, &[placeholder, value]);
+            self.declare_value(&name, result);
         }
-        items.extend_from_slice(rest);
-        self.result(&items, end)
+        Ok(flow)
+    }
+
+    /// An `if` with a `return` in it. `rest`, the statements after it, is not empty only
+    /// when exactly one arm always returns: it then runs after the other arm.
+    fn returning_if(&mut self, if_expr: &IfExpr, rest: &[Stmt]) -> syn::Result<Flow> {
+        let arms = [Some(&if_expr.then_branch), if_expr.else_branch.as_ref()];
+        let always = arms.map(|arm| arm.is_some_and(|block| completes(&block.stmts)));
+        let cond = self.cond(&if_expr.cond)?;
+        let region = self.open_if(cond, if_expr.if_span);
+        let mut ends = Vec::new();
+        for (k, arm) in arms.into_iter().enumerate() {
+            let end = self.arm(region, k, |this| {
+                let flow = match arm {
+                    Some(block) => this.scoped_seq(&block.stmts)?,
+                    None => Flow::Falls,
+                };
+                match flow {
+                    Flow::Falls if !always[k] && !rest.is_empty() => this.scoped_seq(rest),
+                    Flow::Maybe { returned, value } if !always[k] && !rest.is_empty() => {
+                        this.scopes.push_frame();
+                        let flow = this.guard(returned, value, rest, if_expr.if_span);
+                        this.scopes.pop_frame();
+                        flow
+                    }
+                    flow => Ok(flow),
+                }
+            })?;
+            ends.push(end);
+        }
+        let [then_end, else_end]: [ArmEnd; 2] = ends
+            .try_into()
+            .map_err(|_| internal(if_expr.if_span, "an `if` without two arms"))?;
+        self.close_if(region, [then_end, else_end])
+    }
+
+    /// Adds an `if` on `cond` to the current block.
+    fn open_if(&mut self, cond: ValueId, span: Span) -> RegionId {
+        self.graph.push_if(self.block, cond, span)
+    }
+
+    /// Lowers arm `k` of `region` with `body`, from the variables as they are before the
+    /// region; leaves them so afterwards.
+    fn arm(
+        &mut self,
+        region: RegionId,
+        k: usize,
+        body: impl FnOnce(&mut Self) -> syn::Result<Flow>,
+    ) -> syn::Result<ArmEnd> {
+        let outer = self.block;
+        let span = self.graph.regions[region].span;
+        self.block = *self.graph.regions[region]
+            .bodies
+            .get(k)
+            .ok_or_else(|| internal(span, "a region without that arm"))?;
+        let saved = self.scopes.clone();
+        let flow = body(self);
+        self.block = outer;
+        let scopes = std::mem::replace(&mut self.scopes, saved);
+        Ok(ArmEnd {
+            flow: flow?,
+            scopes,
+        })
+    }
+
+    /// Gives `region` its results: the function's value and whether it returned (when an arm
+    /// may return), and every variable an arm changed. Returns the region's flow.
+    fn close_if(&mut self, region: RegionId, ends: [ArmEnd; 2]) -> syn::Result<Flow> {
+        let span = self.graph.regions[region].span;
+        let flows = [ends[0].flow, ends[1].flow];
+        let flow = match flows {
+            [Flow::Falls, Flow::Falls] => Flow::Falls,
+            [Flow::Returns(a), Flow::Returns(b)] => {
+                Flow::Returns(self.graph.add_result(region, &[a, b]))
+            }
+            _ => {
+                let mut returned = [None; 2];
+                let mut value = [None; 2];
+                for (k, flow) in flows.into_iter().enumerate() {
+                    let block = self.graph.regions[region].bodies[k];
+                    let (r, v) = match flow {
+                        Flow::Falls => {
+                            let no = self.graph.push(block, Op::Bool(false), [], span);
+                            (no, self.graph.push(block, Op::Lit(0.0), [], span))
+                        }
+                        Flow::Returns(v) => (self.graph.push(block, Op::Bool(true), [], span), v),
+                        Flow::Maybe { returned, value } => (returned, value),
+                    };
+                    returned[k] = Some(r);
+                    value[k] = Some(v);
+                }
+                let (Some(r0), Some(r1), Some(v0), Some(v1)) =
+                    (returned[0], returned[1], value[0], value[1])
+                else {
+                    return Err(internal(span, "an arm without a flow"));
+                };
+                Flow::Maybe {
+                    returned: self.graph.add_result(region, &[r0, r1]),
+                    value: self.graph.add_result(region, &[v0, v1]),
+                }
+            }
+        };
+        self.merge_variables(region, &ends[0].scopes, &ends[1].scopes);
+        Ok(flow)
+    }
+
+    /// Each variable that either arm assigned becomes a result of `region`.
+    fn merge_variables(
+        &mut self,
+        region: RegionId,
+        then_scopes: &Scopes<ValueId>,
+        else_scopes: &Scopes<ValueId>,
+    ) {
+        for (depth, frame) in then_scopes.frames.iter().enumerate() {
+            for (index, (name, in_then)) in frame.iter().enumerate() {
+                let (Some(before), Some(in_else)) = (
+                    value_at(&self.scopes, depth, index),
+                    value_at(else_scopes, depth, index),
+                ) else {
+                    continue;
+                };
+                if *in_then != before || in_else != before {
+                    let result = self.graph.add_result(region, &[*in_then, in_else]);
+                    self.name_value(result, name);
+                    if let Some((_, value)) = self
+                        .scopes
+                        .frames
+                        .get_mut(depth)
+                        .and_then(|frame| frame.get_mut(index))
+                    {
+                        *value = result;
+                    }
+                }
+            }
+        }
     }
 
     /// A statement that does not end the path.
     fn stmt(&mut self, stmt: &Stmt) -> syn::Result<()> {
         match stmt {
             Stmt::Let { name, init, .. } => {
-                let node = self.expr(init)?;
-                self.declare(name, node);
+                let value = self.expr(init)?;
+                self.declare(name, value);
             }
             Stmt::Assign {
                 name,
@@ -216,7 +378,7 @@ impl Lowerer<'_> {
                 value,
             } => {
                 let value = self.expr(value)?;
-                let node = match op {
+                let value = match op {
                     AssignOp::Set => value,
                     _ => {
                         let old = self.lookup(name)?;
@@ -229,54 +391,49 @@ impl Lowerer<'_> {
                         self.push(op, [old, value], *op_span)
                     }
                 };
-                self.assign(name, node)?;
+                self.assign(name, value)?;
             }
             Stmt::If(if_expr) => {
                 self.branch(if_expr, false)?;
             }
-            Stmt::Return { span, .. } => return Err(error(*span, "misplaced return")),
-            Stmt::Tail(expr) => return Err(error(expr.span(), "misplaced tail expression")),
-            Stmt::Unsupported { span, .. } => return Err(error(*span, "unsupported statement")),
+            Stmt::Return { span, .. } => return Err(internal(*span, "misplaced return")),
+            Stmt::Tail(expr) => return Err(internal(expr.span(), "misplaced tail expression")),
+            Stmt::Unsupported { span, .. } => return Err(internal(*span, "unsupported statement")),
         }
         Ok(())
     }
 
-    /// An `if` that does not end the path: a statement (`want_value == false`) or an
-    /// expression. Its results are its value, if wanted, and every outer variable an arm
-    /// assigns.
-    fn branch(&mut self, if_expr: &IfExpr, want_value: bool) -> syn::Result<Option<NodeId>> {
-        let (if_id, outer, then_block, else_block) = self.open_if(if_expr)?;
-        let saved = self.scopes.clone();
-
-        self.block = then_block;
-        let then_value = self.arm(Some(&if_expr.then_branch), want_value)?;
-        let then_scopes = std::mem::replace(&mut self.scopes, saved.clone());
-        self.block = else_block;
-        let else_value = self.arm(if_expr.else_branch.as_ref(), want_value)?;
-        let else_scopes = std::mem::replace(&mut self.scopes, saved);
-        self.block = outer;
-
-        let value = match (then_value, else_value) {
-            (Some(t), Some(e)) => Some(self.graph.add_output(if_id, t, e)),
-            _ if want_value => return Err(error(if_expr.if_span, "`if` value without else")),
+    /// An `if` without a `return`: a statement (`want_value == false`) or an expression. Its
+    /// results are its value, if wanted, and every outer variable an arm assigns.
+    fn branch(&mut self, if_expr: &IfExpr, want_value: bool) -> syn::Result<Option<ValueId>> {
+        let cond = self.cond(&if_expr.cond)?;
+        let region = self.open_if(cond, if_expr.if_span);
+        let mut values = [None; 2];
+        let mut ends = Vec::new();
+        for (k, arm) in [Some(&if_expr.then_branch), if_expr.else_branch.as_ref()]
+            .into_iter()
+            .enumerate()
+        {
+            let end = self.arm(region, k, |this| {
+                values[k] = this.value_arm(arm, want_value)?;
+                Ok(Flow::Falls)
+            })?;
+            ends.push(end);
+        }
+        let value = match values {
+            [Some(t), Some(e)] => Some(self.graph.add_result(region, &[t, e])),
+            _ if want_value => return Err(internal(if_expr.if_span, "`if` value without else")),
             _ => None,
         };
-        // Variables assigned in either arm get a result of the `if`.
-        for (depth, scope) in then_scopes.frames.iter().enumerate() {
-            for (index, (name, variable)) in scope.iter().enumerate() {
-                let before = self.scopes.frames[depth][index].1.node;
-                let in_else = else_scopes.frames[depth][index].1.node;
-                if variable.node != before || in_else != before {
-                    let phi = self.graph.add_output(if_id, variable.node, in_else);
-                    self.name_node(phi, name);
-                    self.scopes.frames[depth][index].1.node = phi;
-                }
-            }
-        }
+        let [then_end, else_end]: [ArmEnd; 2] = ends
+            .try_into()
+            .map_err(|_| internal(if_expr.if_span, "an `if` without two arms"))?;
+        self.merge_variables(region, &then_end.scopes, &else_end.scopes);
         Ok(value)
     }
 
-    fn arm(&mut self, arm: Option<&Block>, want_value: bool) -> syn::Result<Option<NodeId>> {
+    /// The statements of an arm without a `return`, and its value if wanted.
+    fn value_arm(&mut self, arm: Option<&Block>, want_value: bool) -> syn::Result<Option<ValueId>> {
         let Some(block) = arm else {
             return Ok(None);
         };
@@ -292,7 +449,7 @@ impl Lowerer<'_> {
         Ok(value)
     }
 
-    fn cond(&mut self, cond: &Cond) -> syn::Result<NodeId> {
+    fn cond(&mut self, cond: &Cond) -> syn::Result<ValueId> {
         Ok(match cond {
             Cond::Cmp {
                 op,
@@ -319,11 +476,11 @@ impl Lowerer<'_> {
                 self.push(Op::Not, [a], Span::call_site())
             }
             Cond::Bool(value) => self.push(Op::Bool(*value), [], Span::call_site()),
-            Cond::Unsupported { span, .. } => return Err(error(*span, "unsupported condition")),
+            Cond::Unsupported { span, .. } => return Err(internal(*span, "unsupported condition")),
         })
     }
 
-    fn expr(&mut self, expr: &Expr) -> syn::Result<NodeId> {
+    fn expr(&mut self, expr: &Expr) -> syn::Result<ValueId> {
         Ok(match expr {
             Expr::Lit { value, span, .. } => self.push(Op::Lit(*value), [], *span),
             Expr::Var(name) => self.lookup(name)?,
@@ -358,13 +515,13 @@ impl Lowerer<'_> {
                 args,
             } => {
                 let (op, _) = with_text(method, Method::lookup)
-                    .ok_or_else(|| error(method.span(), "unknown method"))?;
-                let mut nodes = vec![self.expr(receiver)?];
+                    .ok_or_else(|| internal(method.span(), "unknown method"))?;
+                let mut values = vec![self.expr(receiver)?];
                 for arg in args {
-                    nodes.push(self.expr(arg)?);
+                    values.push(self.expr(arg)?);
                 }
                 let op = op.as_generated(self.keeps_user_fn);
-                self.push(Op::Method(op), nodes, method.span())
+                self.push(Op::Method(op), values, method.span())
             }
             Expr::Powi {
                 receiver,
@@ -378,23 +535,25 @@ impl Lowerer<'_> {
             Expr::Call { func, args } => self.call(func, args)?,
             Expr::If(if_expr) => self
                 .branch(if_expr, true)?
-                .ok_or_else(|| error(if_expr.if_span, "`if` without a value"))?,
-            Expr::Unsupported { span, .. } => return Err(error(*span, "unsupported expression")),
+                .ok_or_else(|| internal(if_expr.if_span, "`if` without a value"))?,
+            Expr::Unsupported { span, .. } => {
+                return Err(internal(*span, "unsupported expression"))
+            }
         })
     }
 
-    /// `g(a, b)`: a Call node, then one Partial node per argument the callee differentiates.
-    fn call(&mut self, func: &Ident, args: &[Expr]) -> syn::Result<NodeId> {
-        let mut nodes = Vec::new();
+    /// `g(a, b)`: a Call value, then one Partial value per argument the callee differentiates.
+    fn call(&mut self, func: &Ident, args: &[Expr]) -> syn::Result<ValueId> {
+        let mut values = Vec::new();
         for arg in args {
-            nodes.push(self.expr(arg)?);
+            values.push(self.expr(arg)?);
         }
         let has_partial = match self.signatures.by_name.get(&func.to_string()) {
             Some((_, wrt)) => wrt.clone(),
             None => vec![true; args.len()],
         };
         let site = self.graph.calls.len();
-        let call = self.push(Op::Call(site), nodes, func.span());
+        let call = self.push(Op::Call(site), values, func.span());
         let mut partials = Vec::new();
         let mut k = 0;
         for has in has_partial {
@@ -414,12 +573,59 @@ impl Lowerer<'_> {
     }
 }
 
-fn contains_return(block: &Block) -> bool {
-    block.stmts.iter().any(|stmt| match stmt {
+/// The value of the `index`-th variable of frame `depth`.
+fn value_at(scopes: &Scopes<ValueId>, depth: usize, index: usize) -> Option<ValueId> {
+    let (_, value) = scopes.frames.get(depth)?.get(index)?;
+    Some(*value)
+}
+
+/// Whether one arm of `if_expr` always returns and the other does not.
+fn one_arm_returns(if_expr: &IfExpr) -> bool {
+    let then_returns = completes(&if_expr.then_branch.stmts);
+    let else_returns = if_expr
+        .else_branch
+        .as_ref()
+        .is_some_and(|block| completes(&block.stmts));
+    then_returns != else_returns
+}
+
+/// Whether `stmt` may end the function's path (a `return`, or an `if` holding one).
+fn may_return(stmt: &Stmt) -> bool {
+    match stmt {
         Stmt::Return { .. } => true,
+        Stmt::If(if_expr) => if_contains_return(if_expr),
+        _ => false,
+    }
+}
+
+fn stmt_span(stmt: &Stmt) -> Span {
+    match stmt {
+        Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
+        Stmt::If(if_expr) => if_expr.if_span,
+        Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
+        Stmt::Tail(expr) => expr.span(),
+    }
+}
+
+fn if_contains_return(if_expr: &IfExpr) -> bool {
+    contains_return(&if_expr.then_branch)
+        || if_expr.else_branch.as_ref().is_some_and(contains_return)
+}
+
+fn contains_return(block: &Block) -> bool {
+    block.stmts.iter().any(may_return)
+}
+
+/// Whether running `stmts` always ends in a value (a tail or a `return`).
+pub fn completes(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Return { .. } | Stmt::Tail(_) => true,
         Stmt::If(if_expr) => {
-            contains_return(&if_expr.then_branch)
-                || if_expr.else_branch.as_ref().is_some_and(contains_return)
+            completes(&if_expr.then_branch.stmts)
+                && if_expr
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|block| completes(&block.stmts))
         }
         _ => false,
     })

@@ -15,10 +15,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::ast::CmpOp;
-use crate::check::Scalar;
+use crate::ast::Scalar;
 use crate::hash::{FastMap, FastSet};
-use crate::ir::{BlockId, Graph, Inst, NodeId, Op};
-use crate::reverse::Program;
+use crate::ir::{BlockId, Graph, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId};
 use crate::tokens;
 
 /// Operator precedence, loosest first, for parentheses.
@@ -229,22 +228,22 @@ pub struct Renderer<'a> {
     program: &'a Program,
     scalar: &'a Scalar,
     /// How often each node is used, and the block of its last use.
-    uses: Vec<usize>,
-    use_block: Vec<Option<BlockId>>,
-    defined_in: Vec<Option<BlockId>>,
+    uses: IdVec<ValueId, usize>,
+    use_block: IdVec<ValueId, Option<BlockId>>,
+    defined_in: IdVec<ValueId, Option<BlockId>>,
     /// For a node used as an arm's value of an `if`: that result's Phi.
-    arm_value_of: Vec<Option<NodeId>>,
+    arm_value_of: IdVec<ValueId, Option<ValueId>>,
     /// Whether each node gets its own `let` (see `is_bound`).
-    bound: Vec<bool>,
+    bound: IdVec<ValueId, bool>,
     /// The name each bound node has in the generated code.
-    names: Vec<Option<Ident>>,
+    names: IdVec<ValueId, Option<Ident>>,
     /// The uses of each node still to be written. For a node whose name only its `let` and
     /// its uses write (see `write_use`), the last one moves the name into the output instead
     /// of copying it.
-    uses_left: Vec<usize>,
+    uses_left: IdVec<ValueId, usize>,
     /// The text of each name, as its identifier prints: other names are built from it
     /// without formatting the identifier again; shared with `taken`.
-    texts: Vec<Option<Rc<str>>>,
+    texts: IdVec<ValueId, Option<Rc<str>>>,
     taken: FastSet<Rc<str>>,
     /// For a name taken more than once, the suffix to try next.
     suffixes: FastMap<String, usize>,
@@ -255,7 +254,7 @@ pub struct Renderer<'a> {
     /// Argument groups that are the same at every use, made once and copied (a copy shares
     /// its tokens, where a new group allocates its stream, its buffer and its literal): a
     /// literal node's `(0.5)` of `T::lit(0.5)` (its one span), and `powi`'s `(2)`.
-    lit_args: FastMap<NodeId, proc_macro2::Group>,
+    lit_args: FastMap<ValueId, proc_macro2::Group>,
     powi_args: FastMap<i32, proc_macro2::Group>,
     empty_parens: tokens::EmptyParens,
 }
@@ -267,18 +266,18 @@ impl<'a> Renderer<'a> {
         params: &[Ident],
         reserved: &[String],
     ) -> Self {
-        let count = program.graph.nodes.len();
+        let count = program.graph.values.len();
         let mut renderer = Renderer {
             program,
             scalar,
-            uses: vec![0; count],
-            use_block: vec![None; count],
-            defined_in: vec![None; count],
-            arm_value_of: vec![None; count],
-            bound: Vec::new(),
-            names: vec![None; count],
-            uses_left: Vec::new(),
-            texts: vec![None; count],
+            uses: IdVec::filled(0, count),
+            use_block: IdVec::filled(None, count),
+            defined_in: IdVec::filled(None, count),
+            arm_value_of: IdVec::filled(None, count),
+            bound: IdVec::new(),
+            names: IdVec::filled(None, count),
+            uses_left: IdVec::new(),
+            texts: IdVec::filled(None, count),
             // Every bound node takes a name: no growing, no rehashing.
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
             suffixes: FastMap::default(),
@@ -296,7 +295,7 @@ impl<'a> Renderer<'a> {
         let texts: Vec<Rc<str>> = params.iter().map(|p| Rc::from(p.to_string())).collect();
         renderer.taken.extend(texts.iter().cloned());
         // One pass over the nodes for all the parameters.
-        for (id, node) in program.graph.nodes.iter().enumerate() {
+        for (id, node) in program.graph.values.iter() {
             if let Op::Param(i) = node.op {
                 if let (Some(param), Some(text)) = (params.get(i), texts.get(i)) {
                     renderer.names[id] = Some(param.clone());
@@ -310,7 +309,12 @@ impl<'a> Renderer<'a> {
             renderer.add_use(grad, program.root);
         }
         // Fixed from here on; asked for every use of every node.
-        renderer.bound = (0..count).map(|id| renderer.compute_bound(id)).collect();
+        renderer.bound = program
+            .graph
+            .values
+            .ids()
+            .map(|id| renderer.compute_bound(id))
+            .collect();
         renderer.uses_left = renderer.uses.clone();
         renderer.assign_names(program.root);
         renderer
@@ -320,7 +324,7 @@ impl<'a> Renderer<'a> {
         &self.program.graph
     }
 
-    fn add_use(&mut self, node: NodeId, block: BlockId) {
+    fn add_use(&mut self, node: ValueId, block: BlockId) {
         self.uses[node] += 1;
         self.use_block[node] = Some(block);
     }
@@ -329,24 +333,22 @@ impl<'a> Renderer<'a> {
         let graph = self.graph();
         for inst in &graph.blocks[block].insts {
             match *inst {
-                Inst::Node(id) => {
+                Inst::Value(id) => {
                     self.defined_in[id] = Some(block);
-                    for &arg in &graph.nodes[id].args {
+                    for &arg in &graph.values[id].args {
                         self.add_use(arg, block);
                     }
                 }
-                Inst::If(if_id) => {
-                    let the_if = &graph.ifs[if_id];
-                    self.add_use(the_if.cond, block);
-                    self.count_uses(the_if.then_block);
-                    self.count_uses(the_if.else_block);
-                    for (i, &phi) in the_if.outputs.iter().enumerate() {
-                        for (value, arm) in [
-                            (the_if.then_values[i], the_if.then_block),
-                            (the_if.else_values[i], the_if.else_block),
-                        ] {
-                            self.add_use(value, arm);
-                            self.arm_value_of[value] = Some(phi);
+                Inst::Region(region) => {
+                    let region = &graph.regions[region];
+                    for &arg in &region.args {
+                        self.add_use(arg, block);
+                    }
+                    for (&body, yields) in region.bodies.iter().zip(&region.yields) {
+                        self.count_uses(body);
+                        for (&value, &result) in yields.iter().zip(&region.results) {
+                            self.add_use(value, body);
+                            self.arm_value_of[value] = Some(result);
                         }
                     }
                 }
@@ -355,22 +357,23 @@ impl<'a> Renderer<'a> {
     }
 
     /// Whether node `id` gets its own `let` (or is bound by its call or `if`).
-    fn is_bound(&self, id: NodeId) -> bool {
+    fn is_bound(&self, id: ValueId) -> bool {
         self.bound[id]
     }
 
-    fn compute_bound(&self, id: NodeId) -> bool {
-        let node = &self.graph().nodes[id];
+    fn compute_bound(&self, id: ValueId) -> bool {
+        let node = &self.graph().values[id];
         match node.op {
             Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
-            Op::Partial(_) | Op::Phi(..) => true,
+            Op::Partial(_) | Op::Result(..) => true,
             Op::Call(_) if self.has_partials(id) => true,
             _ => {
                 let single_local_use =
                     self.uses[id] == 1 && self.use_block[id] == self.defined_in[id];
                 // `y = y * 0.5` in an arm: the `if`'s result is named `y` already.
                 let named_by_phi = self.arm_value_of[id].is_some_and(|phi| {
-                    let name_of = |n: NodeId| self.graph().nodes[n].name.as_ref().map(|n| &n.text);
+                    let name_of =
+                        |n: ValueId| self.graph().values[n].name.as_ref().map(|n| &n.text);
                     name_of(phi) == name_of(id)
                 });
                 !single_local_use || (node.name.is_some() && !named_by_phi)
@@ -378,8 +381,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn has_partials(&self, call: NodeId) -> bool {
-        let Op::Call(site) = self.graph().nodes[call].op else {
+    fn has_partials(&self, call: ValueId) -> bool {
+        let Op::Call(site) = self.graph().values[call].op else {
             return false;
         };
         self.graph().calls[site]
@@ -431,8 +434,8 @@ impl<'a> Renderer<'a> {
 
     /// Writes the name node `id` would like into `scratch`; returns the IR's name, which
     /// `unique` shares rather than copies where it is what was written.
-    fn base_name(&mut self, id: NodeId) -> Option<Rc<str>> {
-        let node = &self.graph().nodes[id];
+    fn base_name(&mut self, id: ValueId) -> Option<Rc<str>> {
+        let node = &self.graph().values[id];
         self.scratch.clear();
         if let Some(primal) = node.adjoint_of {
             if let Some(primal_name) = &self.texts[primal] {
@@ -454,8 +457,8 @@ impl<'a> Renderer<'a> {
     }
 
     /// Names node `id` `text`.
-    fn set_name(&mut self, id: NodeId, text: Rc<str>) {
-        let span = self.graph().nodes[id].span;
+    fn set_name(&mut self, id: ValueId, text: Rc<str>) {
+        let span = self.graph().values[id].span;
         // A plain name prints as it is written; any other is printed once.
         let (ident, text) = if is_plain(&text) {
             (Ident::new(&text, span), text)
@@ -468,8 +471,8 @@ impl<'a> Renderer<'a> {
         self.texts[id] = Some(text);
     }
 
-    fn assign_name(&mut self, id: NodeId) {
-        let name = match self.graph().nodes[id].export_of {
+    fn assign_name(&mut self, id: ValueId) {
+        let name = match self.graph().values[id].export_of {
             Some(original) if self.names[original].is_some() => {
                 self.texts[original].clone().unwrap_or_else(|| Rc::from(""))
             }
@@ -486,20 +489,21 @@ impl<'a> Renderer<'a> {
         let graph = self.graph();
         for inst in &graph.blocks[block].insts {
             match *inst {
-                Inst::Node(id) => {
-                    if matches!(graph.nodes[id].op, Op::Partial(_)) || !self.is_bound(id) {
+                Inst::Value(id) => {
+                    if matches!(graph.values[id].op, Op::Partial(_)) || !self.is_bound(id) {
                         continue;
                     }
                     self.assign_name(id);
-                    if let Op::Call(site) = graph.nodes[id].op {
+                    if let Op::Call(site) = graph.values[id].op {
                         self.name_partials(id, site);
                     }
                 }
-                Inst::If(if_id) => {
-                    let the_if = &graph.ifs[if_id];
-                    self.assign_names(the_if.then_block);
-                    self.assign_names(the_if.else_block);
-                    for &phi in &the_if.outputs {
+                Inst::Region(region) => {
+                    let region = &graph.regions[region];
+                    for &body in &region.bodies {
+                        self.assign_names(body);
+                    }
+                    for &phi in &region.results {
                         self.assign_name(phi);
                     }
                 }
@@ -508,7 +512,7 @@ impl<'a> Renderer<'a> {
     }
 
     // ∂s/∂a of `let s = g(a, b)` is `ds_da`
-    fn name_partials(&mut self, call: NodeId, site: usize) {
+    fn name_partials(&mut self, call: ValueId, site: usize) {
         let graph = self.graph();
         let call_name = self.texts[call].clone().unwrap_or_else(|| Rc::from(""));
         for (i, partial) in graph.calls[site].partials.iter().enumerate() {
@@ -516,7 +520,7 @@ impl<'a> Renderer<'a> {
             if self.uses[partial] == 0 {
                 continue;
             }
-            let arg = graph.nodes[call].args[i];
+            let arg = graph.values[call].args[i];
             self.scratch.clear();
             let _ = match &self.texts[arg] {
                 Some(arg_name) => write!(self.scratch, "d{call_name}_d{}", unraw(arg_name)),
@@ -539,8 +543,8 @@ impl<'a> Renderer<'a> {
         let graph = self.graph();
         for inst in &graph.blocks[block].insts {
             match *inst {
-                Inst::Node(id) => {
-                    let node = &graph.nodes[id];
+                Inst::Value(id) => {
+                    let node = &graph.values[id];
                     if matches!(node.op, Op::Partial(_)) || !self.is_bound(id) {
                         continue;
                     }
@@ -555,41 +559,40 @@ impl<'a> Renderer<'a> {
                     self.write_op(id, out);
                     tokens::op(out, ";", Span::call_site());
                 }
-                Inst::If(if_id) => {
-                    let the_if = &graph.ifs[if_id];
-                    let cond = self.expr(the_if.cond);
-                    let then_stmts = self.block(the_if.then_block);
-                    let else_stmts = self.block(the_if.else_block);
-                    let then_values = self.tuple(&the_if.then_values);
-                    let else_values = self.tuple(&the_if.else_values);
-                    let names: Vec<&Option<Ident>> =
-                        the_if.outputs.iter().map(|&phi| &self.names[phi]).collect();
-                    let pattern = match names.as_slice() {
-                        [one] => quote!(#one),
-                        many => quote!((#(#many),*)),
-                    };
-                    let span = the_if.span;
-                    if the_if.outputs.is_empty() {
-                        out.extend(quote_spanned!(span=>
-                            if #cond { #then_stmts } else { #else_stmts }
-                        ));
-                    } else {
-                        out.extend(quote_spanned!(span=>
-                            let #pattern = if #cond {
-                                #then_stmts
-                                #then_values
-                            } else {
-                                #else_stmts
-                                #else_values
-                            };
-                        ));
-                    }
-                }
+                Inst::Region(region) => match graph.regions[region].kind {
+                    RegionKind::If => self.write_if(region, out),
+                },
             }
         }
     }
 
-    fn tuple(&mut self, values: &[NodeId]) -> TokenStream {
+    // let (a, b) = if cond { ...; (a1, b1) } else { ...; (a2, b2) };
+    fn write_if(&mut self, region: RegionId, out: &mut TokenStream) {
+        let region = &self.graph().regions[region];
+        let cond = self.expr(region.cond());
+        let mut arms = Vec::new();
+        for (&body, yields) in region.bodies.iter().zip(&region.yields) {
+            let mut stmts = self.block(body);
+            stmts.extend(self.tuple(yields));
+            arms.push(stmts);
+        }
+        let (then_arm, else_arm) = (arms.first(), arms.get(1));
+        let names: Vec<&Option<Ident>> = region.results.iter().map(|&r| &self.names[r]).collect();
+        let span = region.span;
+        match names.as_slice() {
+            [] => out.extend(quote_spanned!(span=>
+                if #cond { #then_arm } else { #else_arm }
+            )),
+            [one] => out.extend(quote_spanned!(span=>
+                let #one = if #cond { #then_arm } else { #else_arm };
+            )),
+            many => out.extend(quote_spanned!(span=>
+                let (#(#many),*) = if #cond { #then_arm } else { #else_arm };
+            )),
+        }
+    }
+
+    fn tuple(&mut self, values: &[ValueId]) -> TokenStream {
         match values {
             [] => TokenStream::new(),
             [one] => self.expr(*one),
@@ -603,9 +606,9 @@ impl<'a> Renderer<'a> {
 
     // let (s, s_grad) = g_grad(a, b);
     // let [ds_da, ds_db] = ::autograd::Partials::partials(s_grad);
-    fn call_with_partials(&mut self, id: NodeId, site: usize) -> TokenStream {
+    fn call_with_partials(&mut self, id: ValueId, site: usize) -> TokenStream {
         let graph = self.graph();
-        let node = &graph.nodes[id];
+        let node = &graph.values[id];
         let call = &graph.calls[site];
         let name = self.names[id].clone().unwrap_or_else(|| format_ident!("t"));
         let grad_fn = format_ident!("{}_grad", call.name, span = call.name.span());
@@ -627,15 +630,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// A use of node `id`: its name if it is bound, else its expression.
-    pub fn expr(&mut self, id: NodeId) -> TokenStream {
+    pub fn expr(&mut self, id: ValueId) -> TokenStream {
         let mut tokens = TokenStream::new();
         self.write(id, prec::IF, &mut tokens);
         tokens
     }
 
     /// The precedence of a use of `id`, known before it is written.
-    fn prec_of(&self, id: NodeId) -> u8 {
-        let node = &self.graph().nodes[id];
+    fn prec_of(&self, id: ValueId) -> u8 {
+        let node = &self.graph().values[id];
         if self.names[id].is_some() && (self.is_bound(id) || matches!(node.op, Op::Param(_))) {
             return prec::ATOM;
         }
@@ -657,7 +660,7 @@ impl<'a> Renderer<'a> {
 
     /// Writes a use of `id` into `out`, in parentheses unless it binds at least as tightly as
     /// `min`. Everything is written into one stream: nesting never copies what is below it.
-    fn write(&mut self, id: NodeId, min: u8, out: &mut TokenStream) {
+    fn write(&mut self, id: ValueId, min: u8, out: &mut TokenStream) {
         if self.prec_of(id) >= min {
             self.write_use(id, out);
         } else {
@@ -667,17 +670,17 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn write_use(&mut self, id: NodeId, out: &mut TokenStream) {
+    fn write_use(&mut self, id: ValueId, out: &mut TokenStream) {
         let named = self.names[id].is_some()
-            && (self.is_bound(id) || matches!(self.graph().nodes[id].op, Op::Param(_)));
+            && (self.is_bound(id) || matches!(self.graph().values[id].op, Op::Param(_)));
         if !named {
             return self.write_op(id, out);
         }
         // An `if`'s results and a call's names are written by patterns too: never moved.
         let by_uses_only = self.is_bound(id)
             && !matches!(
-                self.graph().nodes[id].op,
-                Op::Phi(..) | Op::Partial(_) | Op::Call(_)
+                self.graph().values[id].op,
+                Op::Result(..) | Op::Partial(_) | Op::Call(_)
             );
         let left = &mut self.uses_left[id];
         *left = left.saturating_sub(1);
@@ -691,7 +694,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// `(a, b, c)`: arguments in parentheses.
-    fn write_args(&mut self, args: &[NodeId], out: &mut TokenStream) {
+    fn write_args(&mut self, args: &[ValueId], out: &mut TokenStream) {
         if args.is_empty() {
             self.empty_parens.write(out, Span::call_site());
             return;
@@ -709,7 +712,7 @@ impl<'a> Renderer<'a> {
     /// `lhs op rhs`; operators associate left, so the right side needs a tighter binding.
     fn write_binary(
         &mut self,
-        args: &[NodeId],
+        args: &[ValueId],
         op: (&str, Span),
         op_prec: u8,
         out: &mut TokenStream,
@@ -723,13 +726,13 @@ impl<'a> Renderer<'a> {
     }
 
     /// The expression of node `id` itself (not its name).
-    fn write_op(&mut self, id: NodeId, out: &mut TokenStream) {
+    fn write_op(&mut self, id: ValueId, out: &mut TokenStream) {
         let graph = self.graph();
-        let node = &graph.nodes[id];
+        let node = &graph.values[id];
         let span = node.span;
         let args = node.args.as_slice();
         match &node.op {
-            Op::Param(_) | Op::Phi(..) | Op::Partial(_) => {
+            Op::Param(_) | Op::Result(..) | Op::Partial(_) => {
                 if let Some(name) = &self.names[id] {
                     tokens::ident(out, name);
                 }
@@ -826,7 +829,7 @@ impl<'a> Renderer<'a> {
     /// Whether the code calls a method of `autograd::Real` (which a concrete-typed function
     /// must bring into scope).
     pub fn uses_real_trait(&self) -> bool {
-        self.graph().nodes.iter().enumerate().any(|(id, node)| {
+        self.graph().values.iter().any(|(id, node)| {
             self.uses[id] > 0 && matches!(node.op, Op::Method(m) if m.is_real_trait_method())
         })
     }

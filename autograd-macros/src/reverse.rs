@@ -3,78 +3,45 @@
 //! Walks the function backwards and accumulates each value's adjoint as a list of terms. Every
 //! use of a value comes after it, so when the walk reaches a value all its terms are known:
 //! its adjoint is one sum, bound once, and then its rule (from `rules.rs`) sends terms on to
-//! its arguments. An `if` is reversed by an `if` on the same condition: each arm walks its own
-//! code backwards, and what it sends to values outside the arm leaves as a result of the
-//! reverse `if`. Only active values (those that depend on a differentiated parameter) get
-//! adjoints.
+//! its arguments. The walk is one match over instructions; a region is reversed by its kind's
+//! one arm (an `if` by an `if` on the same condition: each arm walks its own code backwards,
+//! and what it sends to values outside the arm leaves as a result of the reverse `if`). Only
+//! active values (those that depend on a differentiated parameter) get adjoints.
+//!
+//! The reverse code reads forward values where it needs them, which may be inside an arm it is
+//! not in; `export_residuals` then carries each such value out of its arm as one more result
+//! of the forward region, so that every use sees its value.
 
 use std::collections::BTreeMap;
 
 use crate::errors::Errors;
 use crate::hash::FastMap;
-use crate::ir::{Args, BlockId, Builder, Graph, Inst, NameKind, NodeId, Op};
+use crate::ir::{
+    internal, BlockId, Builder, Graph, IdVec, Inst, NameKind, Op, Program, RegionId, RegionKind,
+    ValueId,
+};
 use crate::lower::Lowered;
 use crate::rules;
 
-/// A function with its gradient, as IR.
-pub struct Program {
-    pub graph: Graph,
-    pub root: BlockId,
-    /// The function's value.
-    pub value: NodeId,
-    /// For each parameter: its partial derivative, or `None` when it is not differentiated.
-    /// A differentiated parameter the value does not depend on has a `Lit(0)` node.
-    pub grads: Vec<Option<NodeId>>,
-}
-
-/// Adjoint terms waiting for their value's definition, by value. Most values have one to
-/// three, which `Args` holds without an allocation of their own. The function's body keeps
-/// them in a list indexed by node (most of its values get terms, and each is asked for once:
-/// an index, not a hash and a probe); an arm of an `if`, which sees few values, in a map.
-enum Terms {
-    ByNode(Vec<Option<Args>>),
-    Map(FastMap<NodeId, Args>),
-}
+/// Adjoint terms waiting for their value's definition, by value.
+#[derive(Default)]
+struct Terms(FastMap<ValueId, Vec<ValueId>>);
 
 impl Terms {
-    fn by_node(nodes: usize) -> Terms {
-        Terms::ByNode(vec![None; nodes])
+    fn push(&mut self, to: ValueId, term: ValueId) {
+        self.0.entry(to).or_default().push(term);
     }
 
-    fn arm() -> Terms {
-        Terms::Map(FastMap::default())
+    /// The terms of `value`, taken out.
+    fn take(&mut self, value: ValueId) -> Option<Vec<ValueId>> {
+        self.0.remove(&value).filter(|terms| !terms.is_empty())
     }
 
-    fn push(&mut self, to: NodeId, term: NodeId) {
-        match self {
-            Terms::ByNode(slots) => {
-                if slots.len() <= to {
-                    slots.resize(to + 1, None);
-                }
-                if let Some(slot) = slots.get_mut(to) {
-                    slot.get_or_insert_with(Args::default).push(term);
-                }
-            }
-            Terms::Map(map) => map.entry(to).or_default().push(term),
-        }
-    }
-
-    /// The terms of `node`, taken out.
-    fn take(&mut self, node: NodeId) -> Option<Args> {
-        match self {
-            Terms::ByNode(slots) => slots.get_mut(node).and_then(Option::take),
-            Terms::Map(map) => map.remove(&node),
-        }
-    }
-
-    /// The values with terms, in no particular order.
-    fn nodes(&self) -> Vec<NodeId> {
-        match self {
-            Terms::ByNode(slots) => (0..slots.len())
-                .filter(|&node| slots.get(node).is_some_and(Option::is_some))
-                .collect(),
-            Terms::Map(map) => map.keys().copied().collect(),
-        }
+    /// The values with terms, in id order.
+    fn values(&self) -> Vec<ValueId> {
+        let mut values: Vec<ValueId> = self.0.keys().copied().collect();
+        values.sort_unstable();
+        values
     }
 }
 
@@ -93,14 +60,10 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
         errors: Errors::default(),
         scratch: String::new(),
     };
-    let mut terms = Terms::by_node(reverse.graph.nodes.len());
+    let mut terms = Terms::default();
     if reverse.is_active(result) {
-        let one = reverse.graph.push(
-            root,
-            Op::Lit(1.0),
-            Vec::new(),
-            reverse.graph.nodes[result].span,
-        );
+        let span = reverse.graph.values[result].span;
+        let one = reverse.graph.push(root, Op::Lit(1.0), [], span);
         terms.push(result, one);
     }
     let forward = reverse.graph.blocks[root].insts.clone();
@@ -118,44 +81,51 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
                 return None;
             }
             Some(param_adjoints.get(&param).copied().unwrap_or_else(|| {
-                let span = graph.nodes[param].span;
-                graph.push(root, Op::Lit(0.0), Vec::new(), span)
+                let span = graph.values[param].span;
+                graph.push(root, Op::Lit(0.0), [], span)
             }))
         })
         .collect();
-    Ok(Program {
+    let mut program = Program {
         graph,
         root,
         value: result,
         grads,
-    })
+    };
+    export_residuals(&mut program)?;
+    Ok(program)
 }
 
-/// Which nodes depend on a differentiated parameter.
-fn activity(graph: &Graph, root: BlockId, wrt: &[bool]) -> Vec<bool> {
-    let mut active = vec![false; graph.nodes.len()];
+/// Which values depend on a differentiated parameter.
+fn activity(graph: &Graph, root: BlockId, wrt: &[bool]) -> IdVec<ValueId, bool> {
+    let mut active = IdVec::filled(false, graph.values.len());
     mark_active(graph, root, wrt, &mut active);
     active
 }
 
-fn mark_active(graph: &Graph, block: BlockId, wrt: &[bool], active: &mut Vec<bool>) {
+fn mark_active(graph: &Graph, block: BlockId, wrt: &[bool], active: &mut IdVec<ValueId, bool>) {
     for inst in &graph.blocks[block].insts {
         match *inst {
-            Inst::Node(id) => {
-                let node = &graph.nodes[id];
-                active[id] = match node.op {
+            Inst::Value(id) => {
+                let value = &graph.values[id];
+                active[id] = match value.op {
                     Op::Param(i) => wrt.get(i).copied().unwrap_or(false),
-                    Op::Lit(_) | Op::Const(_) | Op::Partial(_) | Op::Bool(_) => false,
-                    Op::Cmp(_) | Op::And | Op::Or | Op::Not => false,
-                    _ => node.args.iter().any(|&arg| active[arg]),
+                    Op::Lit(_) | Op::Const(_) | Op::Partial(_) => false,
+                    _ if graph.is_bool(id) => false,
+                    _ => value.args.iter().any(|&arg| active[arg]),
                 };
             }
-            Inst::If(if_id) => {
-                let the_if = &graph.ifs[if_id];
-                mark_active(graph, the_if.then_block, wrt, active);
-                mark_active(graph, the_if.else_block, wrt, active);
-                for (i, &phi) in the_if.outputs.iter().enumerate() {
-                    active[phi] = active[the_if.then_values[i]] || active[the_if.else_values[i]];
+            Inst::Region(region) => {
+                let region = &graph.regions[region];
+                for &body in &region.bodies {
+                    mark_active(graph, body, wrt, active);
+                }
+                for (i, &result) in region.results.iter().enumerate() {
+                    active[result] = !graph.is_bool(result)
+                        && region
+                            .yields
+                            .iter()
+                            .any(|yields| yields.get(i).is_some_and(|&v| active[v]));
                 }
             }
         }
@@ -164,20 +134,20 @@ fn mark_active(graph: &Graph, block: BlockId, wrt: &[bool], active: &mut Vec<boo
 
 struct Reverse<'g> {
     graph: &'g mut Graph,
-    active: Vec<bool>,
-    param_adjoints: BTreeMap<NodeId, NodeId>,
+    active: IdVec<ValueId, bool>,
+    param_adjoints: BTreeMap<ValueId, ValueId>,
     errors: Errors,
     /// Where a `d_` name is built.
     scratch: String,
 }
 
 impl Reverse<'_> {
-    fn is_active(&self, node: NodeId) -> bool {
-        self.active.get(node).copied().unwrap_or(false)
+    fn is_active(&self, value: ValueId) -> bool {
+        self.active.get(value).copied().unwrap_or(false)
     }
 
-    fn builder(&mut self, block: BlockId, span_of: NodeId) -> Builder<'_> {
-        let span = self.graph.nodes[span_of].span;
+    fn builder(&mut self, block: BlockId, span_of: ValueId) -> Builder<'_> {
+        let span = self.graph.values[span_of].span;
         Builder {
             graph: self.graph,
             block,
@@ -185,26 +155,22 @@ impl Reverse<'_> {
         }
     }
 
-    /// The adjoint of `node` from its terms: one sum, named `d_` + the node's name.
-    fn sum(&mut self, node: NodeId, terms: &[NodeId], block: BlockId) -> NodeId {
-        let mut b = self.builder(block, node);
-        let mut total = terms[0];
-        for &term in &terms[1..] {
-            total = b.add(total, term);
-        }
+    /// The adjoint of `value` from its terms: one sum, named `d_` + the value's name.
+    fn sum(&mut self, value: ValueId, terms: &[ValueId], block: BlockId) -> ValueId {
+        let mut b = self.builder(block, value);
+        let total = sum_terms(&mut b, terms);
         // The sum is named after its value: `d_yhat`. A term that is already the adjoint of
         // another value keeps that name, unless only this value has a name of the user's.
-        let named = |graph: &Graph, id: NodeId| graph.nodes[id].name.is_some();
-        let current = self.graph.nodes[total].adjoint_of;
-        if current.is_none_or(|p| !named(self.graph, p) && named(self.graph, node)) {
-            self.graph.nodes[total].adjoint_of = Some(node);
+        let named = |graph: &Graph, id: ValueId| graph.values[id].name.is_some();
+        let current = self.graph.values[total].adjoint_of;
+        if current.is_none_or(|p| !named(self.graph, p) && named(self.graph, value)) {
+            self.graph.values[total].adjoint_of = Some(value);
         }
-        if let Some(name) = &self.graph.nodes[node].name {
+        if let Some(name) = &self.graph.values[value].name {
             self.scratch.clear();
             self.scratch.push_str("d_");
-            // `strip_prefix`, not `trim_start_matches`: no substring searcher per name.
-            let text = name.text.strip_prefix("r#").unwrap_or(&name.text);
-            self.scratch.push_str(text);
+            self.scratch
+                .push_str(name.text.strip_prefix("r#").unwrap_or(&name.text));
             self.graph
                 .name(total, self.scratch.as_str(), NameKind::Adjoint);
         }
@@ -215,28 +181,30 @@ impl Reverse<'_> {
     fn block(&mut self, insts: &[Inst], target: BlockId, terms: &mut Terms) {
         for inst in insts.iter().rev() {
             match *inst {
-                Inst::Node(id) => self.node(id, target, terms),
-                Inst::If(if_id) => self.branch(if_id, target, terms),
+                Inst::Value(id) => self.value(id, target, terms),
+                Inst::Region(region) => match self.graph.regions[region].kind {
+                    RegionKind::If => self.reverse_if(region, target, terms),
+                },
             }
         }
     }
 
-    fn push_term(&self, terms: &mut Terms, to: NodeId, term: NodeId) {
+    fn push_term(&self, terms: &mut Terms, to: ValueId, term: ValueId) {
         if self.is_active(to) {
             terms.push(to, term);
         }
     }
 
-    fn node(&mut self, id: NodeId, target: BlockId, terms: &mut Terms) {
-        let Some(node_terms) = terms.take(id) else {
+    fn value(&mut self, id: ValueId, target: BlockId, terms: &mut Terms) {
+        let Some(value_terms) = terms.take(id) else {
             return;
         };
-        if !self.is_active(id) || node_terms.is_empty() {
+        if !self.is_active(id) {
             return;
         }
-        let dy = self.sum(id, &node_terms, target);
-        let op = self.graph.nodes[id].op.clone();
-        let args = self.graph.nodes[id].args.clone();
+        let dy = self.sum(id, &value_terms, target);
+        let op = self.graph.values[id].op.clone();
+        let args = self.graph.values[id].args.clone();
         match op {
             Op::Param(_) => {
                 self.param_adjoints.insert(id, dy);
@@ -281,68 +249,212 @@ impl Reverse<'_> {
         }
     }
 
-    fn branch(&mut self, if_id: usize, target: BlockId, terms: &mut Terms) {
-        let the_if = self.graph.ifs[if_id].clone();
-        // The adjoints of the `if`'s results.
-        let mut output_adjoints = Vec::new();
-        for (i, &phi) in the_if.outputs.iter().enumerate() {
-            if let Some(phi_terms) = terms.take(phi) {
-                if self.is_active(phi) && !phi_terms.is_empty() {
-                    output_adjoints.push((i, self.sum(phi, &phi_terms, target)));
+    /// `if c { A } else { B }` reversed: `if c { reverse(A) } else { reverse(B) }`, whose
+    /// results are the terms the arms send to values outside them.
+    fn reverse_if(&mut self, forward: RegionId, target: BlockId, terms: &mut Terms) {
+        let region = self.graph.regions[forward].clone();
+        // The adjoints of the region's results.
+        let mut result_adjoints = Vec::new();
+        for (i, &result) in region.results.iter().enumerate() {
+            if let Some(result_terms) = terms.take(result) {
+                if self.is_active(result) {
+                    result_adjoints.push((i, self.sum(result, &result_terms, target)));
                 }
             }
         }
-        if output_adjoints.is_empty() {
+        if result_adjoints.is_empty() {
             return;
         }
-        let reverse_if = self.graph.push_if(target, the_if.cond, the_if.span);
-        let reverse = &self.graph.ifs[reverse_if];
-        let (then_target, else_target) = (reverse.then_block, reverse.else_block);
+        let reverse = self.graph.push_if(target, region.cond(), region.span);
+        let reverse_bodies = self.graph.regions[reverse].bodies.clone();
 
         let mut arm_terms = Vec::new();
-        for (forward_block, values, arm_target) in [
-            (the_if.then_block, &the_if.then_values, then_target),
-            (the_if.else_block, &the_if.else_values, else_target),
-        ] {
-            let mut local = Terms::arm();
-            for &(i, d_out) in &output_adjoints {
-                self.push_term(&mut local, values[i], d_out);
+        for ((&body, yields), &arm_target) in region
+            .bodies
+            .iter()
+            .zip(&region.yields)
+            .zip(&reverse_bodies)
+        {
+            let mut local = Terms::default();
+            for &(i, d_result) in &result_adjoints {
+                if let Some(&value) = yields.get(i) {
+                    self.push_term(&mut local, value, d_result);
+                }
             }
-            let insts = self.graph.blocks[forward_block].insts.clone();
+            let insts = self.graph.blocks[body].insts.clone();
             self.block(&insts, arm_target, &mut local);
             arm_terms.push((arm_target, local));
         }
         // What the arms send to values outside them leaves as results of the reverse `if`.
-        let mut outer: Vec<NodeId> = arm_terms
+        let mut outer: Vec<ValueId> = arm_terms
             .iter()
-            .flat_map(|(_, local)| local.nodes())
+            .flat_map(|(_, local)| local.values())
             .collect();
         outer.sort_unstable();
         outer.dedup();
-        for node in outer {
+        for value in outer {
             let mut sums = Vec::new();
             for (arm_target, local) in &mut arm_terms {
-                let sum = match local.take(node) {
-                    Some(node_terms) if !node_terms.is_empty() => {
-                        let mut b = Builder {
-                            graph: self.graph,
-                            block: *arm_target,
-                            span: the_if.span,
-                        };
-                        let mut total = node_terms[0];
-                        for &term in &node_terms[1..] {
-                            total = b.add(total, term);
-                        }
-                        total
-                    }
-                    _ => self
-                        .graph
-                        .push(*arm_target, Op::Lit(0.0), Vec::new(), the_if.span),
+                let mut b = Builder {
+                    graph: self.graph,
+                    block: *arm_target,
+                    span: region.span,
+                };
+                let sum = match local.take(value) {
+                    Some(value_terms) => sum_terms(&mut b, &value_terms),
+                    None => b.lit(0.0),
                 };
                 sums.push(sum);
             }
-            let phi = self.graph.add_output(reverse_if, sums[0], sums[1]);
-            terms.push(node, phi);
+            let result = self.graph.add_result(reverse, &sums);
+            terms.push(value, result);
         }
+    }
+}
+
+/// `terms[0] + terms[1] + ...` (at least one term).
+fn sum_terms(b: &mut Builder, terms: &[ValueId]) -> ValueId {
+    let mut total = terms[0];
+    for &term in &terms[1..] {
+        total = b.add(total, term);
+    }
+    total
+}
+
+/// Makes every use see its value: a value defined in a region's body and used outside it
+/// (the reverse code needs it) becomes a result of that region, which the other bodies give
+/// a placeholder for (they never run the code that reads it).
+fn export_residuals(program: &mut Program) -> syn::Result<()> {
+    if program.graph.regions.is_empty() {
+        return Ok(());
+    }
+    let mut exporter = Exporter {
+        defined_in: IdVec::filled(None, program.graph.values.len()),
+        exports: FastMap::default(),
+    };
+    exporter.record_definitions(&program.graph, program.root);
+    let root = program.root;
+    exporter.rewrite_block(&mut program.graph, root)?;
+    program.value = exporter.export(&mut program.graph, program.value, root)?;
+    for i in 0..program.grads.len() {
+        if let Some(grad) = program.grads[i] {
+            program.grads[i] = Some(exporter.export(&mut program.graph, grad, root)?);
+        }
+    }
+    Ok(())
+}
+
+struct Exporter {
+    /// The block each value is defined in.
+    defined_in: IdVec<ValueId, Option<BlockId>>,
+    /// `(region, value)` → the result of that region that carries `value` out of its body.
+    exports: FastMap<(RegionId, ValueId), ValueId>,
+}
+
+impl Exporter {
+    fn record_definitions(&mut self, graph: &Graph, block: BlockId) {
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Value(id) => self.defined_in[id] = Some(block),
+                Inst::Region(region) => {
+                    let region = &graph.regions[region];
+                    for &result in &region.results {
+                        self.defined_in[result] = Some(block);
+                    }
+                    for &body in &region.bodies {
+                        self.record_definitions(graph, body);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visible(&self, graph: &Graph, value: ValueId, block: BlockId) -> bool {
+        if graph.values[value].op.is_constant() {
+            return true;
+        }
+        match self.defined_in.get(value).copied().flatten() {
+            Some(defined) => graph.encloses(defined, block),
+            None => true,
+        }
+    }
+
+    /// The value that carries `value` into `block`.
+    fn export(
+        &mut self,
+        graph: &mut Graph,
+        mut value: ValueId,
+        block: BlockId,
+    ) -> syn::Result<ValueId> {
+        while !self.visible(graph, value, block) {
+            let span = graph.values[value].span;
+            let defined =
+                self.defined_in[value].ok_or_else(|| internal(span, "a value without a block"))?;
+            let region_id = graph.blocks[defined]
+                .owner
+                .ok_or_else(|| internal(span, "a value out of scope in the function's body"))?;
+            value = match self.exports.get(&(region_id, value)) {
+                Some(&result) => result,
+                None => {
+                    let region = &graph.regions[region_id];
+                    let parent = region.parent;
+                    let bodies = region.bodies.clone();
+                    // The bodies that did not compute the value give a placeholder.
+                    let filler = if graph.is_bool(value) {
+                        Op::Bool(false)
+                    } else {
+                        Op::Lit(0.0)
+                    };
+                    let mut yields = Vec::new();
+                    for body in bodies {
+                        if body == defined {
+                            yields.push(value);
+                        } else {
+                            let placeholder = graph.push(body, filler.clone(), [], span);
+                            self.defined_in.resize(graph.values.len(), None);
+                            self.defined_in[placeholder] = Some(body);
+                            yields.push(placeholder);
+                        }
+                    }
+                    let result = graph.add_result(region_id, &yields);
+                    graph.values[result].name = graph.values[value].name.clone();
+                    graph.values[result].export_of = Some(value);
+                    self.defined_in.resize(graph.values.len(), None);
+                    self.defined_in[result] = Some(parent);
+                    self.exports.insert((region_id, value), result);
+                    result
+                }
+            };
+        }
+        Ok(value)
+    }
+
+    fn rewrite_block(&mut self, graph: &mut Graph, block: BlockId) -> syn::Result<()> {
+        let insts = graph.blocks[block].insts.clone();
+        for inst in insts {
+            match inst {
+                Inst::Value(id) => {
+                    for i in 0..graph.values[id].args.len() {
+                        let arg = graph.values[id].args[i];
+                        graph.values[id].args[i] = self.export(graph, arg, block)?;
+                    }
+                }
+                Inst::Region(region) => {
+                    for i in 0..graph.regions[region].args.len() {
+                        let arg = graph.regions[region].args[i];
+                        graph.regions[region].args[i] = self.export(graph, arg, block)?;
+                    }
+                    let bodies = graph.regions[region].bodies.clone();
+                    for (b, &body) in bodies.iter().enumerate() {
+                        self.rewrite_block(graph, body)?;
+                        for i in 0..graph.regions[region].yields[b].len() {
+                            let value = graph.regions[region].yields[b][i];
+                            graph.regions[region].yields[b][i] = self.export(graph, value, body)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }

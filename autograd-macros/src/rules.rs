@@ -3,8 +3,8 @@
 //! For every op of the body language: its name in the source, how many arguments it takes,
 //! and its local partial derivatives, written as IR with a [`Builder`]. The reverse pass asks
 //! [`adjoint`] for the terms `(argument, contribution)` that an op's adjoint `dy` sends to its
-//! arguments; it knows nothing else about any op. Error messages list supported methods from
-//! [`METHODS`], so they cannot go stale.
+//! arguments; it knows nothing else about any op. The methods themselves, their names and
+//! arities, are listed once in `ir.rs` (`METHODS`).
 //!
 //! Kink conventions (PyTorch's): `abs'(0) = 0`, `relu'(0) = 0`, `max`/`min` at a tie give each
 //! side 1/2, `powi(x, 0)' = 0` and `powf(x, 0)' = 0` (also at `x = 0`), `powf(x, y)` at `x = 0`
@@ -13,163 +13,7 @@
 
 use std::f64::consts::{LN_10, LN_2};
 
-use crate::ir::{Builder, NodeId, Op};
-
-/// The methods of the body language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    Powf,
-    Sqrt,
-    Cbrt,
-    Exp,
-    Exp2,
-    ExpM1,
-    Ln,
-    Ln1p,
-    Log,
-    Log2,
-    Log10,
-    Sin,
-    Cos,
-    Tan,
-    Asin,
-    Acos,
-    Atan,
-    Atan2,
-    Sinh,
-    Cosh,
-    Tanh,
-    TanhFast,
-    Asinh,
-    Acosh,
-    Atanh,
-    Abs,
-    Max,
-    Min,
-    Hypot,
-    Recip,
-    MulAdd,
-    Relu,
-    Sigmoid,
-    Softplus,
-    Signum,
-    Floor,
-    Ceil,
-    Round,
-    Trunc,
-}
-
-/// Every method: its name, and how many arguments it takes besides the receiver.
-/// (`powi` is separate: its exponent is an integer literal, see `Op::Powi`.)
-pub const METHODS: &[(&str, usize, Method)] = &[
-    ("powf", 1, Method::Powf),
-    ("sqrt", 0, Method::Sqrt),
-    ("cbrt", 0, Method::Cbrt),
-    ("exp", 0, Method::Exp),
-    ("exp2", 0, Method::Exp2),
-    ("exp_m1", 0, Method::ExpM1),
-    ("ln", 0, Method::Ln),
-    ("ln_1p", 0, Method::Ln1p),
-    ("log", 1, Method::Log),
-    ("log2", 0, Method::Log2),
-    ("log10", 0, Method::Log10),
-    ("sin", 0, Method::Sin),
-    ("cos", 0, Method::Cos),
-    ("tan", 0, Method::Tan),
-    ("asin", 0, Method::Asin),
-    ("acos", 0, Method::Acos),
-    ("atan", 0, Method::Atan),
-    ("atan2", 1, Method::Atan2),
-    ("sinh", 0, Method::Sinh),
-    ("cosh", 0, Method::Cosh),
-    ("tanh", 0, Method::Tanh),
-    ("asinh", 0, Method::Asinh),
-    ("acosh", 0, Method::Acosh),
-    ("atanh", 0, Method::Atanh),
-    ("abs", 0, Method::Abs),
-    ("max", 1, Method::Max),
-    ("min", 1, Method::Min),
-    ("hypot", 1, Method::Hypot),
-    ("recip", 0, Method::Recip),
-    ("mul_add", 2, Method::MulAdd),
-    ("relu", 0, Method::Relu),
-    ("sigmoid", 0, Method::Sigmoid),
-    ("softplus", 0, Method::Softplus),
-    ("tanh_fast", 0, Method::TanhFast),
-    ("signum", 0, Method::Signum),
-    ("floor", 0, Method::Floor),
-    ("ceil", 0, Method::Ceil),
-    ("round", 0, Method::Round),
-    ("trunc", 0, Method::Trunc),
-];
-
-impl Method {
-    pub fn lookup(name: &str) -> Option<(Method, usize)> {
-        METHODS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|&(_, extra, method)| (method, extra))
-    }
-
-    pub fn name(self) -> &'static str {
-        METHODS
-            .iter()
-            .find(|(_, _, m)| *m == self)
-            .map_or("?", |(name, _, _)| name)
-    }
-
-    /// Methods of `autograd::Real` rather than of `f32`/`f64` themselves: a concrete-typed
-    /// function needs the trait in scope to call them.
-    pub fn is_real_trait_method(self) -> bool {
-        matches!(
-            self,
-            Method::Relu | Method::Sigmoid | Method::Softplus | Method::TanhFast
-        )
-    }
-
-    /// The method the generated code calls for this one. `grad!` computes `x.tanh()` with
-    /// `Real::tanh_fast`, as accurate as libm's `tanh` and about twice as fast; the attribute
-    /// form keeps `tanh`, because its `_grad` computes the user's function as it is written.
-    pub fn as_generated(self, keeps_user_fn: bool) -> Method {
-        match self {
-            Method::Tanh if !keeps_user_fn => Method::TanhFast,
-            other => other,
-        }
-    }
-}
-
-/// The supported methods, for error messages: "powi, powf, sqrt, …".
-pub fn supported_methods() -> String {
-    let mut names = vec!["powi"];
-    names.extend(METHODS.iter().map(|(name, _, _)| *name));
-    names.join(", ")
-}
-
-/// Derivative helpers in the runtime (`::autograd::__private`), for the rules at kinks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Helper {
-    Sign,
-    Step,
-    MaxWeight,
-    MinWeight,
-    PowfBase,
-    PowfExponent,
-    DivOrZero,
-}
-
-impl Helper {
-    pub fn name(self) -> &'static str {
-        match self {
-            Helper::Sign => "sign",
-            Helper::Step => "step",
-            Helper::MaxWeight => "max_weight",
-            Helper::MinWeight => "min_weight",
-            Helper::PowfBase => "powf_base",
-            Helper::PowfExponent => "powf_exponent",
-            Helper::DivOrZero => "div_or_zero",
-        }
-    }
-}
+use crate::ir::{Builder, Helper, Method, Op, ValueId};
 
 /// The contributions `(argument index, term)` that the adjoint `dy` of node `y = op(args)`
 /// sends to the node's arguments. Calls are handled by the caller (`reverse.rs`), which knows
@@ -177,10 +21,10 @@ impl Helper {
 pub fn adjoint(
     b: &mut Builder,
     op: &Op,
-    args: &[NodeId],
-    y: NodeId,
-    dy: NodeId,
-) -> Vec<(usize, NodeId)> {
+    args: &[ValueId],
+    y: ValueId,
+    dy: ValueId,
+) -> Vec<(usize, ValueId)> {
     let a = args.first().copied().unwrap_or(y);
     let second = args.get(1).copied().unwrap_or(y);
     match op {
@@ -221,14 +65,14 @@ pub fn adjoint(
 fn method_adjoint(
     b: &mut Builder,
     method: Method,
-    a: NodeId,
-    second: NodeId,
-    y: NodeId,
-    dy: NodeId,
-) -> Vec<(usize, NodeId)> {
+    a: ValueId,
+    second: ValueId,
+    y: ValueId,
+    dy: ValueId,
+) -> Vec<(usize, ValueId)> {
     use Method::*;
     // Most rules: da += dy * local.
-    let times = |b: &mut Builder, local: NodeId| vec![(0, b.mul(dy, local))];
+    let times = |b: &mut Builder, local: ValueId| vec![(0, b.mul(dy, local))];
     match method {
         // y = a^c: da += dy * c*a^(c-1) (0 where c = 0), dc += dy * y*ln(a) (0 at a = 0)
         Powf => {
@@ -429,7 +273,7 @@ fn method_adjoint(
 }
 
 /// `sqrt(1 - a^2)`
-fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
+fn sqrt_one_minus_square(b: &mut Builder, a: ValueId) -> ValueId {
     let one = b.lit(1.0);
     let a2 = b.square(a);
     let diff = b.sub(one, a2);
@@ -438,7 +282,7 @@ fn sqrt_one_minus_square(b: &mut Builder, a: NodeId) -> NodeId {
 
 /// For y = k/a: dy * y^2 * c with c = -1/k, what da receives (`dy * y^2 * -1` simplifies to
 /// `-(dy * y^2)`). Exact only for a power-of-two `c`.
-fn reciprocal_adjoint(b: &mut Builder, y: NodeId, dy: NodeId, c: f64) -> NodeId {
+fn reciprocal_adjoint(b: &mut Builder, y: ValueId, dy: ValueId, c: f64) -> ValueId {
     let y2 = b.square(y);
     // A constant adjoint joins c (exact, c being ±2^n): `1.0 - 2.0 / u` gives y² * 0.5, not
     // -(y²) * -0.5.

@@ -1,30 +1,31 @@
 //! Adjoint IR → IR that reads like a hand derivation.
 //!
-//! Three passes over the program, in order:
+//! Two passes over the program, in order:
 //! 1. peephole and common subexpressions, in one forward walk: `x*1`, `x+0`, `a + -b`,
 //!    `-(-x)`, `x.powi(1)` fold away, an operation on two literals becomes one literal, and a
 //!    value computed twice (the same op on the same arguments, where the first is in scope) is
 //!    computed once;
-//! 2. dead code: nodes and `if` results that neither the value nor the gradient needs;
-//! 3. residuals: a value defined inside a forward `if` arm and used by the reverse code
-//!    leaves that `if` as an extra result (0 from the other arm), so it is in scope.
+//! 2. dead code: values and region results that neither the value nor the gradient needs.
+//!
+//! Both keep every use in scope of its value (the reverse pass made it so): a value is only
+//! ever replaced by one visible where it was.
 //!
 //! Every rewrite keeps the value bit for bit (up to the sign of a zero, and but for an
 //! intermediate that would have overflowed or lost bits as a subnormal: `0.5 * (2 * x)` is `x`
 //! even where `2 * x` is inf).
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use crate::hash::FastMap;
-use crate::ir::{Args, BlockId, Graph, IfId, Inst, NodeId, Op};
-use crate::reverse::Program;
+use crate::ir::{
+    Args, BlockId, Graph, Id, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId,
+};
 use crate::rules::is_power_of_two;
 
 pub fn simplify(program: &mut Program) {
     let mut peephole = Peephole {
-        replace: (0..program.graph.nodes.len()).collect(),
+        replace: program.graph.values.ids().collect(),
         seen: Vec::new(),
     };
     peephole.block(&mut program.graph, program.root);
@@ -33,12 +34,11 @@ pub fn simplify(program: &mut Program) {
         *grad = peephole.replace[*grad];
     }
     remove_dead_code(program);
-    export_residuals(program);
 }
 
 struct Peephole {
     /// What each node was replaced by (itself if it stays).
-    replace: Vec<NodeId>,
+    replace: IdVec<ValueId, ValueId>,
     /// The nodes computed so far, by op and arguments, one map per enclosing block.
     seen: Vec<Seen>,
 }
@@ -51,26 +51,28 @@ impl Peephole {
         let insts = graph.blocks[block].insts.clone();
         for inst in insts {
             match inst {
-                Inst::Node(id) => self.node(graph, id),
-                Inst::If(if_id) => {
-                    let cond = graph.ifs[if_id].cond;
-                    graph.ifs[if_id].cond = self.replace[cond];
-                    let (then_block, else_block) =
-                        (graph.ifs[if_id].then_block, graph.ifs[if_id].else_block);
-                    self.block(graph, then_block);
-                    self.block(graph, else_block);
-                    let the_if = &mut graph.ifs[if_id];
-                    for value in the_if.then_values.iter_mut().chain(&mut the_if.else_values) {
-                        *value = self.replace[*value];
+                Inst::Value(id) => self.node(graph, id),
+                Inst::Region(region) => {
+                    for arg in graph.regions[region].args.iter_mut() {
+                        *arg = self.replace[*arg];
                     }
+                    for body in graph.regions[region].bodies.clone() {
+                        self.block(graph, body);
+                    }
+                    for yields in &mut graph.regions[region].yields {
+                        for value in yields {
+                            *value = self.replace[*value];
+                        }
+                    }
+                    self.fold_results(graph, region);
                 }
             }
         }
         self.seen.pop();
     }
 
-    fn node(&mut self, graph: &mut Graph, id: NodeId) {
-        for arg in graph.nodes[id].args.iter_mut() {
+    fn node(&mut self, graph: &mut Graph, id: ValueId) {
+        for arg in graph.values[id].args.iter_mut() {
             *arg = self.replace[*arg];
         }
         if let Some(target) = fold(graph, id) {
@@ -100,40 +102,80 @@ impl Peephole {
         }
     }
 
+    /// A result that is `true` from the `then` arm and `false` from the `else` arm is the
+    /// condition itself (whether an early return was taken, say); a result that repeats
+    /// another is that one.
+    fn fold_results(&mut self, graph: &mut Graph, region: RegionId) {
+        let r = &graph.regions[region];
+        let is_bool = |value: Option<&ValueId>, b: bool| {
+            value.is_some_and(|&v| graph.values[v].op == Op::Bool(b))
+        };
+        let mut folded: Vec<(ValueId, ValueId)> = match r.kind {
+            RegionKind::If => r
+                .results
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| {
+                    is_bool(r.yields[0].get(i), true) && is_bool(r.yields[1].get(i), false)
+                })
+                .map(|(_, &result)| (result, r.cond()))
+                .collect(),
+        };
+        // Two results that every body yields the same values for are one.
+        let column = |i: usize| -> Vec<Option<ValueId>> {
+            r.yields
+                .iter()
+                .map(|yields| yields.get(i).copied())
+                .collect()
+        };
+        let mut first_with: FastMap<Vec<Option<ValueId>>, ValueId> = FastMap::default();
+        for (i, &result) in r.results.iter().enumerate() {
+            match first_with.entry(column(i)) {
+                Entry::Occupied(first) => folded.push((result, *first.get())),
+                Entry::Vacant(slot) => {
+                    slot.insert(result);
+                }
+            }
+        }
+        for (result, cond) in folded {
+            self.alias(graph, result, cond);
+        }
+    }
+
     /// `id` is the same value as `target`: uses of `id` use `target`, which keeps the
     /// stronger of the two names.
-    fn alias(&mut self, graph: &mut Graph, id: NodeId, target: NodeId) {
+    fn alias(&mut self, graph: &mut Graph, id: ValueId, target: ValueId) {
         self.replace[id] = target;
-        if let Some(name) = graph.nodes[id].name.clone() {
+        if let Some(name) = graph.values[id].name.clone() {
             if !matches!(
-                graph.nodes[target].op,
+                graph.values[target].op,
                 Op::Param(_) | Op::Lit(_) | Op::Const(_)
             ) {
                 graph.name(target, name.text, name.kind);
             }
         }
-        if graph.nodes[target].adjoint_of.is_none() {
-            graph.nodes[target].adjoint_of = graph.nodes[id].adjoint_of;
+        if graph.values[target].adjoint_of.is_none() {
+            graph.values[target].adjoint_of = graph.values[id].adjoint_of;
         }
     }
 }
 
 /// Folds node `id` in place; returns the node it is equal to, if it is just another node.
-fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
+fn fold(graph: &mut Graph, id: ValueId) -> Option<ValueId> {
     // Each rewrite may enable another (`x * -1` → `-x` → `--y` → `y`); a few rounds suffice.
     for _ in 0..4 {
         if let Some(value) = literal_result(graph, id) {
-            let node = &mut graph.nodes[id];
+            let node = &mut graph.values[id];
             node.op = Op::Lit(value);
             node.args = Args::default();
             return None;
         }
-        let node = &graph.nodes[id];
+        let node = &graph.values[id];
         let args = node.args.as_slice();
         let lit = |i: usize| args.get(i).and_then(|&a| graph.lit_value(a));
         let negated = |i: usize| {
-            args.get(i).and_then(|&a| match graph.nodes[a].op {
-                Op::Neg => graph.nodes[a].args.first().copied(),
+            args.get(i).and_then(|&a| match graph.values[a].op {
+                Op::Neg => graph.values[a].args.first().copied(),
                 _ => None,
             })
         };
@@ -192,7 +234,7 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
             Op::Powi(0) => (Op::Lit(1.0), Args::default()),
             _ => return None,
         };
-        let node = &mut graph.nodes[id];
+        let node = &mut graph.values[id];
         node.op = op;
         node.args = new_args;
     }
@@ -202,8 +244,8 @@ fn fold(graph: &mut Graph, id: NodeId) -> Option<NodeId> {
 /// For `a + b`, `a - b`, `a * b` or `a / b` of two literals: the result, where computing it in
 /// `f32` and in `f64` gives the same value (`0.5 * 2.0`, `1.0 + 3.0`), so the literal is what
 /// the operation gives at run time for either scalar type.
-fn literal_result(graph: &Graph, id: NodeId) -> Option<f64> {
-    let node = &graph.nodes[id];
+fn literal_result(graph: &Graph, id: ValueId) -> Option<f64> {
+    let node = &graph.values[id];
     let &[a, b] = node.args.as_slice() else {
         return None;
     };
@@ -221,8 +263,8 @@ fn literal_result(graph: &Graph, id: NodeId) -> Option<f64> {
 }
 
 /// The two factors of `id` if it is a product.
-fn product_factors(graph: &Graph, id: NodeId) -> Option<[NodeId; 2]> {
-    match (&graph.nodes[id].op, graph.nodes[id].args.as_slice()) {
+fn product_factors(graph: &Graph, id: ValueId) -> Option<[ValueId; 2]> {
+    match (&graph.values[id].op, graph.values[id].args.as_slice()) {
         (Op::Mul, &[a, b]) => Some([a, b]),
         _ => None,
     }
@@ -230,7 +272,7 @@ fn product_factors(graph: &Graph, id: NodeId) -> Option<[NodeId; 2]> {
 
 /// For a product of a literal `c` and `x` (either order): `(c, x)`, left factor first, then
 /// right (both, for a product of two literals).
-fn literal_scalings(graph: &Graph, id: NodeId) -> impl Iterator<Item = (f64, NodeId)> + '_ {
+fn literal_scalings(graph: &Graph, id: ValueId) -> impl Iterator<Item = (f64, ValueId)> + '_ {
     product_factors(graph, id)
         .into_iter()
         .flat_map(|[a, b]| [(a, b), (b, a)])
@@ -239,10 +281,10 @@ fn literal_scalings(graph: &Graph, id: NodeId) -> impl Iterator<Item = (f64, Nod
 
 /// For a product with one negated factor, `(-a) * b` or `a * (-b)`: `[a, b]`, the product
 /// without its sign (negation is exact, so `-((-a) * b)` is exactly `a * b`).
-fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
+fn negated_factor(graph: &Graph, product: ValueId) -> Option<[ValueId; 2]> {
     let [a, b] = product_factors(graph, product)?;
-    let inner = |x: NodeId| match graph.nodes[x].op {
-        Op::Neg => graph.nodes[x].args.first().copied(),
+    let inner = |x: ValueId| match graph.values[x].op {
+        Op::Neg => graph.values[x].args.first().copied(),
         _ => None,
     };
     match (inner(a), inner(b)) {
@@ -255,7 +297,7 @@ fn negated_factor(graph: &Graph, product: NodeId) -> Option<[NodeId; 2]> {
 /// For `c1 * (c2 * x)` (either order) where `c2` is a power of two and `c1·c2 = ±1`: `x` and
 /// whether the product is `-x`. Scaling by a power of two is exact, so `c1 * (c2 * x)` rounds
 /// once, to exactly `±x` (`0.5 * (2 * a)`, from `0.5 * a.powi(2)`, is `a`).
-fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
+fn unit_scaling(graph: &Graph, args: &[ValueId]) -> Option<(ValueId, bool)> {
     for (outer, inner) in [(0, 1), (1, 0)] {
         let Some(c1) = graph.lit_value(*args.get(outer)?) else {
             continue;
@@ -273,7 +315,7 @@ fn unit_scaling(graph: &Graph, args: &[NodeId]) -> Option<(NodeId, bool)> {
 /// `c1·c2 = 1`: `[x, y]`. The two scalings cancel exactly, so the product is `x * y` (a chain
 /// rule through `exp` puts a factor between them: `t * t * 0.5 * t1 * 2.0` is `t * t * t1`).
 /// Only `id` itself is rewritten, so a shared `x * c2` or inner product stays as it was.
-fn unit_scaling_across(graph: &Graph, args: &[NodeId]) -> Option<[NodeId; 2]> {
+fn unit_scaling_across(graph: &Graph, args: &[ValueId]) -> Option<[ValueId; 2]> {
     for (outer, inner) in [(0, 1), (1, 0)] {
         let (Some(c1), Some([p, q])) = (
             graph.lit_value(*args.get(outer)?),
@@ -296,7 +338,7 @@ fn unit_scaling_across(graph: &Graph, args: &[NodeId]) -> Option<[NodeId; 2]> {
 /// structurally: a literal by its bits, every NaN alike.
 struct Key {
     op: Op,
-    args: [NodeId; 4],
+    args: [ValueId; 4],
 }
 
 fn lit_bits(value: f64) -> u64 {
@@ -333,7 +375,7 @@ impl Hash for Key {
             _ => {}
         }
         for &arg in &self.args {
-            state.write_usize(arg);
+            state.write_usize(arg.index());
         }
     }
 }
@@ -341,12 +383,12 @@ impl Hash for Key {
 /// The key under which a pure node is looked up for reuse; `None` for nodes that are never
 /// shared (parameters, calls and their partials, `if` results, constants) and for any node of
 /// more than 4 arguments (no op has more than 3).
-fn cse_key(graph: &Graph, id: NodeId) -> Option<Key> {
-    let node = &graph.nodes[id];
-    let mut args = [usize::MAX; 4];
+fn cse_key(graph: &Graph, id: ValueId) -> Option<Key> {
+    let node = &graph.values[id];
+    let mut args = [ValueId::new(usize::MAX); 4];
     args.get_mut(..node.args.len())?.copy_from_slice(&node.args);
     match node.op {
-        Op::Param(_) | Op::Call(_) | Op::Partial(_) | Op::Phi(..) | Op::Const(_) => return None,
+        Op::Param(_) | Op::Call(_) | Op::Partial(_) | Op::Result(..) | Op::Const(_) => return None,
         // Commutative: `a * b` and `b * a` are the same value.
         Op::Add | Op::Mul => args[..2].sort_unstable(),
         _ => {}
@@ -357,12 +399,12 @@ fn cse_key(graph: &Graph, id: NodeId) -> Option<Key> {
     })
 }
 
-type Seen = FastMap<Key, NodeId>;
+type Seen = FastMap<Key, ValueId>;
 
-/// Removes nodes and `if` results that neither the value nor the gradient needs.
+/// Removes values and region results that neither the value nor the gradient needs.
 fn remove_dead_code(program: &mut Program) {
     let graph = &mut program.graph;
-    let mut live = vec![false; graph.nodes.len()];
+    let mut live = IdVec::filled(false, graph.values.len());
     live[program.value] = true;
     for &grad in program.grads.iter().flatten() {
         live[grad] = true;
@@ -371,35 +413,41 @@ fn remove_dead_code(program: &mut Program) {
     sweep(graph, program.root, &live);
 }
 
-/// Marks what the live nodes of `block` need, walking backwards. Returns whether anything
+/// Marks what the live values of `block` need, walking backwards. Returns whether anything
 /// in the block is live.
-fn mark_live(graph: &Graph, block: BlockId, live: &mut [bool]) -> bool {
+fn mark_live(graph: &Graph, block: BlockId, live: &mut IdVec<ValueId, bool>) -> bool {
     let mut any = false;
     for inst in graph.blocks[block].insts.iter().rev() {
         match *inst {
-            Inst::Node(id) => {
+            Inst::Value(id) => {
                 if live[id] {
                     any = true;
-                    for &arg in &graph.nodes[id].args {
+                    for &arg in &graph.values[id].args {
                         live[arg] = true;
                     }
                 }
             }
-            Inst::If(if_id) => {
-                let the_if = &graph.ifs[if_id];
+            Inst::Region(region) => {
+                let region = &graph.regions[region];
                 let mut needed = false;
-                for (i, &phi) in the_if.outputs.iter().enumerate() {
-                    if live[phi] {
+                for (i, &result) in region.results.iter().enumerate() {
+                    if live[result] {
                         needed = true;
-                        live[the_if.then_values[i]] = true;
-                        live[the_if.else_values[i]] = true;
+                        for yields in &region.yields {
+                            if let Some(&value) = yields.get(i) {
+                                live[value] = true;
+                            }
+                        }
                     }
                 }
-                let then_live = mark_live(graph, the_if.then_block, live);
-                let else_live = mark_live(graph, the_if.else_block, live);
-                if needed || then_live || else_live {
+                for &body in &region.bodies {
+                    needed |= mark_live(graph, body, live);
+                }
+                if needed {
                     any = true;
-                    live[the_if.cond] = true;
+                    for &arg in &region.args {
+                        live[arg] = true;
+                    }
                 }
             }
         }
@@ -407,30 +455,26 @@ fn mark_live(graph: &Graph, block: BlockId, live: &mut [bool]) -> bool {
     any
 }
 
-fn sweep(graph: &mut Graph, block: BlockId, live: &[bool]) {
+fn sweep(graph: &mut Graph, block: BlockId, live: &IdVec<ValueId, bool>) {
     let insts = std::mem::take(&mut graph.blocks[block].insts);
     let mut kept = Vec::new();
     for inst in insts {
         match inst {
-            Inst::Node(id) => {
+            Inst::Value(id) => {
                 if live[id] {
                     kept.push(inst);
                 }
             }
-            Inst::If(if_id) => {
-                let (then_block, else_block) =
-                    (graph.ifs[if_id].then_block, graph.ifs[if_id].else_block);
-                sweep(graph, then_block, live);
-                sweep(graph, else_block, live);
-                let keep_outputs: Vec<bool> = graph.ifs[if_id]
-                    .outputs
-                    .iter()
-                    .map(|&phi| live[phi])
-                    .collect();
-                retain_outputs(graph, if_id, &keep_outputs);
-                let empty = graph.ifs[if_id].outputs.is_empty()
-                    && graph.blocks[then_block].insts.is_empty()
-                    && graph.blocks[else_block].insts.is_empty();
+            Inst::Region(region) => {
+                let bodies = graph.regions[region].bodies.clone();
+                for &body in &bodies {
+                    sweep(graph, body, live);
+                }
+                retain_results(graph, region, live);
+                let empty = graph.regions[region].results.is_empty()
+                    && bodies
+                        .iter()
+                        .all(|&body| graph.blocks[body].insts.is_empty());
                 if !empty {
                     kept.push(inst);
                 }
@@ -440,162 +484,23 @@ fn sweep(graph: &mut Graph, block: BlockId, live: &[bool]) {
     graph.blocks[block].insts = kept;
 }
 
-fn retain_outputs(graph: &mut Graph, if_id: IfId, keep: &[bool]) {
-    let the_if = graph.ifs[if_id].clone();
-    let mut outputs = Vec::new();
-    let mut then_values = Vec::new();
-    let mut else_values = Vec::new();
-    for (i, &phi) in the_if.outputs.iter().enumerate() {
-        if keep[i] {
-            graph.nodes[phi].op = Op::Phi(if_id, outputs.len());
-            outputs.push(phi);
-            then_values.push(the_if.then_values[i]);
-            else_values.push(the_if.else_values[i]);
-        }
-    }
-    let target = &mut graph.ifs[if_id];
-    target.outputs = outputs;
-    target.then_values = then_values;
-    target.else_values = else_values;
-}
-
-/// Makes every use see its value: a value defined in an `if` arm and used outside the arm
-/// (the reverse code needs it) becomes a result of that `if`.
-fn export_residuals(program: &mut Program) {
-    // Without an `if`, every value is in scope wherever it is used.
-    if program.graph.ifs.is_empty() {
-        return;
-    }
-    let mut exporter = Exporter {
-        defined_in: vec![None; program.graph.nodes.len()],
-        exports: HashMap::new(),
-    };
-    exporter.record_definitions(&program.graph, program.root);
-    let root = program.root;
-    exporter.rewrite_block(&mut program.graph, root);
-    program.value = exporter.export(&mut program.graph, program.value, root);
-    for i in 0..program.grads.len() {
-        if let Some(grad) = program.grads[i] {
-            program.grads[i] = Some(exporter.export(&mut program.graph, grad, root));
-        }
-    }
-}
-
-struct Exporter {
-    /// The block each node is defined in.
-    defined_in: Vec<Option<BlockId>>,
-    /// `(if, node)` → the result of that `if` that carries `node` out of its arm.
-    exports: HashMap<(IfId, NodeId), NodeId>,
-}
-
-impl Exporter {
-    fn record_definitions(&mut self, graph: &Graph, block: BlockId) {
-        for inst in &graph.blocks[block].insts {
-            match *inst {
-                Inst::Node(id) => self.defined_in[id] = Some(block),
-                Inst::If(if_id) => {
-                    let the_if = &graph.ifs[if_id];
-                    for &phi in &the_if.outputs {
-                        self.defined_in[phi] = Some(block);
-                    }
-                    self.record_definitions(graph, the_if.then_block);
-                    self.record_definitions(graph, the_if.else_block);
+/// Keeps the live results of `region` (and what each body yields for them), renumbered.
+fn retain_results(graph: &mut Graph, region: RegionId, live: &IdVec<ValueId, bool>) {
+    let old = graph.regions[region].clone();
+    let mut results = Vec::new();
+    let mut yields = vec![Vec::new(); old.yields.len()];
+    for (i, &result) in old.results.iter().enumerate() {
+        if live[result] {
+            graph.values[result].op = Op::Result(region, results.len());
+            results.push(result);
+            for (kept, body_yields) in yields.iter_mut().zip(&old.yields) {
+                if let Some(&value) = body_yields.get(i) {
+                    kept.push(value);
                 }
             }
         }
     }
-
-    fn visible(&self, graph: &Graph, node: NodeId, mut block: BlockId) -> bool {
-        if matches!(
-            graph.nodes[node].op,
-            Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_)
-        ) {
-            return true;
-        }
-        let Some(defined) = self.defined_in.get(node).copied().flatten() else {
-            return true;
-        };
-        loop {
-            if block == defined {
-                return true;
-            }
-            match graph.blocks[block].parent {
-                Some(parent) => block = parent,
-                None => return false,
-            }
-        }
-    }
-
-    /// The node that carries `node`'s value into `block`.
-    fn export(&mut self, graph: &mut Graph, mut node: NodeId, block: BlockId) -> NodeId {
-        while !self.visible(graph, node, block) {
-            let Some(defined) = self.defined_in[node] else {
-                return node;
-            };
-            let (Some(if_id), Some(parent)) =
-                (graph.blocks[defined].owner, graph.blocks[defined].parent)
-            else {
-                return node;
-            };
-            node = match self.exports.get(&(if_id, node)) {
-                Some(&phi) => phi,
-                None => {
-                    let the_if = &graph.ifs[if_id];
-                    let in_then = the_if.then_block == defined;
-                    let other = if in_then {
-                        the_if.else_block
-                    } else {
-                        the_if.then_block
-                    };
-                    let span = graph.nodes[node].span;
-                    // The arm that did not compute the value gives a placeholder.
-                    let filler = if graph.is_bool(node) {
-                        Op::Bool(false)
-                    } else {
-                        Op::Lit(0.0)
-                    };
-                    let zero = graph.push(other, filler, Vec::new(), span);
-                    let (then_value, else_value) =
-                        if in_then { (node, zero) } else { (zero, node) };
-                    let phi = graph.add_output(if_id, then_value, else_value);
-                    graph.nodes[phi].name = graph.nodes[node].name.clone();
-                    graph.nodes[phi].export_of = Some(node);
-                    self.defined_in.resize(graph.nodes.len(), None);
-                    self.defined_in[zero] = Some(other);
-                    self.defined_in[phi] = Some(parent);
-                    self.exports.insert((if_id, node), phi);
-                    phi
-                }
-            };
-        }
-        node
-    }
-
-    fn rewrite_block(&mut self, graph: &mut Graph, block: BlockId) {
-        let insts = graph.blocks[block].insts.clone();
-        for inst in insts {
-            match inst {
-                Inst::Node(id) => {
-                    for i in 0..graph.nodes[id].args.len() {
-                        let arg = graph.nodes[id].args[i];
-                        graph.nodes[id].args[i] = self.export(graph, arg, block);
-                    }
-                }
-                Inst::If(if_id) => {
-                    let cond = graph.ifs[if_id].cond;
-                    graph.ifs[if_id].cond = self.export(graph, cond, block);
-                    let (then_block, else_block) =
-                        (graph.ifs[if_id].then_block, graph.ifs[if_id].else_block);
-                    self.rewrite_block(graph, then_block);
-                    self.rewrite_block(graph, else_block);
-                    for i in 0..graph.ifs[if_id].outputs.len() {
-                        let value = graph.ifs[if_id].then_values[i];
-                        graph.ifs[if_id].then_values[i] = self.export(graph, value, then_block);
-                        let value = graph.ifs[if_id].else_values[i];
-                        graph.ifs[if_id].else_values[i] = self.export(graph, value, else_block);
-                    }
-                }
-            }
-        }
-    }
+    let target = &mut graph.regions[region];
+    target.results = results;
+    target.yields = yields;
 }

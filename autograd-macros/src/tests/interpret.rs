@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use crate::ast::CmpOp;
-use crate::ir::{BlockId, Inst, Op};
-use crate::reverse::Program;
-use crate::rules::{Helper, Method};
+use crate::ir::{BlockId, Helper, IdVec, Inst, Method, Op, Program, ValueId};
 
 /// Value and gradient of a program (one entry per differentiated parameter), plus the
 /// outcomes of every condition evaluated, in order (to tell when two points take different
@@ -25,8 +23,8 @@ pub struct Interpreter<'a> {
 impl Interpreter<'_> {
     pub fn run(&self, program: &Program, args: &[f64]) -> Run {
         let mut state = State {
-            values: vec![f64::NAN; program.graph.nodes.len()],
-            bools: vec![false; program.graph.nodes.len()],
+            values: IdVec::filled(f64::NAN, program.graph.values.len()),
+            bools: IdVec::filled(false, program.graph.values.len()),
             trace: Vec::new(),
             args,
             program,
@@ -47,8 +45,8 @@ impl Interpreter<'_> {
 }
 
 struct State<'a> {
-    values: Vec<f64>,
-    bools: Vec<bool>,
+    values: IdVec<ValueId, f64>,
+    bools: IdVec<ValueId, bool>,
     trace: Vec<bool>,
     args: &'a [f64],
     program: &'a Program,
@@ -60,29 +58,25 @@ impl State<'_> {
         let graph = &self.program.graph;
         for inst in &graph.blocks[block].insts {
             match *inst {
-                Inst::Node(id) => self.node(id),
-                Inst::If(if_id) => {
-                    let the_if = &graph.ifs[if_id];
-                    let taken = self.bools[the_if.cond];
+                Inst::Value(id) => self.node(id),
+                Inst::Region(region) => {
+                    let region = &graph.regions[region];
+                    let taken = self.bools[region.cond()];
                     self.trace.push(taken);
-                    let (arm, values) = if taken {
-                        (the_if.then_block, &the_if.then_values)
-                    } else {
-                        (the_if.else_block, &the_if.else_values)
-                    };
-                    self.block(arm);
-                    for (&phi, &value) in the_if.outputs.iter().zip(values) {
-                        self.values[phi] = self.values[value];
-                        self.bools[phi] = self.bools[value];
+                    let arm = usize::from(!taken);
+                    self.block(region.bodies[arm]);
+                    for (&result, &value) in region.results.iter().zip(&region.yields[arm]) {
+                        self.values[result] = self.values[value];
+                        self.bools[result] = self.bools[value];
                     }
                 }
             }
         }
     }
 
-    fn node(&mut self, id: usize) {
+    fn node(&mut self, id: ValueId) {
         let graph = &self.program.graph;
-        let node = &graph.nodes[id];
+        let node = &graph.values[id];
         let a = |i: usize| node.args.get(i).map_or(f64::NAN, |&n| self.values[n]);
         let b = |i: usize| node.args.get(i).is_some_and(|&n| self.bools[n]);
         let value = match &node.op {
@@ -109,7 +103,7 @@ impl State<'_> {
                 run.value
             }
             Op::Partial(_) => self.values[id],
-            Op::Phi(..) => self.values[id],
+            Op::Result(..) => self.values[id],
             Op::Cmp(op) => {
                 let (x, y) = (a(0), a(1));
                 self.bools[id] = match op {
@@ -141,7 +135,7 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-fn method(m: Method, x: f64, y: f64, z: f64) -> f64 {
+pub fn method(m: Method, x: f64, y: f64, z: f64) -> f64 {
     use Method::*;
     match m {
         Powf => x.powf(y),

@@ -1,13 +1,16 @@
 //! Property test: random programs (shared subexpressions, `let mut` reassignments, branches,
-//! early returns, calls, `#[wrt]`) whose derived gradients, run by the IR interpreter, agree
-//! with central finite differences of their derived values.
+//! early returns, also nested and on some paths of an arm only, calls, `#[wrt]`) whose derived
+//! gradients, run by the IR interpreter, agree with central finite differences of their
+//! derived values.
 
 use std::collections::HashMap;
 
 use proptest::prelude::*;
 
+use super::evaluate::Evaluator;
 use super::interpret::Interpreter;
-use crate::check::{check_function, Signatures};
+use crate::ast::{Function, Signatures};
+use crate::check::check_function;
 use crate::errors::Errors;
 use crate::expand::derive;
 use crate::parse::parse_bang;
@@ -84,7 +87,7 @@ pub fn program(seed: u64, params: usize) -> String {
         let e = expr(&mut rng, &vars, 2);
         let c1 = expr(&mut rng, &vars, 1);
         let c2 = expr(&mut rng, &vars, 1);
-        match rng.below(7) {
+        match rng.below(9) {
             0 | 1 => {
                 body += &format!("let v{k} = {e};\n");
                 vars.push(format!("v{k}"));
@@ -107,7 +110,25 @@ pub fn program(seed: u64, params: usize) -> String {
                 body += &format!("let v{k} = if {c1} < {c2} {{ {e} }} else {{ {c1} * {c2} }};\n");
                 vars.push(format!("v{k}"));
             }
-            _ => body += &format!("if {c1} > {c2} + 1.0 {{ return {e}; }}\n"),
+            6 => body += &format!("if {c1} > {c2} + 1.0 {{ return {e}; }}\n"),
+            // A return taken on some paths of an arm only, code after it in the arm.
+            7 if !muts.is_empty() => {
+                let m = rng.pick(&muts).to_string();
+                let c3 = expr(&mut rng, &vars, 1);
+                body +=
+                    &format!("if {c1} > {c2} {{ if {c3} > 0.5 {{ return {e}; }} {m} += {c3}; }}\n");
+            }
+            8 if !muts.is_empty() => {
+                let m = rng.pick(&muts).to_string();
+                body += &format!(
+                    "if {c1} < {c2} {{ let t{k} = {e}; if t{k} > 0.0 {{ return t{k}; }} \
+                     {m} *= 0.5; }} else {{ {m} -= {c1}; }}\n"
+                );
+            }
+            _ => {
+                body += &format!("let v{k} = {e};\n");
+                vars.push(format!("v{k}"));
+            }
         }
     }
     let tail: Vec<String> = (0..3).map(|_| rng.pick(&vars).to_string()).collect();
@@ -125,7 +146,7 @@ pub fn program(seed: u64, params: usize) -> String {
     )
 }
 
-fn derive_all(source: &str) -> HashMap<String, crate::reverse::Program> {
+fn parse_all(source: &str) -> Vec<Function> {
     let mut errors = Errors::default();
     let functions = parse_bang(source.parse().expect("tokens"), &mut errors);
     let signatures = Signatures::new(&functions);
@@ -135,6 +156,11 @@ fn derive_all(source: &str) -> HashMap<String, crate::reverse::Program> {
     if let Some(error) = errors.combined() {
         panic!("generated program rejected: {error}\n{source}");
     }
+    functions
+}
+
+fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate::ir::Program> {
+    let signatures = Signatures::new(functions);
     functions
         .iter()
         .map(|f| {
@@ -163,12 +189,22 @@ proptest! {
         point in prop::collection::vec(-2.0f64..2.0, 3),
     ) {
         let source = program(seed, params);
-        let programs = derive_all(&source);
+        let functions = parse_all(&source);
+        let programs = derive_all(&source, &functions);
         let interpreter = Interpreter { functions: &programs };
         let f = &programs["f"];
         let x = &point[..params];
         let run = interpreter.run(f, x);
         prop_assume!(run.value.is_finite() && run.value.abs() < 1e3);
+        // The derived value is the function's, as Rust runs its source.
+        let by_name: HashMap<String, &Function> =
+            functions.iter().map(|f| (f.name.to_string(), f)).collect();
+        let evaluator = Evaluator { functions: &by_name };
+        let reference = evaluator.call(by_name["f"], x);
+        prop_assert!(
+            (run.value - reference).abs() <= 1e-12 * (1.0 + reference.abs()),
+            "value at {:?}: derived {} vs source {}\n{}", x, run.value, reference, source
+        );
         let differentiated: Vec<usize> =
             (0..params).filter(|&i| f.grads[i].is_some()).collect();
         prop_assert_eq!(run.gradient.len(), differentiated.len());
