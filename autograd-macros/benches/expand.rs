@@ -29,6 +29,8 @@ mod expand;
 mod fallback;
 #[path = "../src/fastpath.rs"]
 mod fastpath;
+#[path = "../src/forward.rs"]
+mod forward;
 #[path = "../src/hash.rs"]
 mod hash;
 #[path = "../src/ir.rs"]
@@ -37,6 +39,8 @@ mod ir;
 mod lower;
 #[path = "../src/parse.rs"]
 mod parse;
+#[path = "../src/print.rs"]
+mod print;
 #[path = "../src/render.rs"]
 mod render;
 #[path = "../src/reverse.rs"]

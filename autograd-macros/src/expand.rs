@@ -72,7 +72,7 @@ fn generate(
     signatures: &Signatures,
 ) -> syn::Result<TokenStream> {
     let program = derive(function, signatures)?;
-    Ok(emit::emit(function, scalar, &program))
+    emit::emit(function, scalar, &program)
 }
 
 /// The function and its gradient as IR: lower → reverse → simplify, each checked by

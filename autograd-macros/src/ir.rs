@@ -63,6 +63,14 @@ id!(
     /// A region: an `if` (and, next, a loop).
     RegionId
 );
+id!(
+    /// A constant path the function reads (`std::f64::consts::PI`, `SCALE`).
+    ConstId
+);
+id!(
+    /// A call of another differentiable function.
+    CallId
+);
 
 /// A vector indexed by one kind of id (rustc's `IndexVec`).
 #[derive(Clone, Debug)]
@@ -413,8 +421,8 @@ pub enum Op {
     Param(usize),
     /// A number, known at compile time.
     Lit(f64),
-    /// A constant path (`std::f64::consts::PI`, `SCALE`): index into `Graph::consts`.
-    Const(usize),
+    /// A constant path (`std::f64::consts::PI`, `SCALE`).
+    Const(ConstId),
     Add,
     Sub,
     Mul,
@@ -428,7 +436,7 @@ pub enum Op {
     Helper(Helper),
     /// A call of another differentiable function through its `_grad` companion: index into
     /// `Graph::calls`. Its value is the function's value.
-    Call(usize),
+    Call(CallId),
     /// Element k of the partials the call (this value's only argument) returns.
     Partial(usize),
     /// The i-th result of a region.
@@ -565,8 +573,8 @@ pub struct Graph {
     pub values: IdVec<ValueId, Value>,
     pub blocks: IdVec<BlockId, Block>,
     pub regions: IdVec<RegionId, Region>,
-    pub consts: Vec<syn::Path>,
-    pub calls: Vec<CallSite>,
+    pub consts: IdVec<ConstId, syn::Path>,
+    pub calls: IdVec<CallId, CallSite>,
 }
 
 /// A function with its gradient, as IR: what `reverse` makes, `simplify` cleans and `emit`
@@ -855,8 +863,8 @@ impl Verifier<'_> {
             }
         }
         let in_range = match value.op {
-            Op::Const(i) => i < self.graph.consts.len(),
-            Op::Call(i) => i < self.graph.calls.len(),
+            Op::Const(i) => self.graph.consts.has(i),
+            Op::Call(i) => self.graph.calls.has(i),
             Op::Partial(_) => value
                 .args
                 .first()

@@ -21,7 +21,9 @@ use crate::ast::{
     with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Signatures, Stmt,
     VarName,
 };
-use crate::ir::{internal, BlockId, CallSite, Graph, Method, NameKind, Op, RegionId, ValueId};
+use crate::ir::{
+    internal, BlockId, CallId, CallSite, Graph, Id, Method, NameKind, Op, RegionId, ValueId,
+};
 use crate::scopes::Scopes;
 
 /// A function as IR, before differentiation.
@@ -485,8 +487,7 @@ impl Lowerer<'_> {
             Expr::Lit { value, span, .. } => self.push(Op::Lit(*value), [], *span),
             Expr::Var(name) => self.lookup(name)?,
             Expr::Const(path) => {
-                let index = self.graph.consts.len();
-                self.graph.consts.push(path.clone());
+                let index = self.graph.consts.push(path.clone());
                 self.push(Op::Const(index), [], expr.span())
             }
             Expr::Binary {
@@ -552,7 +553,7 @@ impl Lowerer<'_> {
             Some((_, wrt)) => wrt.clone(),
             None => vec![true; args.len()],
         };
-        let site = self.graph.calls.len();
+        let site = CallId::new(self.graph.calls.len());
         let call = self.push(Op::Call(site), values, func.span());
         let mut partials = Vec::new();
         let mut k = 0;

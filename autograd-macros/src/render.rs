@@ -4,172 +4,23 @@
 //! once or from another block; every other node is written inline where it is used, so the
 //! code has no needless temporaries. Names are the user's, made unique with `_1`, `_2` where
 //! a variable was assigned again; temporaries the user had no name for are `t1`, `t2`, ...
-//! Literals and constants are rendered here for both the IR and the forward function.
+//! The expression syntax itself (precedence, operators, literals) is `print.rs`'s.
 
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::CmpOp;
 use crate::ast::Scalar;
+use crate::errors::Errors;
 use crate::hash::{FastMap, FastSet};
-use crate::ir::{BlockId, Graph, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId};
+use crate::ir::{
+    internal, BlockId, CallId, Graph, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId,
+};
+use crate::print::{constant, literal_prec, prec, write_literal, Printer};
 use crate::tokens;
-
-/// Operator precedence, loosest first, for parentheses.
-pub mod prec {
-    pub const IF: u8 = 0;
-    pub const OR: u8 = 1;
-    pub const AND: u8 = 2;
-    pub const CMP: u8 = 3;
-    pub const ADD: u8 = 4;
-    pub const MUL: u8 = 5;
-    pub const UNARY: u8 = 6;
-    pub const ATOM: u8 = 7;
-}
-
-/// The precedence of [`write_literal`]'s tokens.
-pub fn literal_prec(value: f64, scalar: &Scalar) -> u8 {
-    if value.is_finite() && value.is_sign_negative() && matches!(scalar, Scalar::Concrete(_)) {
-        prec::UNARY
-    } else {
-        prec::ATOM
-    }
-}
-
-/// Float literal tokens already made, by value, for one function (so one number type, one
-/// suffix): formatting a float (and lexing a suffixed one) costs far more than copying the
-/// token. Kept per expansion only: tokens must not outlive the macro call.
-#[derive(Default)]
-pub struct Literals(RefCell<FastMap<u64, proc_macro2::Literal>>);
-
-impl Literals {
-    /// `float_literal(value, suffix, span)`, made once per value.
-    fn get(&self, value: f64, suffix: Option<&Ident>, span: Span) -> TokenTree {
-        let key = value.to_bits();
-        let cached = self.0.try_borrow().ok().and_then(|m| m.get(&key).cloned());
-        let mut literal = match cached {
-            Some(literal) => literal,
-            None => {
-                let literal = float_literal(value, suffix);
-                if let Ok(mut map) = self.0.try_borrow_mut() {
-                    map.insert(key, literal.clone());
-                }
-                literal
-            }
-        };
-        literal.set_span(span);
-        TokenTree::Literal(literal)
-    }
-}
-
-/// A literal of the function's number type: `T::lit(0.5)` or `0.5_f64`.
-pub fn write_literal(
-    value: f64,
-    scalar: &Scalar,
-    span: Span,
-    literals: &Literals,
-    out: &mut TokenStream,
-) {
-    let ty = scalar.ident();
-    if !value.is_finite() {
-        let tokens = if value.is_nan() {
-            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::nan())
-        } else if value > 0.0 {
-            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::infinity())
-        } else {
-            quote_spanned!(span=> <#ty as ::autograd::__private::Float>::neg_infinity())
-        };
-        out.extend(tokens);
-        return;
-    }
-    match scalar {
-        Scalar::Generic(ty) => write_lit_call(ty, lit_args(value, span, literals), span, out),
-        // -0.5_f64
-        Scalar::Concrete(ty) => {
-            if value.is_sign_negative() {
-                tokens::op(out, "-", span);
-            }
-            out.extend([literals.get(value.abs(), Some(ty), span)]);
-        }
-    }
-}
-
-/// `(-0.5)`, the argument of `T::lit` for a finite value, all with `span`.
-fn lit_args(value: f64, span: Span, literals: &Literals) -> proc_macro2::Group {
-    let mut inner = TokenStream::new();
-    if value.is_sign_negative() {
-        tokens::op(&mut inner, "-", Span::call_site());
-    }
-    inner.extend([literals.get(value.abs(), None, span)]);
-    let mut group = proc_macro2::Group::new(Delimiter::Parenthesis, inner);
-    group.set_span(span);
-    group
-}
-
-/// `T::lit` and its argument `args` (see `lit_args`).
-fn write_lit_call(ty: &Ident, args: proc_macro2::Group, span: Span, out: &mut TokenStream) {
-    // In one push: each passes `proc_macro2`'s wrapper.
-    out.extend([
-        TokenTree::Ident(ty.clone()),
-        tokens::punct(b':', Spacing::Joint, span),
-        tokens::punct(b':', Spacing::Alone, span),
-        TokenTree::Ident(Ident::new("lit", span)),
-        TokenTree::Group(args),
-    ]);
-}
-
-/// `2.0`, `1e-6`, `0.5_f64`: a float literal token for a finite, non-negative value.
-fn float_literal(value: f64, suffix: Option<&Ident>) -> proc_macro2::Literal {
-    // `{:?}` writes an exponent exactly for these magnitudes; otherwise its digits are those of
-    // `f64_unsuffixed`, which needs no lexer.
-    let exponent = (value != 0.0 && value < 1e-4) || value >= 1e16;
-    match suffix {
-        None if !exponent => proc_macro2::Literal::f64_unsuffixed(value),
-        _ => {
-            let text = match suffix {
-                Some(ty) => format!("{value:?}_{ty}"),
-                None => format!("{value:?}"),
-            };
-            text.parse::<proc_macro2::Literal>()
-                .unwrap_or_else(|_| proc_macro2::Literal::f64_unsuffixed(value))
-        }
-    }
-}
-
-/// A constant path of the function's number type: `T::lit(PATH)`, `PATH`, `(PATH as f32)`.
-pub fn constant(path: &syn::Path, scalar: &Scalar) -> TokenStream {
-    let is_f32_path = path.segments.iter().any(|s| s.ident == "f32");
-    match scalar {
-        Scalar::Generic(ty) if is_f32_path => {
-            quote!(#ty::lit(::core::primitive::f64::from(#path)))
-        }
-        Scalar::Generic(ty) => quote!(#ty::lit(#path)),
-        // A path of the function's own type (`f32::consts::PI` in an `f32` function) is used as
-        // it is; an `f64` user constant is `SCALE` in an `f64` function.
-        Scalar::Concrete(ty)
-            if path.segments.iter().any(|s| s.ident == *ty) || (ty == "f64" && !is_f32_path) =>
-        {
-            quote!(#path)
-        }
-        Scalar::Concrete(ty) => quote!((#path as #ty)),
-    }
-}
-
-pub fn cmp_tokens(op: CmpOp, span: Span) -> TokenStream {
-    match op {
-        CmpOp::Lt => quote_spanned!(span=> <),
-        CmpOp::Le => quote_spanned!(span=> <=),
-        CmpOp::Gt => quote_spanned!(span=> >),
-        CmpOp::Ge => quote_spanned!(span=> >=),
-        CmpOp::Eq => quote_spanned!(span=> ==),
-        CmpOp::Ne => quote_spanned!(span=> !=),
-    }
-}
 
 /// Whether `text` is an identifier as it is (`x`, `d_x`, `t1`; not `r#let`). Names derived
 /// here are never keywords.
@@ -196,28 +47,6 @@ fn make_unusual_ident(text: &str, span: Span) -> Ident {
     ident
 }
 
-/// Appends `n` in decimal, as `write!` would, without formatting machinery.
-fn push_decimal(out: &mut String, mut n: usize) {
-    // Least significant digit first, into the end of a buffer long enough for any `usize`.
-    let mut digits = [0u8; 20];
-    let mut first = digits.len();
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        first -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(
-        digits
-            .get(first..)
-            .unwrap_or_default()
-            .iter()
-            .map(|&d| char::from(d)),
-    );
-}
-
 /// A name without its `r#`, to build other names from: `d_` + `let`.
 fn unraw(text: &str) -> &str {
     text.strip_prefix("r#").unwrap_or(text)
@@ -237,10 +66,6 @@ pub struct Renderer<'a> {
     bound: IdVec<ValueId, bool>,
     /// The name each bound node has in the generated code.
     names: IdVec<ValueId, Option<Ident>>,
-    /// The uses of each node still to be written. For a node whose name only its `let` and
-    /// its uses write (see `write_use`), the last one moves the name into the output instead
-    /// of copying it.
-    uses_left: IdVec<ValueId, usize>,
     /// The text of each name, as its identifier prints: other names are built from it
     /// without formatting the identifier again; shared with `taken`.
     texts: IdVec<ValueId, Option<Rc<str>>>,
@@ -250,13 +75,8 @@ pub struct Renderer<'a> {
     temps: usize,
     /// Where the next name is built, so that building it allocates nothing.
     scratch: String,
-    literals: Literals,
-    /// Argument groups that are the same at every use, made once and copied (a copy shares
-    /// its tokens, where a new group allocates its stream, its buffer and its literal): a
-    /// literal node's `(0.5)` of `T::lit(0.5)` (its one span), and `powi`'s `(2)`.
-    lit_args: FastMap<ValueId, proc_macro2::Group>,
-    powi_args: FastMap<i32, proc_macro2::Group>,
-    empty_parens: tokens::EmptyParens,
+    /// Internal errors found while writing (a bound value without a name).
+    errors: Errors,
 }
 
 impl<'a> Renderer<'a> {
@@ -276,17 +96,13 @@ impl<'a> Renderer<'a> {
             arm_value_of: IdVec::filled(None, count),
             bound: IdVec::new(),
             names: IdVec::filled(None, count),
-            uses_left: IdVec::new(),
             texts: IdVec::filled(None, count),
             // Every bound node takes a name: no growing, no rehashing.
             taken: FastSet::with_capacity_and_hasher(count, Default::default()),
             suffixes: FastMap::default(),
             temps: 0,
             scratch: String::new(),
-            literals: Literals::default(),
-            lit_args: FastMap::default(),
-            powi_args: FastMap::default(),
-            empty_parens: tokens::EmptyParens::default(),
+            errors: Errors::default(),
         };
         renderer
             .taken
@@ -315,7 +131,6 @@ impl<'a> Renderer<'a> {
             .ids()
             .map(|id| renderer.compute_bound(id))
             .collect();
-        renderer.uses_left = renderer.uses.clone();
         renderer.assign_names(program.root);
         renderer
     }
@@ -400,7 +215,7 @@ impl<'a> Renderer<'a> {
             loop {
                 self.temps += 1;
                 self.scratch.truncate(1);
-                push_decimal(&mut self.scratch, self.temps);
+                let _ = write!(self.scratch, "{}", self.temps);
                 if !self.taken.contains(self.scratch.as_str()) {
                     break;
                 }
@@ -512,7 +327,7 @@ impl<'a> Renderer<'a> {
     }
 
     // ∂s/∂a of `let s = g(a, b)` is `ds_da`
-    fn name_partials(&mut self, call: ValueId, site: usize) {
+    fn name_partials(&mut self, call: ValueId, site: CallId) {
         let graph = self.graph();
         let call_name = self.texts[call].clone().unwrap_or_else(|| Rc::from(""));
         for (i, partial) in graph.calls[site].partials.iter().enumerate() {
@@ -598,7 +413,7 @@ impl<'a> Renderer<'a> {
             [one] => self.expr(*one),
             many => {
                 let mut out = TokenStream::new();
-                self.write_args(many, &mut out);
+                self.write_args(many.iter().copied(), &mut out);
                 out
             }
         }
@@ -606,7 +421,7 @@ impl<'a> Renderer<'a> {
 
     // let (s, s_grad) = g_grad(a, b);
     // let [ds_da, ds_db] = ::autograd::Partials::partials(s_grad);
-    fn call_with_partials(&mut self, id: ValueId, site: usize) -> TokenStream {
+    fn call_with_partials(&mut self, id: ValueId, site: CallId) -> TokenStream {
         let graph = self.graph();
         let node = &graph.values[id];
         let call = &graph.calls[site];
@@ -629,25 +444,105 @@ impl<'a> Renderer<'a> {
         )
     }
 
-    /// A use of node `id`: its name if it is bound, else its expression.
+    /// A use of value `id`: its name if it is bound, else its expression.
     pub fn expr(&mut self, id: ValueId) -> TokenStream {
         let mut tokens = TokenStream::new();
         self.write(id, prec::IF, &mut tokens);
         tokens
     }
 
-    /// The precedence of a use of `id`, known before it is written.
-    fn prec_of(&self, id: ValueId) -> u8 {
-        let node = &self.graph().values[id];
-        if self.names[id].is_some() && (self.is_bound(id) || matches!(node.op, Op::Param(_))) {
+    /// Whether a use of `id` is its name.
+    fn is_named(&self, id: ValueId) -> bool {
+        self.is_bound(id) || matches!(self.graph().values[id].op, Op::Param(_))
+    }
+
+    /// The name of `id`; a bound value without one is an internal error.
+    fn write_name(&mut self, id: ValueId, out: &mut TokenStream) {
+        match &self.names[id] {
+            Some(name) => tokens::ident(out, name),
+            None => {
+                let span = self.graph().values[id].span;
+                self.errors
+                    .push_error(internal(span, format!("{id:?} is bound but has no name")));
+            }
+        }
+    }
+
+    /// The expression of value `id` itself (not its name).
+    fn write_op(&mut self, id: ValueId, out: &mut TokenStream) {
+        let graph = self.graph();
+        let value = &graph.values[id];
+        let span = value.span;
+        let args = value.args.as_slice();
+        // `verify` checked every op's arity.
+        let arg = |i: usize| args[i];
+        match &value.op {
+            Op::Param(_) | Op::Result(..) | Op::Partial(_) => self.write_name(id, out),
+            Op::Lit(value) => write_literal(*value, self.scalar, span, out),
+            Op::Const(index) => out.extend(constant(&graph.consts[*index], self.scalar)),
+            Op::Add => self.write_binary(arg(0), ("+", span), prec::ADD, arg(1), out),
+            Op::Sub => self.write_binary(arg(0), ("-", span), prec::ADD, arg(1), out),
+            Op::Mul => self.write_binary(arg(0), ("*", span), prec::MUL, arg(1), out),
+            Op::Div => self.write_binary(arg(0), ("/", span), prec::MUL, arg(1), out),
+            Op::Cmp(op) => self.write_cmp(arg(0), *op, span, arg(1), out),
+            Op::And => self.write_binary(arg(0), ("&&", Span::call_site()), prec::AND, arg(1), out),
+            Op::Or => self.write_binary(arg(0), ("||", Span::call_site()), prec::OR, arg(1), out),
+            Op::Neg => {
+                tokens::op(out, "-", span);
+                self.write(arg(0), prec::UNARY, out);
+            }
+            Op::Not => {
+                tokens::op(out, "!", Span::call_site());
+                self.write(arg(0), prec::UNARY, out);
+            }
+            Op::Method(method) => {
+                let name = Ident::new(method.name(), span);
+                self.write_method(arg(0), name, args[1..].iter().copied(), out);
+            }
+            Op::Powi(n) => self.write_powi(arg(0), *n, span, out),
+            Op::Helper(helper) => {
+                tokens::private_path(out, helper.name(), span);
+                self.write_args(args.iter().copied(), out);
+            }
+            Op::Call(site) => {
+                tokens::ident(out, &graph.calls[*site].name);
+                self.write_args(args.iter().copied(), out);
+            }
+            Op::Bool(value) => tokens::word(
+                out,
+                if *value { "true" } else { "false" },
+                Span::call_site(),
+            ),
+        }
+    }
+
+    /// The internal errors found while writing, if any.
+    pub fn finish(self) -> syn::Result<()> {
+        match self.errors.combined() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the code calls a method of `autograd::Real` (which a concrete-typed function
+    /// must bring into scope).
+    pub fn uses_real_trait(&self) -> bool {
+        self.graph().values.iter().any(|(id, node)| {
+            self.uses[id] > 0 && matches!(node.op, Op::Method(m) if m.is_real_trait_method())
+        })
+    }
+}
+
+impl Printer for Renderer<'_> {
+    type Expr = ValueId;
+
+    /// A bound value is written by its name, an atom.
+    fn prec(&self, &id: &ValueId) -> u8 {
+        if self.is_named(id) {
             return prec::ATOM;
         }
-        match node.op {
-            Op::Lit(value)
-                if value.is_sign_negative() && matches!(self.scalar, Scalar::Concrete(_)) =>
-            {
-                prec::UNARY
-            }
+        match self.graph().values[id].op {
+            Op::Lit(value) => literal_prec(value, self.scalar),
             Op::Add | Op::Sub => prec::ADD,
             Op::Mul | Op::Div => prec::MUL,
             Op::Neg | Op::Not => prec::UNARY,
@@ -658,179 +553,11 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Writes a use of `id` into `out`, in parentheses unless it binds at least as tightly as
-    /// `min`. Everything is written into one stream: nesting never copies what is below it.
-    fn write(&mut self, id: ValueId, min: u8, out: &mut TokenStream) {
-        if self.prec_of(id) >= min {
-            self.write_use(id, out);
+    fn write_bare(&mut self, id: ValueId, out: &mut TokenStream) {
+        if self.is_named(id) {
+            self.write_name(id, out);
         } else {
-            let mut inner = TokenStream::new();
-            self.write_use(id, &mut inner);
-            tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
+            self.write_op(id, out);
         }
-    }
-
-    fn write_use(&mut self, id: ValueId, out: &mut TokenStream) {
-        let named = self.names[id].is_some()
-            && (self.is_bound(id) || matches!(self.graph().values[id].op, Op::Param(_)));
-        if !named {
-            return self.write_op(id, out);
-        }
-        // An `if`'s results and a call's names are written by patterns too: never moved.
-        let by_uses_only = self.is_bound(id)
-            && !matches!(
-                self.graph().values[id].op,
-                Op::Result(..) | Op::Partial(_) | Op::Call(_)
-            );
-        let left = &mut self.uses_left[id];
-        *left = left.saturating_sub(1);
-        if by_uses_only && *left == 0 {
-            if let Some(name) = self.names[id].take() {
-                tokens::push_ident(out, name);
-            }
-        } else if let Some(name) = &self.names[id] {
-            tokens::ident(out, name);
-        }
-    }
-
-    /// `(a, b, c)`: arguments in parentheses.
-    fn write_args(&mut self, args: &[ValueId], out: &mut TokenStream) {
-        if args.is_empty() {
-            self.empty_parens.write(out, Span::call_site());
-            return;
-        }
-        let mut inner = TokenStream::new();
-        for (i, &arg) in args.iter().enumerate() {
-            if i > 0 {
-                tokens::op(&mut inner, ",", Span::call_site());
-            }
-            self.write(arg, prec::IF, &mut inner);
-        }
-        tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
-    }
-
-    /// `lhs op rhs`; operators associate left, so the right side needs a tighter binding.
-    fn write_binary(
-        &mut self,
-        args: &[ValueId],
-        op: (&str, Span),
-        op_prec: u8,
-        out: &mut TokenStream,
-    ) {
-        let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) else {
-            return;
-        };
-        self.write(lhs, op_prec, out);
-        tokens::op(out, op.0, op.1);
-        self.write(rhs, op_prec + 1, out);
-    }
-
-    /// The expression of node `id` itself (not its name).
-    fn write_op(&mut self, id: ValueId, out: &mut TokenStream) {
-        let graph = self.graph();
-        let node = &graph.values[id];
-        let span = node.span;
-        let args = node.args.as_slice();
-        match &node.op {
-            Op::Param(_) | Op::Result(..) | Op::Partial(_) => {
-                if let Some(name) = &self.names[id] {
-                    tokens::ident(out, name);
-                }
-            }
-            Op::Lit(value) => match self.scalar {
-                Scalar::Generic(ty) if value.is_finite() => {
-                    let literals = &self.literals;
-                    let args = self
-                        .lit_args
-                        .entry(id)
-                        .or_insert_with(|| lit_args(*value, span, literals))
-                        .clone();
-                    write_lit_call(ty, args, span, out);
-                }
-                _ => write_literal(*value, self.scalar, span, &self.literals, out),
-            },
-            Op::Const(index) => {
-                if let Some(path) = graph.consts.get(*index) {
-                    out.extend(constant(path, self.scalar));
-                }
-            }
-            Op::Add => self.write_binary(args, ("+", span), prec::ADD, out),
-            Op::Sub => self.write_binary(args, ("-", span), prec::ADD, out),
-            Op::Mul => self.write_binary(args, ("*", span), prec::MUL, out),
-            Op::Div => self.write_binary(args, ("/", span), prec::MUL, out),
-            Op::Cmp(op) => {
-                // Comparisons do not chain: both sides bind tighter.
-                if let (Some(&lhs), Some(&rhs)) = (args.first(), args.get(1)) {
-                    self.write(lhs, prec::CMP + 1, out);
-                    out.extend(cmp_tokens(*op, span));
-                    self.write(rhs, prec::CMP + 1, out);
-                }
-            }
-            Op::And => self.write_binary(args, ("&&", Span::call_site()), prec::AND, out),
-            Op::Or => self.write_binary(args, ("||", Span::call_site()), prec::OR, out),
-            Op::Neg | Op::Not => {
-                if node.op == Op::Neg {
-                    tokens::op(out, "-", span);
-                } else {
-                    tokens::op(out, "!", Span::call_site());
-                }
-                if let Some(&a) = args.first() {
-                    self.write(a, prec::UNARY, out);
-                }
-            }
-            Op::Method(method) => {
-                if let Some(&receiver) = args.first() {
-                    self.write(receiver, prec::ATOM, out);
-                }
-                let dot = tokens::punct(b'.', Spacing::Alone, span);
-                out.extend([dot, TokenTree::Ident(Ident::new(method.name(), span))]);
-                self.write_args(args.get(1..).unwrap_or_default(), out);
-            }
-            Op::Powi(n) => {
-                if let Some(&receiver) = args.first() {
-                    self.write(receiver, prec::ATOM, out);
-                }
-                tokens::op(out, ".", span);
-                tokens::word(out, "powi", span);
-                let mut args = self
-                    .powi_args
-                    .entry(*n)
-                    .or_insert_with(|| {
-                        let mut inner = TokenStream::new();
-                        if *n < 0 {
-                            tokens::op(&mut inner, "-", Span::call_site());
-                        }
-                        let exponent = proc_macro2::Literal::u32_unsuffixed(n.unsigned_abs());
-                        inner.extend([TokenTree::Literal(exponent)]);
-                        proc_macro2::Group::new(Delimiter::Parenthesis, inner)
-                    })
-                    .clone();
-                args.set_span(span);
-                out.extend([TokenTree::Group(args)]);
-            }
-            Op::Helper(helper) => {
-                tokens::private_path(out, helper.name(), span);
-                self.write_args(args, out);
-            }
-            Op::Call(site) => {
-                if let Some(call) = graph.calls.get(*site) {
-                    tokens::ident(out, &call.name);
-                }
-                self.write_args(args, out);
-            }
-            Op::Bool(value) => tokens::word(
-                out,
-                if *value { "true" } else { "false" },
-                Span::call_site(),
-            ),
-        }
-    }
-
-    /// Whether the code calls a method of `autograd::Real` (which a concrete-typed function
-    /// must bring into scope).
-    pub fn uses_real_trait(&self) -> bool {
-        self.graph().values.iter().any(|(id, node)| {
-            self.uses[id] > 0 && matches!(node.op, Op::Method(m) if m.is_real_trait_method())
-        })
     }
 }

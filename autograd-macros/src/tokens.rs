@@ -78,25 +78,6 @@ pub fn group(out: &mut TokenStream, delimiter: Delimiter, inner: TokenStream, sp
     out.extend([TokenTree::Group(group)]);
 }
 
-/// `()`, made once per expansion and copied: a copy shares the empty stream, where a new
-/// group allocates its own. Tokens must not outlive the macro call, so it is not global.
-pub struct EmptyParens(Group);
-
-impl Default for EmptyParens {
-    fn default() -> Self {
-        EmptyParens(Group::new(Delimiter::Parenthesis, TokenStream::new()))
-    }
-}
-
-impl EmptyParens {
-    /// `()` with `span`.
-    pub fn write(&self, out: &mut TokenStream, span: Span) {
-        let mut group = self.0.clone();
-        group.set_span(span);
-        out.extend([TokenTree::Group(group)]);
-    }
-}
-
 /// `::autograd::__private::name`, all with `span`.
 pub fn private_path(out: &mut TokenStream, name: &str, span: Span) {
     for segment in ["autograd", "__private", name] {
