@@ -665,6 +665,13 @@ impl Graph {
         result
     }
 
+    /// A literal at the start of `root`, so in scope everywhere (for rewrites that make one).
+    pub fn hoisted_lit(&mut self, root: BlockId, value: f64, span: Span) -> ValueId {
+        let id = self.new_value(Op::Lit(value), Args::default(), Type::Real, span);
+        self.blocks[root].insts.insert(0, Inst::Value(id));
+        id
+    }
+
     /// Names `value` `text` unless it has a stronger name already.
     pub fn name(&mut self, value: ValueId, text: impl Into<Rc<str>>, kind: NameKind) {
         let slot = &mut self.values[value].name;

@@ -280,18 +280,10 @@ fn sqrt_one_minus_square(b: &mut Builder, a: ValueId) -> ValueId {
     b.method(Method::Sqrt, [diff])
 }
 
-/// For y = k/a: dy * y^2 * c with c = -1/k, what da receives (`dy * y^2 * -1` simplifies to
-/// `-(dy * y^2)`). Exact only for a power-of-two `c`.
+/// For y = k/a: dy * y^2 * c with c = -1/k, what da receives. Exact only for a power-of-two
+/// `c`.
 fn reciprocal_adjoint(b: &mut Builder, y: ValueId, dy: ValueId, c: f64) -> ValueId {
     let y2 = b.square(y);
-    // A constant adjoint joins c (exact, c being ±2^n): `1.0 - 2.0 / u` gives y² * 0.5, not
-    // -(y²) * -0.5.
-    if let Some(k) = b.graph.const_value(dy).map(|d| d * c) {
-        if k.is_normal() {
-            let k = b.lit(k);
-            return b.mul(y2, k);
-        }
-    }
     let term = b.mul(dy, y2);
     let c = b.lit(c);
     b.mul(term, c)

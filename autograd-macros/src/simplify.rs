@@ -27,6 +27,7 @@ pub fn simplify(program: &mut Program) {
     let mut peephole = Peephole {
         replace: program.graph.values.ids().collect(),
         seen: Vec::new(),
+        root: program.root,
     };
     peephole.block(&mut program.graph, program.root);
     program.value = peephole.replace[program.value];
@@ -41,6 +42,8 @@ struct Peephole {
     replace: IdVec<ValueId, ValueId>,
     /// The nodes computed so far, by op and arguments, one map per enclosing block.
     seen: Vec<Seen>,
+    /// The function's body, where a literal a rewrite makes goes.
+    root: BlockId,
 }
 
 impl Peephole {
@@ -75,7 +78,13 @@ impl Peephole {
         for arg in graph.values[id].args.iter_mut() {
             *arg = self.replace[*arg];
         }
-        if let Some(target) = fold(graph, id) {
+        let folded = fold(graph, id, self.root);
+        // A rewrite may have made a literal.
+        while self.replace.len() < graph.values.len() {
+            let new = ValueId::new(self.replace.len());
+            self.replace.push(new);
+        }
+        if let Some(target) = folded {
             self.alias(graph, id, target);
             return;
         }
@@ -161,7 +170,7 @@ impl Peephole {
 }
 
 /// Folds node `id` in place; returns the node it is equal to, if it is just another node.
-fn fold(graph: &mut Graph, id: ValueId) -> Option<ValueId> {
+fn fold(graph: &mut Graph, id: ValueId, root: BlockId) -> Option<ValueId> {
     // Each rewrite may enable another (`x * -1` → `-x` → `--y` → `y`); a few rounds suffice.
     for _ in 0..4 {
         if let Some(value) = literal_result(graph, id) {
@@ -199,6 +208,13 @@ fn fold(graph: &mut Graph, id: ValueId) -> Option<ValueId> {
                 } else if let (Some(a), Some(b)) = (negated(0), negated(1)) {
                     // (-a) * (-b)
                     (Op::Mul, Args::from([a, b]))
+                } else if let Some((x, c)) = scaled_by_literal(graph, args) {
+                    // (c1 * x) * c2 → x * (c1·c2) and (-x) * c → x * (-c), where exact: a
+                    // constant adjoint joins a rule's constant (`1.0 - 2.0 / u` differentiates
+                    // to y² * 0.5, not -(y²) * -0.5)
+                    let span = graph.values[id].span;
+                    let c = graph.hoisted_lit(root, c, span);
+                    (Op::Mul, Args::from([x, c]))
                 } else {
                     return None;
                 }
@@ -328,6 +344,34 @@ fn unit_scaling_across(graph: &Graph, args: &[ValueId]) -> Option<[ValueId; 2]> 
                 if is_power_of_two(c2) && c1 * c2 == 1.0 {
                     return Some([x, y]);
                 }
+            }
+        }
+    }
+    None
+}
+
+/// For `c2 * (c1 * x)` or `c * (-x)` (any order of each product): `x` and the one literal
+/// it is scaled by, where the product of the two literals is exact and scaling by it gives
+/// the same value: one of them is a power of two, and the product is a normal number that
+/// `f32` computes alike.
+fn scaled_by_literal(graph: &Graph, args: &[ValueId]) -> Option<(ValueId, f64)> {
+    for (outer, inner) in [(0, 1), (1, 0)] {
+        let (Some(c2), Some(&inner)) = (graph.lit_value(*args.get(outer)?), args.get(inner)) else {
+            continue;
+        };
+        if let (Op::Neg, &[x]) = (&graph.values[inner].op, graph.values[inner].args.as_slice()) {
+            return Some((x, -c2));
+        }
+        for (c1, x) in literal_scalings(graph, inner) {
+            let product = c1 * c2;
+            let narrow = (c1 as f32) * (c2 as f32);
+            let exact = (is_power_of_two(c1) || is_power_of_two(c2))
+                && product.is_normal()
+                && f64::from(narrow) == product
+                && f64::from(c1 as f32) == c1
+                && f64::from(c2 as f32) == c2;
+            if exact {
+                return Some((x, product));
             }
         }
     }
