@@ -2,7 +2,8 @@
 //! a numeric function as plain Rust, at compile time. Use them through the `autograd` crate,
 //! whose documentation and README describe the body language and the generated API.
 //!
-//! The stages live one per file; `expand.rs` runs them in order.
+//! The stages live one per file; `expand.rs` runs them in order. `docs/architecture.md` in the
+//! repository describes each stage, the IR and the reverse pass.
 
 mod ast;
 mod check;
