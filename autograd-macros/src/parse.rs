@@ -631,9 +631,10 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
             syn::UnOp::Not(bang) => {
                 unsupported(bang.span, "`!` is supported only in `if` conditions")
             }
-            syn::UnOp::Deref(star) => unsupported(
+            syn::UnOp::Deref(star) => unsupported_with(
                 star.span,
                 "references and dereferences are not supported: parameters are numbers",
+                vec![convert_expr(&unary.expr)],
             ),
             _ => unsupported(unary.span(), "this operator is not supported"),
         },
