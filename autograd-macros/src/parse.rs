@@ -5,6 +5,7 @@
 //! not part of the DSL become `Unsupported` nodes for `check.rs` to report.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -474,6 +475,23 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
             mac.mac.path.span(),
             "macros inside a differentiable function are not supported",
         ),
+        // m %= y;
+        syn::Expr::Binary(binary) if matches!(binary.op, syn::BinOp::RemAssign(_)) => {
+            let (m, y) = operand_text(&binary.left, &binary.right);
+            unsupported_stmt(
+                binary.op.span(),
+                format!(
+                    "`%=` is not differentiable here; write `{m} = {m} - {y} * ({m} / {y}).trunc();`, \
+                     which is what `%=` computes and is differentiated piecewise (`trunc` has \
+                     derivative 0)"
+                ),
+            )
+        }
+        // m ^= y;  m <<= y; ...
+        syn::Expr::Binary(binary) if is_assign_op(&binary.op) => unsupported_stmt(
+            binary.op.span(),
+            "this assignment operator is not supported; supported: `=`, `+=`, `-=`, `*=`, `/=`",
+        ),
         syn::Expr::Binary(_)
         | syn::Expr::Unary(_)
         | syn::Expr::Lit(_)
@@ -486,6 +504,38 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
              the last expression",
         ),
         other => unsupported_stmt(other.span(), describe_unsupported(other)),
+    }
+}
+
+fn is_assign_op(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::AddAssign(_)
+            | syn::BinOp::SubAssign(_)
+            | syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+            | syn::BinOp::BitXorAssign(_)
+            | syn::BinOp::BitAndAssign(_)
+            | syn::BinOp::BitOrAssign(_)
+            | syn::BinOp::ShlAssign(_)
+            | syn::BinOp::ShrAssign(_)
+    )
+}
+
+/// The operands of `a % b` for a suggestion: as written when both are names or literals,
+/// else `x` and `y`.
+fn operand_text(a: &syn::Expr, b: &syn::Expr) -> (String, String) {
+    let atom = |expr: &syn::Expr| match expr {
+        syn::Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            Some(path.to_token_stream().to_string())
+        }
+        syn::Expr::Lit(lit) => Some(lit.to_token_stream().to_string()),
+        _ => None,
+    };
+    match (atom(a), atom(b)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => ("x".into(), "y".into()),
     }
 }
 
@@ -596,11 +646,16 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                     )
                 }
                 syn::BinOp::Rem(_) => {
+                    let (x, y) = operand_text(&binary.left, &binary.right);
                     return unsupported_with(
                         binary.op.span(),
-                        "`%` is not supported; supported operators: + - * / and unary -",
+                        format!(
+                            "`%` is not differentiable here; write the remainder as \
+                             `{x} - {y} * ({x} / {y}).trunc()`, which is what `%` computes and \
+                             is differentiated piecewise (`trunc` has derivative 0)"
+                        ),
                         operands(binary),
-                    )
+                    );
                 }
                 _ if compound_assign(&binary.op).is_some() => {
                     return unsupported(
