@@ -215,7 +215,10 @@ fn instead_of(ty: &syn::Type) -> Option<&'static str> {
         syn::Type::Reference(r) => &*r.elem,
         other => other,
     };
-    let is_vec = |ty: &syn::Type| matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"));
+    let is_vec = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Vec"),
+        _ => false,
+    };
     match elem {
         syn::Type::Slice(_) => Some(SLICE_INSTEAD),
         _ if is_vec(elem) => Some(SLICE_INSTEAD),
@@ -680,13 +683,19 @@ impl Checker<'_> {
                     if expected == 1 { "" } else { "s" }
                 ),
             ),
-            None => self.errors.push(
-                method.span(),
-                format!(
-                    "unsupported method `{method}`; supported: {}",
-                    supported_methods()
+            None => match near_miss(&method.to_string()) {
+                Some(instead) => self.errors.push(
+                    method.span(),
+                    format!("unsupported method `{method}`; write {instead} instead"),
                 ),
-            ),
+                None => self.errors.push(
+                    method.span(),
+                    format!(
+                        "unsupported method `{method}`; supported: {}",
+                        supported_methods()
+                    ),
+                ),
+            },
         }
     }
 
@@ -712,4 +721,24 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// What to write for a method the rule table does not have but an expression of its methods
+/// computes.
+fn near_miss(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "clamp" => "`.max(lo).min(hi)`",
+        "square" | "sqr" => "`.powi(2)`",
+        "cube" => "`.powi(3)`",
+        "pow" => "`.powi(n)` (an integer literal exponent) or `.powf(y)`",
+        "log1p" => "`.ln_1p()`",
+        "expm1" => "`.exp_m1()`",
+        "inv" | "reciprocal" => "`.recip()`",
+        "fract" => "`x - x.trunc()`",
+        "rem_euclid" => "`x - y.abs() * (x / y.abs()).floor()`",
+        "sin_cos" => "`.sin()` and `.cos()` separately",
+        "to_degrees" => "`x * (180.0 / std::f64::consts::PI)`",
+        "to_radians" => "`x * (std::f64::consts::PI / 180.0)`",
+        _ => return None,
+    })
 }

@@ -419,10 +419,7 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
             item.span(),
             "items inside a differentiable function are not supported; define them outside",
         ),
-        syn::Stmt::Macro(mac) => unsupported_stmt(
-            mac.mac.path.span(),
-            "macros inside a differentiable function are not supported",
-        ),
+        syn::Stmt::Macro(mac) => unsupported_stmt(mac.mac.path.span(), macro_message(&mac.mac)),
         syn::Stmt::Expr(expr, semi) => {
             convert_expr_stmt(expr, semi.is_some(), is_last && !statement_block)
         }
@@ -471,18 +468,15 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
         },
         syn::Expr::If(if_expr) if !is_last || has_semi => Stmt::If(convert_if(if_expr, true)),
         _ if is_last && !has_semi => Stmt::Tail(convert_expr(expr)),
-        syn::Expr::Macro(mac) => unsupported_stmt(
-            mac.mac.path.span(),
-            "macros inside a differentiable function are not supported",
-        ),
+        syn::Expr::Macro(mac) => unsupported_stmt(mac.mac.path.span(), macro_message(&mac.mac)),
         // m %= y;
         syn::Expr::Binary(binary) if matches!(binary.op, syn::BinOp::RemAssign(_)) => {
             let (m, y) = operand_text(&binary.left, &binary.right);
             unsupported_stmt(
                 binary.op.span(),
                 format!(
-                    "`%=` is not differentiable here; write `{m} = {m} - {y} * ({m} / {y}).trunc();`, \
-                     which is what `%=` computes and is differentiated piecewise (`trunc` has \
+                    "`%=` is not differentiable here; write \
+                     `{m} = {m} - {y} * ({m} / {y}).trunc();`, which is what `%=` computes and is differentiated piecewise (`trunc` has \
                      derivative 0)"
                 ),
             )
@@ -707,17 +701,47 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
             describe_unsupported(expr),
             vec![convert_expr(&index.expr)],
         ),
-        syn::Expr::Field(field) => unsupported_with(
-            field.member.span(),
-            describe_unsupported(expr),
-            vec![convert_expr(&field.base)],
-        ),
+        syn::Expr::Field(field) => {
+            let member = field.member.to_token_stream().to_string();
+            let base = match &*field.base {
+                syn::Expr::Path(path) if path.path.get_ident().is_some() => {
+                    path.to_token_stream().to_string()
+                }
+                _ => "s".into(),
+            };
+            unsupported_with(
+                field.member.span(),
+                format!(
+                    "fields are not supported: parameters are numbers; make `{member}` a \
+                     parameter of its own and pass `{base}.{member}` where you call the function"
+                ),
+                vec![convert_expr(&field.base)],
+            )
+        }
         other => unsupported(other.span(), describe_unsupported(other)),
     }
 }
 
 fn operands(binary: &syn::ExprBinary) -> Vec<Expr> {
     vec![convert_expr(&binary.left), convert_expr(&binary.right)]
+}
+
+/// `println!(..)`, `max!(..)`: what to do instead of the macro.
+fn macro_message(mac: &syn::Macro) -> &'static str {
+    let name = mac.path.segments.last().map(|s| s.ident.to_string());
+    match name.as_deref() {
+        Some(
+            "print" | "println" | "eprint" | "eprintln" | "dbg" | "assert" | "assert_eq"
+            | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne",
+        ) => {
+            "printing and assertions are not supported inside a differentiable function; print \
+             or check the value where you call the function"
+        }
+        _ => {
+            "macros are not supported inside a differentiable function; write out the expression \
+             the macro stands for, with the supported operators and methods"
+        }
+    }
 }
 
 /// What an unsupported expression is, and what to do instead.
@@ -731,7 +755,7 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
             "closures are not supported; define another function in the same grad! block and \
              call it"
         }
-        syn::Expr::Macro(_) => "macros inside a differentiable function are not supported",
+        syn::Expr::Macro(mac) => macro_message(&mac.mac),
         syn::Expr::Index(_) => {
             "indexing is not supported: arrays and slices are not supported yet; pass each \
              number as a parameter"
@@ -740,11 +764,21 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
             "references are not supported: parameters and values are numbers"
         }
         syn::Expr::Array(_) | syn::Expr::Repeat(_) => "arrays are not supported yet",
-        syn::Expr::Tuple(_) => "tuples are not supported: a differentiable function returns one number",
+        syn::Expr::Tuple(_) => {
+            "tuples are not supported: a differentiable function returns one number; write one \
+             function per component, in the same grad! block"
+        }
         syn::Expr::Cast(_) => {
             "`as` casts are not supported: every value already has the function's number type"
         }
-        syn::Expr::Field(_) | syn::Expr::Struct(_) => "structs and fields are not supported",
+        syn::Expr::Field(_) => {
+            "fields are not supported: parameters are numbers; make the field a parameter of \
+             its own and pass `s.field` where you call the function"
+        }
+        syn::Expr::Struct(_) => {
+            "structs are not supported: values in a differentiable function are numbers; bind \
+             each field's value with its own `let`"
+        }
         syn::Expr::Match(_) => "`match` is not supported; use `if` / `else if` / `else`",
         syn::Expr::Block(_) | syn::Expr::Unsafe(_) | syn::Expr::Const(_) => {
             "block expressions are not supported; use `let` statements in the function body"
