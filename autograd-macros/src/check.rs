@@ -66,8 +66,15 @@ pub fn check_function(
         };
         checker.scopes.push_frame();
         for p in &function.params {
-            // A `mut` parameter is already an error; assigning it is not another.
-            let binding = if p.mutable {
+            // A `mut` parameter is already an error; assigning it is not another. A parameter
+            // whose type is rejected is an error too; what the body does with it is not another.
+            let binding = if p
+                .ty
+                .as_ref()
+                .is_some_and(|ty| !is_number_type(function, ty))
+            {
+                Binding::Poisoned
+            } else if p.mutable {
                 Binding::LetMut
             } else {
                 Binding::Param
@@ -147,7 +154,8 @@ fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
     scalar_type(function, errors)
 }
 
-fn type_name(ty: &syn::Type) -> Option<Ident> {
+/// The type's name when it is a plain name: `f64`, `T`.
+pub fn type_name(ty: &syn::Type) -> Option<Ident> {
     match ty {
         syn::Type::Path(path) if path.qself.is_none() => path.path.get_ident().cloned(),
         syn::Type::Paren(paren) => type_name(&paren.elem),
@@ -155,6 +163,45 @@ fn type_name(ty: &syn::Type) -> Option<Ident> {
         _ => None,
     }
 }
+
+/// Whether `ty` is a type parameters may have: `f32`, `f64` or one of the function's type
+/// parameters.
+fn is_number_type(function: &Function, ty: &syn::Type) -> bool {
+    type_name(ty).is_some_and(|ident| {
+        ident == "f32"
+            || ident == "f64"
+            || function.generics.type_params().any(|p| p.ident == ident)
+    })
+}
+
+/// What to write instead of a parameter type that is not a number.
+fn instead_of(ty: &syn::Type) -> Option<&'static str> {
+    let elem = match ty {
+        syn::Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    let is_vec = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Vec"),
+        _ => false,
+    };
+    match elem {
+        syn::Type::Slice(_) => Some(SLICE_INSTEAD),
+        _ if is_vec(elem) => Some(SLICE_INSTEAD),
+        syn::Type::Array(_) => Some(
+            "arrays are not supported yet; pass each element as its own parameter \
+             (`fn f(p0, p1, p2)`), or, for data, write the loss of one sample with number \
+             parameters and run it over your data with `autograd::batch::mean_grad`",
+        ),
+        _ if matches!(ty, syn::Type::Reference(_)) && type_name(elem).is_some() => {
+            Some("references are not supported; take the number by value")
+        }
+        _ => None,
+    }
+}
+
+const SLICE_INSTEAD: &str = "slices and vectors are not supported yet; write the loss of one \
+    sample with number parameters (`x: f64`) and run it over your data with \
+    `autograd::batch::mean_grad`";
 
 /// The function's number type: all parameters untyped (generic), or all of one type.
 fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
@@ -186,16 +233,21 @@ fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
                     }
                 }
                 _ => {
-                    errors.push_error(syn::Error::new_spanned(
-                        ty,
-                        format!(
+                    let message = match instead_of(ty) {
+                        Some(instead) => format!(
+                            "parameter `{}` has type `{}`: {instead}",
+                            param.name,
+                            show_type(ty)
+                        ),
+                        None => format!(
                             "parameter `{}` has type `{}`: parameters are numbers of type {}, \
                              or untyped (generic over `T: autograd::Real`)",
                             param.name,
                             show_type(ty),
                             allowed_list()
                         ),
-                    ));
+                    };
+                    errors.push_error(syn::Error::new_spanned(ty, message));
                     ok = false;
                     continue;
                 }
@@ -326,6 +378,10 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn lookup(&self, name: &VarName) -> Option<Binding> {
         self.scopes.get(&name.text).copied()
+    }
+
+    fn is_poisoned(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Var(name) if self.lookup(name) == Some(Binding::Poisoned))
     }
 
     fn names_in_scope(&self) -> String {
@@ -549,7 +605,9 @@ impl Checker<'_> {
                 for arg in args {
                     self.expr(arg);
                 }
-                self.method(method, args.len());
+                if !self.is_poisoned(receiver) {
+                    self.method(method, args.len());
+                }
             }
             Expr::Powi { receiver, .. } => self.expr(receiver),
             Expr::Call { func, args } => {
@@ -560,7 +618,11 @@ impl Checker<'_> {
             }
             Expr::If(if_expr) => self.value_if(if_expr),
             Expr::Unsupported { span, what, inner } => {
-                self.errors.push(*span, what);
+                // `xs[0]`, `*x`, `v.0` on a name whose type or value was rejected: that
+                // rejection is the error.
+                if inner.is_empty() || !inner.iter().all(|e| self.is_poisoned(e)) {
+                    self.errors.push(*span, what);
+                }
                 for expr in inner {
                     self.expr(expr);
                 }
@@ -586,13 +648,19 @@ impl Checker<'_> {
                     if expected == 1 { "" } else { "s" }
                 ),
             ),
-            None => self.errors.push(
-                method.span(),
-                format!(
-                    "unsupported method `{method}`; supported: {}",
-                    supported_methods()
+            None => match near_miss(&method.to_string()) {
+                Some(instead) => self.errors.push(
+                    method.span(),
+                    format!("unsupported method `{method}`; write {instead} instead"),
                 ),
-            ),
+                None => self.errors.push(
+                    method.span(),
+                    format!(
+                        "unsupported method `{method}`; supported: {}",
+                        supported_methods()
+                    ),
+                ),
+            },
         }
     }
 
@@ -618,4 +686,24 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// What to write for a method the rule table does not have but an expression of its methods
+/// computes.
+fn near_miss(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "clamp" => "`.max(lo).min(hi)`",
+        "square" | "sqr" => "`.powi(2)`",
+        "cube" => "`.powi(3)`",
+        "pow" => "`.powi(n)` (an integer literal exponent) or `.powf(y)`",
+        "log1p" => "`.ln_1p()`",
+        "expm1" => "`.exp_m1()`",
+        "inv" | "reciprocal" => "`.recip()`",
+        "fract" => "`x - x.trunc()`",
+        "rem_euclid" => "`x - y.abs() * (x / y.abs()).floor()`",
+        "sin_cos" => "`.sin()` and `.cos()` separately",
+        "to_degrees" => "`x * (180.0 / std::f64::consts::PI)`",
+        "to_radians" => "`x * (std::f64::consts::PI / 180.0)`",
+        _ => return None,
+    })
 }

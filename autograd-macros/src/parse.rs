@@ -5,6 +5,7 @@
 //! not part of the DSL become `Unsupported` nodes for `check.rs` to report.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -418,10 +419,7 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
             item.span(),
             "items inside a differentiable function are not supported; define them outside",
         ),
-        syn::Stmt::Macro(mac) => unsupported_stmt(
-            mac.mac.path.span(),
-            "macros inside a differentiable function are not supported",
-        ),
+        syn::Stmt::Macro(mac) => unsupported_stmt(mac.mac.path.span(), macro_message(&mac.mac)),
         syn::Stmt::Expr(expr, semi) => {
             convert_expr_stmt(expr, semi.is_some(), is_last && !statement_block)
         }
@@ -470,9 +468,23 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
         },
         syn::Expr::If(if_expr) if !is_last || has_semi => Stmt::If(convert_if(if_expr, true)),
         _ if is_last && !has_semi => Stmt::Tail(convert_expr(expr)),
-        syn::Expr::Macro(mac) => unsupported_stmt(
-            mac.mac.path.span(),
-            "macros inside a differentiable function are not supported",
+        syn::Expr::Macro(mac) => unsupported_stmt(mac.mac.path.span(), macro_message(&mac.mac)),
+        // m %= y;
+        syn::Expr::Binary(binary) if matches!(binary.op, syn::BinOp::RemAssign(_)) => {
+            let (m, y) = operand_text(&binary.left, &binary.right);
+            unsupported_stmt(
+                binary.op.span(),
+                format!(
+                    "`%=` is not differentiable here; write \
+                     `{m} = {m} - {y} * ({m} / {y}).trunc();`, which is what `%=` computes and is differentiated piecewise (`trunc` has \
+                     derivative 0)"
+                ),
+            )
+        }
+        // m ^= y;  m <<= y; ...
+        syn::Expr::Binary(binary) if is_assign_op(&binary.op) => unsupported_stmt(
+            binary.op.span(),
+            "this assignment operator is not supported; supported: `=`, `+=`, `-=`, `*=`, `/=`",
         ),
         syn::Expr::Binary(_)
         | syn::Expr::Unary(_)
@@ -486,6 +498,38 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
              the last expression",
         ),
         other => unsupported_stmt(other.span(), describe_unsupported(other)),
+    }
+}
+
+fn is_assign_op(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::AddAssign(_)
+            | syn::BinOp::SubAssign(_)
+            | syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+            | syn::BinOp::BitXorAssign(_)
+            | syn::BinOp::BitAndAssign(_)
+            | syn::BinOp::BitOrAssign(_)
+            | syn::BinOp::ShlAssign(_)
+            | syn::BinOp::ShrAssign(_)
+    )
+}
+
+/// The operands of `a % b` for a suggestion: as written when both are names or literals,
+/// else `x` and `y`.
+fn operand_text(a: &syn::Expr, b: &syn::Expr) -> (String, String) {
+    let atom = |expr: &syn::Expr| match expr {
+        syn::Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            Some(path.to_token_stream().to_string())
+        }
+        syn::Expr::Lit(lit) => Some(lit.to_token_stream().to_string()),
+        _ => None,
+    };
+    match (atom(a), atom(b)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => ("x".into(), "y".into()),
     }
 }
 
@@ -596,11 +640,16 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                     )
                 }
                 syn::BinOp::Rem(_) => {
+                    let (x, y) = operand_text(&binary.left, &binary.right);
                     return unsupported_with(
                         binary.op.span(),
-                        "`%` is not supported; supported operators: + - * / and unary -",
+                        format!(
+                            "`%` is not differentiable here; write the remainder as \
+                             `{x} - {y} * ({x} / {y}).trunc()`, which is what `%` computes and \
+                             is differentiated piecewise (`trunc` has derivative 0)"
+                        ),
                         operands(binary),
-                    )
+                    );
                 }
                 _ if compound_assign(&binary.op).is_some() => {
                     return unsupported(
@@ -631,9 +680,10 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
             syn::UnOp::Not(bang) => {
                 unsupported(bang.span, "`!` is supported only in `if` conditions")
             }
-            syn::UnOp::Deref(star) => unsupported(
+            syn::UnOp::Deref(star) => unsupported_with(
                 star.span,
                 "references and dereferences are not supported: parameters are numbers",
+                vec![convert_expr(&unary.expr)],
             ),
             _ => unsupported(unary.span(), "this operator is not supported"),
         },
@@ -651,17 +701,47 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
             describe_unsupported(expr),
             vec![convert_expr(&index.expr)],
         ),
-        syn::Expr::Field(field) => unsupported_with(
-            field.member.span(),
-            describe_unsupported(expr),
-            vec![convert_expr(&field.base)],
-        ),
+        syn::Expr::Field(field) => {
+            let member = field.member.to_token_stream().to_string();
+            let base = match &*field.base {
+                syn::Expr::Path(path) if path.path.get_ident().is_some() => {
+                    path.to_token_stream().to_string()
+                }
+                _ => "s".into(),
+            };
+            unsupported_with(
+                field.member.span(),
+                format!(
+                    "fields are not supported: parameters are numbers; make `{member}` a \
+                     parameter of its own and pass `{base}.{member}` where you call the function"
+                ),
+                vec![convert_expr(&field.base)],
+            )
+        }
         other => unsupported(other.span(), describe_unsupported(other)),
     }
 }
 
 fn operands(binary: &syn::ExprBinary) -> Vec<Expr> {
     vec![convert_expr(&binary.left), convert_expr(&binary.right)]
+}
+
+/// `println!(..)`, `max!(..)`: what to do instead of the macro.
+fn macro_message(mac: &syn::Macro) -> &'static str {
+    let name = mac.path.segments.last().map(|s| s.ident.to_string());
+    match name.as_deref() {
+        Some(
+            "print" | "println" | "eprint" | "eprintln" | "dbg" | "assert" | "assert_eq"
+            | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne",
+        ) => {
+            "printing and assertions are not supported inside a differentiable function; print \
+             or check the value where you call the function"
+        }
+        _ => {
+            "macros are not supported inside a differentiable function; write out the expression \
+             the macro stands for, with the supported operators and methods"
+        }
+    }
 }
 
 /// What an unsupported expression is, and what to do instead.
@@ -675,7 +755,7 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
             "closures are not supported; define another function in the same grad! block and \
              call it"
         }
-        syn::Expr::Macro(_) => "macros inside a differentiable function are not supported",
+        syn::Expr::Macro(mac) => macro_message(&mac.mac),
         syn::Expr::Index(_) => {
             "indexing is not supported: arrays and slices are not supported yet; pass each \
              number as a parameter"
@@ -684,11 +764,21 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
             "references are not supported: parameters and values are numbers"
         }
         syn::Expr::Array(_) | syn::Expr::Repeat(_) => "arrays are not supported yet",
-        syn::Expr::Tuple(_) => "tuples are not supported: a differentiable function returns one number",
+        syn::Expr::Tuple(_) => {
+            "tuples are not supported: a differentiable function returns one number; write one \
+             function per component, in the same grad! block"
+        }
         syn::Expr::Cast(_) => {
             "`as` casts are not supported: every value already has the function's number type"
         }
-        syn::Expr::Field(_) | syn::Expr::Struct(_) => "structs and fields are not supported",
+        syn::Expr::Field(_) => {
+            "fields are not supported: parameters are numbers; make the field a parameter of \
+             its own and pass `s.field` where you call the function"
+        }
+        syn::Expr::Struct(_) => {
+            "structs are not supported: values in a differentiable function are numbers; bind \
+             each field's value with its own `let`"
+        }
         syn::Expr::Match(_) => "`match` is not supported; use `if` / `else if` / `else`",
         syn::Expr::Block(_) | syn::Expr::Unsafe(_) | syn::Expr::Const(_) => {
             "block expressions are not supported; use `let` statements in the function body"

@@ -420,7 +420,9 @@ impl<'a> Renderer<'a> {
     }
 
     // let (s, s_grad) = g_grad(a, b);
-    // let [ds_da, ds_db] = ::autograd::Partials::partials(s_grad);
+    // let [ds_da, ds_db] = ::autograd::__private::partials::<T, 2, _>(s_grad);
+    // (the count is the caller's, so a callee with fewer partials fails its `Partials` bound,
+    // whose message explains the mismatch, at the user's call)
     fn call_with_partials(&mut self, id: ValueId, site: CallId) -> TokenStream {
         let graph = self.graph();
         let node = &graph.values[id];
@@ -438,9 +440,11 @@ impl<'a> Renderer<'a> {
                 _ => quote!(_),
             })
             .collect();
+        let ty = self.scalar.ident();
+        let count = proc_macro2::Literal::usize_unsuffixed(parts.len());
         quote_spanned!(node.span=>
             let (#name, #grad_name) = #grad_fn(#(#args),*);
-            let [#(#parts),*] = ::autograd::Partials::partials(#grad_name);
+            let [#(#parts),*] = ::autograd::__private::partials::<#ty, #count, _>(#grad_name);
         )
     }
 

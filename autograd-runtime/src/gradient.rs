@@ -48,6 +48,14 @@ pub trait Gradient:
 /// let (_, g) = f_grad(3.0_f64);
 /// assert!((g.x - 2.0).abs() < 1e-6);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "this call passes {N} arguments, but `{Self}` does not hold {N} partial derivatives",
+    label = "needs {N} partial derivatives, one per argument",
+    note = "a function from another `grad!` block has partials only for the parameters in its \
+            `#[wrt(..)]`: remove `#[wrt(..)]` from it, or put it in the same `grad!` block as \
+            this call",
+    note = "a hand-written `NAME_grad` returns `(value, [T; N])`, one partial per argument"
+)]
 pub trait Partials<T, const N: usize> {
     /// The partial derivatives, one per argument of the function, in argument order.
     fn partials(self) -> [T; N];

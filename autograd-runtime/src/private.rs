@@ -76,5 +76,12 @@ pub fn div_or_zero<T: Real>(a: T, b: T) -> T {
     }
 }
 
+/// The partials of a call `g(a, b)` inside a `grad!` body: `N` is the number the caller
+/// expects, so a callee whose gradient holds fewer reports `Partials`' message at the call.
+#[inline(always)]
+pub fn partials<T, const N: usize, P: crate::Partials<T, N>>(partials: P) -> [T; N] {
+    partials.partials()
+}
+
 /// For generated code that needs `Float`'s associated functions (`nan()`, `infinity()`).
 pub use num_traits::Float;

@@ -115,7 +115,7 @@ fn model<T: ::autograd::Real>(a: T, b: T) -> T {
 )]
 fn model_grad<T: ::autograd::Real>(a: T, b: T) -> (T, ModelGrad<T>) {
     let (s, s_grad) = softclip_grad(a * b);
-    let [ds_d1] = ::autograd::Partials::partials(s_grad);
+    let [ds_d1] = ::autograd::__private::partials::<T, 1, _>(s_grad);
     let model = s * s + a;
     let d_s = s + s;
     let t1 = d_s * ds_d1;
