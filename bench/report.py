@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Reads criterion's results of one `bench/run` and writes BENCHMARKS.md to stdout.
 
+BENCHMARKS.md is a report: the current figures, how to reproduce them, and one history table
+(`bench/history.tsv`: one row per full run, added here when the run is new). Why the benchmarks
+are built as they are lives in docs/benchmark-notes.md, not here.
+
 Sources (criterion directories):
   root    target/criterion                 root benches (W1, W2 default build, W3) and W4
   native  target/native/criterion          W2 built with -C target-cpu=native
@@ -23,6 +27,8 @@ SRC = {
     "peers": os.path.join(ROOT, "bench-peers", "target", "criterion"),
 }
 META = os.path.join(ROOT, "target", "bench-run", "meta.json")
+HISTORY = os.path.join(ROOT, "bench", "history.tsv")
+W4_REVIEW = os.path.join(ROOT, "bench", "w4-review.md")
 
 
 def load(src, group, bench):
@@ -71,12 +77,7 @@ def rounds(src, group):
 
 def rounds_note(src, group):
     n = len(rounds(src, group))
-    if n < 2:
-        return ""
-    return (f", in {n} rounds: each contender ran for a second in each round, one round after the other, "
-            "each round starting with another contender; the median is the median of the rounds' medians, "
-            "min – max span every round, and each ratio is the median of the ratios within a round "
-            "(so both sides of a ratio ran seconds apart)")
+    return f", in {n} rounds" if n >= 2 else ""
 
 
 def load_rounds(src, group, bench):
@@ -129,29 +130,81 @@ def lock_versions(path, names):
     return out
 
 
+
+# The history table: one row per full run. Columns and how each is read from the targets.
+HISTORY_COLUMNS = [
+    ("date", None), ("commit", None),
+    ("W1a ours/hand", "W1a: ours / hand-written ≤ 1.10"),
+    ("W1b ours/hand", "W1b: ours / hand-written ≤ 1.10"),
+    ("W1c ours/hand", "W1c: ours / hand-written ≤ 1.10"),
+    ("W1a symdiff/ours", "W1a: faster than symdiff"),
+    ("W1c symdiff/ours", "W1c: faster than symdiff"),
+    ("W2 f64 ours/acc8", "W2 f64: ours ≥ as fast as the 8-accumulator loop (default build)"),
+    ("W3a ×candle", "W3a: ≥ 5× candle's steps/s"),
+    ("W3b ×candle", "W3b: ≥ 3× candle's steps/s"),
+    ("W3b ×burn", "W3b: ≥ 1.5× burn's steps/s"),
+    ("W4 1,000 ops", "W4: expansion of 1,000 operations < 5 ms"),
+]
+
+
+def run_date(meta):
+    """`2026-11-22 16:12 UTC` → `2026-11-22 16:12`."""
+    return meta.get("date", "?").replace(" UTC", "")
+
+
+def history_row(meta, targets):
+    """This run's row: the first number of each target's measured text."""
+    measured = {name: (ok, detail) for name, ok, detail in targets}
+    row = [run_date(meta), meta.get("commit", "?")]
+    for _, target in HISTORY_COLUMNS[2:]:
+        ok, detail = measured.get(target, (None, "—"))
+        # "ours / acc8 = 0.60 (...)": the number after the `=`; "7.23×", "2.29 ms": the first.
+        m = re.search(r"\d+(?:\.\d+)?(?:×| ms| µs)?", detail.split("=", 1)[-1])
+        value = m.group(0) if m else "—"
+        row.append(f"**{value}**" if ok is False else value)
+    return row
+
+
+def history(meta, targets):
+    """The rows of bench/history.tsv, with this run's added (and saved) if it is new."""
+    rows = []
+    if os.path.exists(HISTORY):
+        rows = [line.rstrip("\n").split("\t") for line in open(HISTORY) if line.strip()]
+        rows = rows[1:]  # header
+    if meta.get("commit") and not any(r[:2] == [run_date(meta), meta["commit"]] for r in rows) \
+            and "root" in meta.get("stage_runs", {}) and "peers" in meta.get("stage_runs", {}):
+        rows.append(history_row(meta, targets))
+        with open(HISTORY, "w") as f:
+            f.write("\t".join(c for c, _ in HISTORY_COLUMNS) + "\n")
+            for r in rows:
+                f.write("\t".join(r) + "\n")
+    return rows
+
+
 def main():
     meta = json.load(open(META)) if os.path.exists(META) else {}
     md = []
     md.append("# Benchmarks\n")
     md.append(
-        "Written by `bench/run` (issue 4); do not edit by hand. Medians of criterion runs "
-        f"(warm-up {meta.get('warmup', '?')} s, measurement {meta.get('measure', '?')} s per benchmark); "
-        "min – max are the fastest and slowest of criterion's sample means (100 samples for W1, 30 for W2 and W3, 20 for W4). Every contender "
-        "is first checked to compute the same value and gradient as the reference (hand-written, "
-        "or ours for W3) to 1e-9 relative in f64 before it is timed (finite differences: 1e-5; "
-        "W2 in f32: 1e-4 of an f64 compensated sum, see below). Ratios are to ours, from the same "
-        "binary run.\n"
+        "The four workloads of issue 4: W1 the latency of one scalar gradient, W2 the throughput of a "
+        "batch gradient, W3 one training step, W4 the macro's expansion time. Written by `bench/run` "
+        "through `bench/report.py`; do not edit by hand. Each table gives criterion's median, the "
+        "fastest and slowest of its sample means, and the ratio to ours from the same binary run; "
+        "every contender is first checked to compute the same value and gradient as the reference. "
+        "Why the benchmarks are built this way, and what each round of work changed: "
+        "[docs/benchmark-notes.md](docs/benchmark-notes.md).\n"
     )
-    md.append("## Machine\n")
-    md.append(f"- CPU: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores "
-              f"({meta.get('threads_per_core', '?')} thread per core); the machine is shared, load "
-              f"average at the start of the run: {meta.get('load_start', '?')}, at the end: {meta.get('load_end', '?')}")
-    md.append(f"- {meta.get('rustc', '?')}; run ended {meta.get('date', '?')}, commit {meta.get('commit', '?')}")
-    md.append(f"- Last run: {meta.get('duration', '?')}; command: `{meta.get('command', 'bench/run')}`")
+    md.append("## Run\n")
+    md.append(f"- {meta.get('date', '?')}, commit {meta.get('commit', '?')}, `{meta.get('command', 'bench/run')}` "
+              f"({meta.get('duration', '?')}; warm-up {meta.get('warmup', '?')} s, measurement "
+              f"{meta.get('measure', '?')} s per benchmark)")
     runs = meta.get("stage_runs", {})
-    if runs:
-        md.append("- Stages, each with the end of the run it came from (a partial run keeps the other stages' results): "
+    if runs and len(set(runs.values())) > 1:
+        md.append("- Stages from different runs: "
                   + "; ".join(f"{s} {runs[s]}" for s in ("root", "w4", "native", "peers") if s in runs))
+    md.append(f"- CPU: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, shared with other work "
+              f"(load average {meta.get('load_start', '?')} at the start, {meta.get('load_end', '?')} at the end); "
+              f"{meta.get('rustc', '?')}")
     names = ["criterion", "matrixmultiply", "syn", "proc-macro2", "rayon", "num-dual", "reverse", "symdiff",
              "candle-core", "candle-nn", "burn", "burn-ndarray", "burn-autodiff", "nalgebra", "gemm"]
     v = lock_versions(os.path.join(ROOT, "Cargo.lock"), names)
@@ -160,22 +213,20 @@ def main():
 
     targets = []
 
+    def t(name, ok, detail):
+        targets.append((name, ok, detail))
+
     # W1
     md.append("## W1: scalar gradient latency (f64, value + full gradient per call)\n")
     md.append(
-        "W1a `a*b + tanh(c) - 0.5*a^2` at (2, 3, 0.5); W1b Rosenbrock in 10 variables, written out; "
-        "W1c the loss (out − 1)² of an MLP(3, [4, 4, 1]) with tanh on every layer at input (2, 3, −1), "
-        "as one function of its 41 parameters. The functions are written once in `bench/gen_w1.py` "
-        "and generated for each contender. `grad!` computes `x.tanh()` with `Real::tanh_fast` (a Padé "
-        "approximant below 0.7, one `exp` above; within 1.2 ulp, glibc's `tanh` within 1.9), and so does "
-        "the hand-written gradient, the limit for the same computation. symdiff has no `tanh`, so its W1a "
-        "and W1c spell `tanh z = 1 − 2/(e^{2z} + 1)`; `ours (tanh via exp)` is our macro on that same "
-        "spelling, the like-for-like comparison with symdiff. The rows in italics are not contenders: "
-        "the hand-written gradient with glibc's `tanh` (`f64::tanh`), what the attribute form computes "
-        "for `tanh`.\n"
+        "W1a `a*b + tanh(c) - 0.5*a^2`; W1b Rosenbrock in 10 variables; W1c the loss of an "
+        "MLP(3, [4, 4, 1]) with tanh, as one function of its 41 parameters (`bench/gen_w1.py`). "
+        "`grad!` and the hand-written gradient compute `tanh` with `Real::tanh_fast`; symdiff has "
+        "no `tanh` and spells it `1 − 2/(e^{2z} + 1)`, and `ours (tanh via exp)` is our macro on that "
+        "spelling. Rows in italics are references, not contenders."
     )
     w1src = "peers" if benches("peers", "W1a") else "root"
-    md.append(f"Source: the `{'bench-peers' if w1src == 'peers' else 'root'}` run (every contender in one binary)"
+    md.append(f"Source: the `{'bench-peers' if w1src == 'peers' else 'root'}` run"
               + rounds_note(w1src, "W1a") + ".\n")
     labels = {
         "ours": "ours (`grad!`)", "ours_exp_tanh": "ours (`grad!`, tanh via exp)", "hand": "hand-written",
@@ -193,14 +244,9 @@ def main():
             if b in res:
                 rows.append((labels.get(b, b), res[b], None))
             elif b == "symdiff" and g == "W1c":
-                rows.append(("symdiff", None, meta.get("symdiff_w1c", "not built (see below)")))
+                rows.append(("symdiff", None, meta.get("symdiff_w1c", "not built")))
         md.append(f"### {g}\n")
         md.append(table(rows, res.get("ours")) + "\n")
-    if meta.get("symdiff_w1c_note"):
-        md.append(meta["symdiff_w1c_note"] + "\n")
-
-    def t(name, ok, detail):
-        targets.append((name, ok, detail))
 
     for g in ("W1a", "W1b", "W1c"):
         r = ratio(w1[g].get("hand"), w1[g].get("ours"))
@@ -221,24 +267,16 @@ def main():
     # W2
     md.append("## W2: batch gradient throughput\n")
     md.append(
-        "mean((w·x + b − y)²) over 1,000,000 samples (x, y in two slices), value + dL/dw + dL/db. "
-        "`[default]`: built for the default target (x86-64, SSE2); `[native]`: the same binary built "
-        "with `RUSTFLAGS=\"-C target-cpu=native\"`, run right after it. GB/s counts the bytes of x and y "
-        "read per call. The ratio column is to `ours[default]`: what a user gets without flags. In f32 "
-        "the contenders sum in different orders, so they agree with an f64 compensated sum only to "
-        "about 1e-5 (checked to 1e-4); in f64 to 1e-9. The rows in italics are not contenders: a loop "
-        "that only reads x and y, on one and on two threads, measures the memory bandwidth any "
-        "contender is limited by on this machine. Each build ran"
-        + (rounds_note("root", "W2_f32") or " once") + "; a ratio between the two builds pairs "
-        "their rounds in order.\n"
+        "mean((w·x + b − y)²) over 1,000,000 samples, value + dL/dw + dL/db. `[default]`: built for the "
+        "default target; `[native]`: built with `-C target-cpu=native`, run right after. Ratios are to "
+        "`ours[default]`; GB/s counts the bytes of x and y read. The rows in italics only read x and y: "
+        "memory's limit on this machine. Each build ran" + (rounds_note("root", "W2_f32") or " once") + ".\n"
     )
-    w2 = {}
     for g, size in (("W2_f32", 4), ("W2_f64", 8)):
         res = {}
         for src in ("root", "native"):
             for b in benches(src, g):
                 res[b] = load_rounds(src, g, b)
-        w2[g] = res
         order = [f"{c}[{bld}]" for bld in ("default", "native")
                  for c in ("ours", "ours_threaded", "naive", "acc8", "read", "read_threaded")]
         lab = {"ours": "ours (`batch::mean_grad2`)", "ours_threaded": "ours threaded (`par_mean_grad2`, 2 threads)",
@@ -255,12 +293,10 @@ def main():
         md.append(f"### {g[3:]}\n")
         md.append(table(rows, res.get("ours[default]"), extra) + "\n")
         ours = res.get("ours[default]")
-        a8 = res.get("acc8[default]")
-        a8n = res.get("acc8[native]")
-        r = ratio(ours, a8)
+        r = ratio(ours, res.get("acc8[default]"))
         t(f"W2 {g[3:]}: ours ≥ as fast as the 8-accumulator loop (default build)", None if r is None else r <= 1.0,
           "—" if r is None else f"ours / acc8 = {r:.2f}")
-        r = ratio(ours, a8n)
+        r = ratio(ours, res.get("acc8[native]"))
         t(f"W2 {g[3:]}: ours (default build) within 1.1× of the native 8-accumulator loop", None if r is None else r <= 1.1,
           "—" if r is None else f"ours[default] / acc8[native] = {r:.2f}")
         th = ratio(ours, res.get("ours_threaded[default]"))
@@ -272,26 +308,21 @@ def main():
     # W3
     md.append("## W3: training step (f32, forward + backward + SGD update, one thread)\n")
     md.append(
-        "W3a: MLP 2→16→16→1, tanh, MSE, batch 64. W3b: MLP 784→128→10, ReLU, softmax "
-        "cross-entropy, batch 128. Deterministic synthetic data; every contender starts from the "
-        "same parameters and was checked (in f64, to 1e-9) to compute the same loss and gradient as "
-        "ours. `hand-written` uses `matrixmultiply` for every product and allocates nothing of its "
-        "own per step (matrixmultiply allocates its packing buffer inside each call) and libm's "
-        "`tanhf`; `hand-written, fast tanh` is the same with the runtime's vectorisable tanh. Ours runs "
-        "products above 2^16 multiply-adds (W3b's) through the runtime's own packed AVX-512 kernel "
-        "on CPUs that have it, `matrixmultiply` elsewhere, and products below through a direct loop. "
-        "candle and burn run with `RAYON_NUM_THREADS=1`.\n"
+        "W3a: MLP 2→16→16→1, tanh, MSE, batch 64. W3b: MLP 784→128→10, ReLU, softmax cross-entropy, "
+        "batch 128. Same data and starting parameters for every contender. `hand-written` uses "
+        "`matrixmultiply` and libm's `tanhf`; candle and burn run with `RAYON_NUM_THREADS=1`."
     )
     w3src = "peers" if benches("peers", "W3a") else "root"
     md.append(f"Source: the `{'bench-peers' if w3src == 'peers' else 'root'}` run"
-              + (rounds_note(w3src, "W3a") or " once") + ".\n")
+              + (rounds_note(w3src, "W3a") or ", once") + ".\n")
     lab3 = {"ours": "ours (`nn::Mlp` + `Sgd`)", "hand": "hand-written (matrixmultiply, libm tanh)",
-            "hand_fast_tanh": "hand-written, fast tanh", "hand_gemm": "hand-written with the `gemm` crate (candle's GEMM)", "candle": "candle", "burn": "burn (ndarray + autodiff)"}
+            "hand_fast_tanh": "hand-written, fast tanh", "hand_gemm": "hand-written with the `gemm` crate (candle's GEMM)",
+            "candle": "candle", "burn": "burn (ndarray + autodiff)"}
     w3 = {}
     for g in ("W3a", "W3b"):
         res = {b: load_rounds(w3src, g, b) for b in benches(w3src, g)}
         w3[g] = res
-        rows = [(lab3.get(b, b), res[b], None) for b in ("ours", "hand", "hand_fast_tanh", "hand_gemm", "candle", "burn") if b in res]
+        rows = [(lab3.get(b, b), res[b], None) for b in lab3 if b in res]
         if "burn" not in res:
             rows.append(("burn (ndarray + autodiff)", None, meta.get("burn", "not built")))
         extra = (("steps/s", lambda r: f"{1e9 / r['median']:.0f}"),)
@@ -299,12 +330,9 @@ def main():
         md.append(table(rows, res.get("ours"), extra) + "\n")
     if benches("root", "W3b_products"):
         md.append("### W3b's two large products alone (128 × 784 × 128, f32)\n")
-        md.append(
-            "The forward product `x·W1ᵀ` (both operands contiguous along the inner dimension) and the "
-            "weight gradient `dzᵀ·x` of the first layer, through the runtime's large-product path (our "
-            "packed AVX-512 kernel on this CPU, `autograd-runtime/src/nn/gemm_avx512.rs`) and through "
-            "`matrixmultiply`, which the hand-written step uses. Source: the root run"
-            + (rounds_note("root", "W3b_products") or " once") + ".\n")
+        md.append("The first layer's forward product `x·W1ᵀ` and weight gradient `dzᵀ·x`, through the "
+                  "runtime's large-product path and through `matrixmultiply`. Source: the root run"
+                  + (rounds_note("root", "W3b_products") or ", once") + ".\n")
         res = {b: load_rounds("root", "W3b_products", b) for b in benches("root", "W3b_products")}
         for prod, label in (("forward", "Forward x·W1ᵀ"), ("weight_grad", "Weight gradient dzᵀ·x")):
             ours = res.get(f"ours_{prod}")
@@ -320,15 +348,12 @@ def main():
     # W4
     md.append("## W4: compile-time cost of `grad!`\n")
     md.append(
-        "Time of the macro's expansion (`expand::grad` on `proc_macro2` tokens: parse, check, lower, "
-        "reverse, simplify, render, emit) for a function of a chain of `let` statements with about "
-        "N operations of mixed kinds (`autograd-macros/benches/expand.rs`). rustc's own work on the "
-        "expanded code is not included. The input is copied before the clock starts and the output "
-        "dropped after it stops (rustc hands a macro its tokens and keeps what it returns; with the "
-        "drop, 1,000 operations cost 19.9M instructions instead of 16.5M: see Notes).\n"
+        "Time of the macro's expansion alone (`expand::grad` on `proc_macro2` tokens, output dropped "
+        "outside the clock) for a chain of `let` statements of about N operations "
+        "(`autograd-macros/benches/expand.rs`); rustc's work on the expanded code is not included.\n"
     )
-    for group, title in (("W4", "Spread: each value used two or three times (the typical shape)"),
-                         ("W4_fanin", "Fan-in: one value used by every statement (its adjoint is one sum of N/3 terms)")):
+    for group, title in (("W4", "Spread: each value used two or three times"),
+                         ("W4_fanin", "Fan-in: one value used by every statement")):
         sizes = sorted(int(b) for b in benches("root", group) if b.isdigit())
         if not sizes:
             continue
@@ -359,15 +384,41 @@ def main():
                 t("W4: growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f} between {big[0]} and {big[-1]} operations")
         elif slope is not None:
             t("W4 (fan-in shape): growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f}")
+    if os.path.exists(W4_REVIEW):
+        md.append(open(W4_REVIEW).read().strip() + "\n")
 
     md.append("## Targets of issue 4\n")
     md.append("| target | met? | measured |\n| --- | --- | --- |")
     for name, ok, detail in targets:
         md.append(f"| {name} | {'yes' if ok else ('no' if ok is False else 'not measured')} | {detail} |")
     md.append("")
-    notes = os.path.join(ROOT, "bench", "notes.md")
-    if os.path.exists(notes):
-        md.append(open(notes).read())
+
+    md.append("## How to reproduce\n")
+    md.append("\n".join([
+        "```sh",
+        "BURN=1 SYMDIFF_W1C=1 bench/run     # every workload and contender, 15–25 min once built; writes this file",
+        "STAGES=w4 bench/run                # one stage only (root, w4, native, peers), keeping the others' results",
+        "REPORT_ONLY=1 bench/run            # rewrite this file from the last results in target/",
+        "cargo bench --bench w1_scalar --bench w2_batch --bench w3_train       # W1, W2, W3: ours and the hand-written code",
+        "(cd bench-peers && RAYON_NUM_THREADS=1 cargo bench)                   # W1 and W3 with every peer",
+        "cargo bench -p autograd-macros --bench expand -- 'W4(_fanin)?/1000'   # W4 at 1,000 operations",
+        "python3 bench/gen_w1.py            # regenerate W1's functions for every contender",
+        "python3 bench/tanh_accuracy.py     # accuracy of tanh_fast against a 50-digit reference",
+        "```",
+    ]) + "\n")
+    md.append("Compare two versions of the code in one sitting (build both, run them alternately) and "
+              "read ratios: the machine is shared, and the same code has measured up to 2× slower "
+              "within minutes.\n")
+
+    rows = history(meta, targets)
+    if rows:
+        md.append("## History\n")
+        md.append("Key ratios of each full run (bold: target missed). Every column is in the targets above.\n")
+        md.append("| " + " | ".join(c for c, _ in HISTORY_COLUMNS) + " |")
+        md.append("|" + " --- |" * len(HISTORY_COLUMNS))
+        for r in rows:
+            md.append("| " + " | ".join(r) + " |")
+        md.append("")
     sys.stdout.write("\n".join(md) + "\n")
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Error of three spellings of tanh, in ulps, against a 50-digit reference (bench/notes.md, symdiff).
+"""Error of three spellings of tanh, in ulps, against a 50-digit reference (docs/benchmark-notes.md, symdiff).
 
 glibc's `tanh` (`f64::tanh`, which the attribute form and the reference rows of W1 call; Python's
 `math.tanh` is the same function); `1 - 2/(e^{2z} + 1)`, the spelling symdiff's W1a and W1c use

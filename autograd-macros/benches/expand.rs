@@ -6,8 +6,8 @@
 //! made before the clock starts and the output stream is dropped after it stops, as in a real
 //! compile rustc hands the macro its input and keeps the output. The loop used to be
 //! `b.iter(|| expand::grad(black_box(t.clone())))`, which also timed dropping the output: at
-//! 1,000 operations (spread) that drop is 3.4M of 19.9M instructions. `bench/notes.md` (W4)
-//! gives the instruction counts and wall times measured both ways.
+//! 1,000 operations (spread) that drop is 3.4M of 19.9M instructions.
+//! `docs/benchmark-notes.md` (W4) gives the instruction counts and wall times measured both ways.
 //!
 //! A proc-macro crate cannot export `expand::grad`, so this bench includes the macro's source
 //! modules directly (every module of `src/lib.rs` but `tests`); they refer to each other as

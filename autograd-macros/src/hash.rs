@@ -1,6 +1,8 @@
 //! A fast hasher for the macro's own tables (node keys, names): FxHash's mixing. The keys are
 //! small and no one picks them to collide, so SipHash's resistance (the std default) buys
-//! nothing and costs several times more per key.
+//! nothing and costs several times more per key. Measured for issue 14 (W4, 1,000 operations,
+//! BENCHMARKS.md): with std's hasher instead, an expansion takes 1.10× as long (+16%
+//! instructions).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
