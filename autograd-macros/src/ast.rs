@@ -210,6 +210,50 @@ pub enum CmpOp {
 }
 
 impl Expr {
+    fn unsupported(span: Span, what: impl Into<String>) -> Expr {
+        Expr::Unsupported {
+            span,
+            what: what.into(),
+            inner: Vec::new(),
+        }
+    }
+
+    /// A number literal, or an `Unsupported` node saying why it is not one.
+    pub fn from_lit(lit: &syn::Lit) -> Expr {
+        match lit {
+            syn::Lit::Float(float) => match float.base10_parse::<f64>() {
+                Ok(value) => Expr::Lit {
+                    value,
+                    span: float.span(),
+                },
+                Err(error) => Expr::unsupported(float.span(), error.to_string()),
+            },
+            // Integer literals are numbers of the function's type: `2 * x` means `2.0 * x`.
+            syn::Lit::Int(int) => match int.base10_digits().parse::<f64>() {
+                Ok(value) => Expr::Lit {
+                    value,
+                    span: int.span(),
+                },
+                Err(_) => Expr::unsupported(
+                    int.span(),
+                    "this number cannot be read; write it like `2.0` or `1e23`",
+                ),
+            },
+            syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_) => Expr::unsupported(
+                lit.span(),
+                "string literals are not supported: values are numbers",
+            ),
+            syn::Lit::Bool(_) => Expr::unsupported(
+                lit.span(),
+                "`true` and `false` are supported only as `if` conditions",
+            ),
+            _ => Expr::unsupported(
+                lit.span(),
+                "this literal is not supported: values are numbers",
+            ),
+        }
+    }
+
     /// The span of the expression, for errors (its first token's span).
     pub fn span(&self) -> Span {
         match self {

@@ -415,7 +415,6 @@ impl Checker<'_> {
 
     fn block(&mut self, block: &Block, returns_allowed: bool) {
         self.scopes.push_frame();
-        self.scopes.reserve(block.stmts.len());
         let mut finished = false;
         for stmt in &block.stmts {
             if finished {

@@ -16,7 +16,6 @@ use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenS
 
 use crate::ast::{is_constant_text, with_text, AssignOp, BinOp, Block, Expr, Stmt, VarName};
 use crate::hash::FastSet;
-use crate::parse::convert_lit;
 
 /// The bodies the fast path read before syn saw them, by index.
 pub struct Bodies(Vec<Option<Block>>);
@@ -362,7 +361,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 match syn::Lit::new(literal) {
-                    lit @ (syn::Lit::Float(_) | syn::Lit::Int(_)) => Some(convert_lit(&lit)),
+                    lit @ (syn::Lit::Float(_) | syn::Lit::Int(_)) => Some(Expr::from_lit(&lit)),
                     _ => None,
                 }
             }

@@ -593,7 +593,7 @@ fn unsupported_with(span: Span, what: impl Into<String>, inner: Vec<Expr>) -> Ex
 /// Converts an expression. Numbers, names, `+ - * /`, unary `-`, methods, calls and `if`.
 pub fn convert_expr(expr: &syn::Expr) -> Expr {
     match expr {
-        syn::Expr::Lit(lit) => convert_lit(&lit.lit),
+        syn::Expr::Lit(lit) => Expr::from_lit(&lit.lit),
         syn::Expr::Path(path) => {
             if path.qself.is_some() {
                 return unsupported(path.span(), "qualified paths are not supported");
@@ -793,41 +793,6 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
         }
         syn::Expr::Assign(_) => "assignments are statements: write `x = ...;` on its own line",
         _ => "this expression is not supported in a differentiable function",
-    }
-}
-
-pub fn convert_lit(lit: &syn::Lit) -> Expr {
-    match lit {
-        syn::Lit::Float(float) => match float.base10_parse::<f64>() {
-            Ok(value) => Expr::Lit {
-                value,
-                span: float.span(),
-            },
-            Err(error) => unsupported(float.span(), error.to_string()),
-        },
-        // Integer literals are numbers of the function's type: `2 * x` means `2.0 * x`.
-        syn::Lit::Int(int) => match int.base10_digits().parse::<f64>() {
-            Ok(value) => Expr::Lit {
-                value,
-                span: int.span(),
-            },
-            Err(_) => unsupported(
-                int.span(),
-                "this number cannot be read; write it like `2.0` or `1e23`",
-            ),
-        },
-        syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_) => unsupported(
-            lit.span(),
-            "string literals are not supported: values are numbers",
-        ),
-        syn::Lit::Bool(_) => unsupported(
-            lit.span(),
-            "`true` and `false` are supported only as `if` conditions",
-        ),
-        _ => unsupported(
-            lit.span(),
-            "this literal is not supported: values are numbers",
-        ),
     }
 }
 

@@ -31,12 +31,6 @@ impl<T> Scopes<T> {
         }
     }
 
-    /// Room for `additional` more names (a block's statements, say), so that the index is
-    /// sized once rather than grown and rehashed as they are declared.
-    pub fn reserve(&mut self, additional: usize) {
-        self.index.reserve(additional);
-    }
-
     pub fn push_frame(&mut self) {
         self.frames.push(Vec::new());
         self.hidden.push(Vec::new());
