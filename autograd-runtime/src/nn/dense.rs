@@ -8,9 +8,9 @@
 
 use rand::Rng;
 
-use super::gemm::{gemm, Gemm, View};
+use super::gemm::{gemm, View};
 use super::{Activation, Init};
-use crate::{Error, Real, Result};
+use crate::{Error, Real, Result, Scalar};
 
 /// A fully connected layer: `inputs` → `outputs`, then `activation`.
 ///
@@ -116,7 +116,7 @@ impl Dense {
     ///
     /// # Errors
     /// [`Error::Shape`] if a buffer does not match the layer and the batch.
-    pub fn forward<T: Gemm>(
+    pub fn forward<T: Scalar>(
         &self,
         params: &[T],
         x: &[T],
@@ -161,7 +161,7 @@ impl Dense {
     /// assert_eq!(dx, [3.0, -1.0]); // ∂/∂x = W
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn backward<T: Gemm>(
+    pub fn backward<T: Scalar>(
         &self,
         params: &[T],
         x: &[T],

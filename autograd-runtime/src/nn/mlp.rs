@@ -7,10 +7,9 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::gemm::Gemm;
 use super::{Activation, Dense, Init};
-use crate::train::{load_tensors, save_tensors, Element, NamedTensor, TensorMut};
-use crate::{Error, Result};
+use crate::checkpoint::{load_tensors, save_tensors, NamedTensor, TensorMut};
+use crate::{Error, Result, Scalar};
 
 /// A multi-layer perceptron: dense layers with a nonlinearity between them.
 ///
@@ -71,7 +70,7 @@ pub struct ParamTensor {
     pub range: Range<usize>,
 }
 
-impl<T: Gemm> Mlp<T> {
+impl<T: Scalar> Mlp<T> {
     /// An MLP with layer widths `sizes` (input first, output last), `activation` after every
     /// hidden layer and a linear output layer — what regressions and the logit losses
     /// ([`loss::bce_with_logits`](super::loss::bce_with_logits),
@@ -355,7 +354,7 @@ impl<T> Mlp<T> {
     }
 }
 
-impl<T: Element> Mlp<T> {
+impl<T: Scalar> Mlp<T> {
     /// Saves the parameters to a safetensors file (atomically), as `layers.{i}.weight` /
     /// `layers.{i}.bias` in PyTorch's `Linear` layout.
     ///

@@ -6,7 +6,8 @@
 //!                per-element loss terms, a fast vectorisable tanh/sigmoid
 //! activation.rs  Activation: a kernel applied to a whole buffer, with its derivative
 //! init.rs        Init: Xavier/Glorot and He from a seeded RNG
-//! gemm.rs        the matrix products (a direct loop for small ones; matrixmultiply)
+//! gemm.rs        the matrix products (a direct loop for small ones; matrixmultiply), and
+//!                the `Scalar` impls of f32 and f64 that choose among them
 //! gemm_avx512.rs the large f32 products on AVX-512 CPUs: packed panels, a 12 × 32 kernel
 //! dense.rs       Dense: y = f(x Wᵀ + b) over a batch, forward and backward
 //! mlp.rs         Mlp: Dense layers, all parameters in one Vec, gradients in another
@@ -43,6 +44,5 @@ mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
-pub use gemm::Gemm;
 pub use init::Init;
 pub use mlp::{Mlp, ParamTensor};
