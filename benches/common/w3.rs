@@ -153,7 +153,9 @@ impl<T: Scalar> Ours<T> {
     pub fn step(&mut self, d: &Data<T>) -> T {
         let l = self.grad(d);
         let (p, g) = self.mlp.params_and_grads();
-        self.opt.step(p, g);
+        self.opt
+            .step(p, g)
+            .expect("the Mlp gives parameters and gradients of one layout");
         l
     }
 }

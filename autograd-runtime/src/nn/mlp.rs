@@ -38,7 +38,7 @@ use crate::{Error, Result, Scalar};
 ///     last = loss::mse(out, &y, &mut dy)?;
 ///     mlp.backward(&dy)?;
 ///     let (params, grads) = mlp.params_and_grads();
-///     opt.step(params, grads);
+///     opt.step(params, grads)?;
 /// }
 /// assert!(last < 1e-3, "{last}");
 /// # Ok::<(), autograd_runtime::Error>(())

@@ -28,7 +28,7 @@
 //! let l = loss::bce_with_logits(logits, &y, &mut dlogits)?;
 //! mlp.backward(&dlogits)?;
 //! let (params, grads) = mlp.params_and_grads();
-//! opt.step(params, grads);
+//! opt.step(params, grads)?;
 //! assert!(l > 0.0);
 //! # Ok::<(), autograd_runtime::Error>(())
 //! ```
