@@ -9,6 +9,7 @@ extern crate self as autograd;
 
 mod checkpoint;
 mod error;
+mod exp;
 mod gradient;
 mod real;
 mod scalar;

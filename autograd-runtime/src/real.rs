@@ -59,7 +59,8 @@ pub trait Real:
     /// implementations of `Real` default to [`Float::tanh`].
     ///
     /// It is scalar code (a branch and an `exp` call); loops over slices vectorise with
-    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) instead.
+    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) instead, the same formulas without the
+    /// branch.
     ///
     /// ```
     /// use autograd::Real;
@@ -72,10 +73,25 @@ pub trait Real:
         self.tanh()
     }
 
+    /// `tanh(x)` by the formulas of [`tanh_fast`](Self::tanh_fast) without a branch or a libm
+    /// call, so that loops over slices vectorise: what
+    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) calls. Other implementations of `Real`
+    /// default to [`tanh_fast`](Self::tanh_fast).
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert!((0.5_f64.tanh_branchless() - 0.5_f64.tanh_fast()).abs() <= f64::EPSILON);
+    /// ```
+    #[doc(hidden)]
+    #[inline]
+    fn tanh_branchless(self) -> Self {
+        self.tanh_fast()
+    }
+
     /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
     /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
     /// operations); this default multiplies powers of two. Used by the vectorisable
-    /// `tanh` and `sigmoid` of `nn::kernels`.
+    /// `exp` of `tanh_branchless` and `nn::kernels::sigmoid`.
     ///
     /// ```
     /// use autograd::Real;
@@ -132,6 +148,11 @@ impl Real for f32 {
         crate::tanh::tanh_f64(f64::from(self)) as f32
     }
 
+    #[inline(always)]
+    fn tanh_branchless(self) -> Self {
+        crate::tanh::tanh_f64_branchless(f64::from(self)) as f32
+    }
+
     pow2i_from_bits!(f32, 23, 127);
 }
 
@@ -144,6 +165,11 @@ impl Real for f64 {
     #[inline]
     fn tanh_fast(self) -> Self {
         crate::tanh::tanh_f64(self)
+    }
+
+    #[inline(always)]
+    fn tanh_branchless(self) -> Self {
+        crate::tanh::tanh_f64_branchless(self)
     }
 
     pow2i_from_bits!(f64, 52, 1023);

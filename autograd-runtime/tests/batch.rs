@@ -287,8 +287,16 @@ fn slices_of_different_lengths_are_an_error() {
     assert!(is_mismatch(batch::mean_grad([&a[..], &a, &b], kc), 3, 5));
     assert!(is_mismatch(batch::par_mean_grad((&a, &b), k2), 3, 5));
     assert!(is_mismatch(batch::par_mean_grad((&a, &b, &a), k3), 3, 5));
-    assert!(is_mismatch(batch::par_mean_grad((&b, &b, &b, &a), k4), 5, 3));
-    assert!(is_mismatch(batch::par_mean_grad([&b[..], &a, &b], kc), 5, 3));
+    assert!(is_mismatch(
+        batch::par_mean_grad((&b, &b, &b, &a), k4),
+        5,
+        3
+    ));
+    assert!(is_mismatch(
+        batch::par_mean_grad([&b[..], &a, &b], kc),
+        5,
+        3
+    ));
     // Empty and mismatched: the mismatch is reported.
     assert!(is_mismatch(batch::mean_grad((&a[..0], &b), k2), 0, 5));
 }
