@@ -401,6 +401,7 @@ impl<T: Scalar> Mlp<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_grad_slice;
     use crate::nn::loss;
 
     fn data(batch: usize, width: usize) -> Vec<f64> {
@@ -439,18 +440,16 @@ mod tests {
                 let grads = mlp.grads().to_vec();
                 let step = if n > 200 { 131 } else { 1 };
                 for i in (0..n).step_by(step) {
-                    let h = 1e-6;
-                    let at = |d: f64| {
+                    let at = |v: &[f64]| {
                         let mut m = mlp.clone();
-                        m.params[i] += d;
+                        m.params[i] = v[0];
                         let out = m.predict(&x).unwrap().to_vec();
                         loss::mse(&out, &target, &mut vec![0.0; out.len()]).unwrap()
                     };
-                    let fd = (at(h) - at(-h)) / (2.0 * h);
+                    let r = check_grad_slice(at, &[mlp.params[i]], &[grads[i]]);
                     assert!(
-                        (grads[i] - fd).abs() < 1e-6 * fd.abs().max(1e-2),
-                        "{act:?} {sizes:?} param {i}: {} vs {fd}",
-                        grads[i]
+                        r.abs_error < 1e-6 * r.numeric.abs().max(1e-2),
+                        "{act:?} {sizes:?} param {i}: {r}"
                     );
                 }
             }
