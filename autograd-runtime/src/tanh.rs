@@ -184,7 +184,8 @@ mod tests {
     fn f32_is_correctly_rounded_but_for_double_rounding() {
         // f32 rounds the f64 result, which is within 1.2 ulp of f64 = 2^-29 · 1.2 ulp of f32.
         let mut reference = Reference::new();
-        let fs: [(&str, fn(f32) -> f32); 2] = [
+        type F32 = fn(f32) -> f32;
+        let fs: [(&str, F32); 2] = [
             ("tanh_fast", f32::tanh_fast),
             ("branchless", f32::tanh_branchless),
         ];
