@@ -1,7 +1,6 @@
 //! W3 of issue 4, light contenders: one f32 training step (forward + backward + SGD update),
-//! one thread, for our `Mlp` and the hand-written `matrixmultiply` step (with libm's tanh, with
-//! the runtime's branch-free tanh, and with the same tanh one scalar call at a time). candle
-//! and burn are in `bench-peers/benches/w3_peers.rs`, which repeats these so that its ratios
+//! one thread, for our `Mlp` and the hand-written `matrixmultiply` step (with libm's tanh and
+//! with the runtime's, `Real::tanh_fast`). candle and burn are in `bench-peers/benches/w3_peers.rs`, which repeats these so that its ratios
 //! come from one run.
 //!
 //! Both workloads run in `W3_ROUNDS` rounds (default 5; `common/rounds.rs`), each round
@@ -27,7 +26,6 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
     let p = ours.mlp.params().to_vec();
     let mut hand = Hand::new(net, &p, HandTanh::Libm);
     let mut fast = Hand::new(net, &p, HandTanh::Fast);
-    let mut scalar = Hand::new(net, &p, HandTanh::Scalar);
     let mut contenders: Vec<Contender<'_>> = vec![
         (
             "ours",
@@ -47,12 +45,6 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
             "hand_fast_tanh",
             Box::new(|| {
                 black_box(fast.step(black_box(&d)));
-            }),
-        ));
-        contenders.push((
-            "hand_scalar_tanh",
-            Box::new(|| {
-                black_box(scalar.step(black_box(&d)));
             }),
         ));
     }

@@ -1,5 +1,5 @@
-//! `e^x` without libm and without branches, for the vectorisable kernels: the branch-free
-//! [`tanh`](crate::tanh) of slices and [`nn::kernels::sigmoid`](crate::nn::kernels::sigmoid).
+//! `e^x` without libm and without branches, for the vectorisable
+//! [`nn::kernels::sigmoid`](crate::nn::kernels::sigmoid).
 
 use crate::Real;
 

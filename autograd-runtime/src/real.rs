@@ -58,9 +58,9 @@ pub trait Real:
     /// rounds the `f64` result, so it is correctly rounded but for rare double rounding. Other
     /// implementations of `Real` default to [`Float::tanh`].
     ///
-    /// It is scalar code (a branch and an `exp` call); loops over slices vectorise with
-    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) instead, the same formulas without the
-    /// branch.
+    /// It is scalar code (a branch and an `exp` call), and also what the layers apply to whole
+    /// buffers ([`nn::kernels::tanh`](crate::nn::kernels::tanh)): a branch-free form that
+    /// vectorises ran slower (see `src/tanh.rs`).
     ///
     /// ```
     /// use autograd::Real;
@@ -73,25 +73,10 @@ pub trait Real:
         self.tanh()
     }
 
-    /// `tanh(x)` by the formulas of [`tanh_fast`](Self::tanh_fast) without a branch or a libm
-    /// call, so that loops over slices vectorise: what
-    /// [`nn::kernels::tanh`](crate::nn::kernels::tanh) calls. Other implementations of `Real`
-    /// default to [`tanh_fast`](Self::tanh_fast).
-    ///
-    /// ```
-    /// use autograd::Real;
-    /// assert!((0.5_f64.tanh_branchless() - 0.5_f64.tanh_fast()).abs() <= f64::EPSILON);
-    /// ```
-    #[doc(hidden)]
-    #[inline]
-    fn tanh_branchless(self) -> Self {
-        self.tanh_fast()
-    }
-
     /// `2^k` for an integer `k` with `|k| <` the exponent bias (127 for `f32`, 1023 for `f64`),
     /// exact. `f32` and `f64` build it from the exponent bits (vectorisable integer
     /// operations); this default multiplies powers of two. Used by the vectorisable
-    /// `exp` of `tanh_branchless` and `nn::kernels::sigmoid`.
+    /// `exp` of `nn::kernels::sigmoid`.
     ///
     /// ```
     /// use autograd::Real;
@@ -148,11 +133,6 @@ impl Real for f32 {
         crate::tanh::tanh_f64(f64::from(self)) as f32
     }
 
-    #[inline(always)]
-    fn tanh_branchless(self) -> Self {
-        crate::tanh::tanh_f64_branchless(f64::from(self)) as f32
-    }
-
     pow2i_from_bits!(f32, 23, 127);
 }
 
@@ -165,11 +145,6 @@ impl Real for f64 {
     #[inline]
     fn tanh_fast(self) -> Self {
         crate::tanh::tanh_f64(self)
-    }
-
-    #[inline(always)]
-    fn tanh_branchless(self) -> Self {
-        crate::tanh::tanh_f64_branchless(self)
     }
 
     pow2i_from_bits!(f64, 52, 1023);

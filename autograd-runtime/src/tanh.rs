@@ -1,21 +1,17 @@
 //! The one `tanh` of the runtime: [`Real::tanh_fast`](crate::Real::tanh_fast), which `grad!`
-//! calls for `x.tanh()`, and [`nn::kernels::tanh`](crate::nn::kernels::tanh), which the layers
-//! apply to whole buffers.
+//! calls for `x.tanh()` and the layers apply to whole buffers
+//! ([`nn::kernels::tanh`](crate::nn::kernels::tanh)). `f32` rounds the `f64` result.
 //!
-//! One formula per range of `|x|`, written once below: a rational function below 0.7
-//! ([`small`]) and `1 - 2/(e^2|x| + 1)` above ([`from_exp`]). `f32` rounds the `f64` result.
-//! Two ways to evaluate them:
+//! A rational function below 0.7 ([`small`]) and `1 - 2/(e^2|x| + 1)` above ([`from_exp`]),
+//! chosen by a branch; the large one calls libm's `exp`. glibc's `tanh` goes through `expm1`
+//! and costs about as much as two `exp` calls; this is about twice as fast and more accurate
+//! (within 1.2 ulp of the true value against glibc's 1.9; the tests below check it against a
+//! 128-bit reference).
 //!
-//! - [`tanh_f64`], for one call at a time: a branch picks the formula and the large one calls
-//!   libm's `exp`. glibc's `tanh` goes through `expm1` and costs about as much as two `exp`
-//!   calls; this is about twice as fast and more accurate (within 1.2 ulp of the true value
-//!   against glibc's 1.9; the tests below check it against a 128-bit reference).
-//! - [`tanh_f64_branchless`], for loops over slices: both formulas, `e^2|x|` from the
-//!   branch-free `exp` of `src/exp.rs`, and a select, so the loop vectorises. It is what the
-//!   layers use: on W3a (a 2 → 16 → 16 → 1 tanh MLP, BENCHMARKS.md) the hand-written training
-//!   step ran 1.8× faster with it than with the scalar one, see the closing note of issue 14.
-
-use crate::exp::exp_parts;
+//! No branch-free copy for slices: evaluating both formulas (the exponential from the
+//! polynomial `exp` of `src/exp.rs`) and selecting vectorised, but made the hand-written W3a
+//! training step (a 2 → 16 → 16 → 1 tanh MLP, `benches/w3_train.rs`) slower than one
+//! `tanh_fast` call per element: 18.8 µs against 13.4 µs, same run (issue 14's closing note).
 
 /// Below this `|x|` the rational function, above it `1 - 2/(e^2|x| + 1)`.
 const SWITCH: f64 = 0.7;
@@ -52,27 +48,13 @@ pub(crate) fn tanh_f64(x: f64) -> f64 {
     t.copysign(x)
 }
 
-/// `tanh(x)` in `f64` by the same formulas as [`tanh_f64`], without a branch or a libm call:
-/// both are computed and one is selected, `e^2|x|` coming from [`exp_parts`].
-#[inline(always)]
-pub(crate) fn tanh_f64_branchless(x: f64) -> f64 {
-    let z = x.abs();
-    // Past 20, tanh is 1 in f64 (1 - tanh 20 ≈ 8e-18); clamping keeps e^2z finite and in the
-    // range of `exp_parts` (a comparison, so NaN passes through).
-    let c = if z > 20.0 { 20.0 } else { z };
-    let (s, p) = exp_parts(c + c);
-    let large = from_exp(s + s * p);
-    let t = if z < SWITCH { small(z) } else { large };
-    t.copysign(x)
-}
-
 #[cfg(test)]
 mod tests {
     use astro_float::{BigFloat, Consts, RoundingMode};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
-    use super::{tanh_f64, tanh_f64_branchless};
+    use super::tanh_f64;
     use crate::Real;
 
     const PRECISION: usize = 128;
@@ -149,65 +131,42 @@ mod tests {
         xs
     }
 
-    /// The largest error of `f` in ulp over the test points, and where.
-    fn worst(f: fn(f64) -> f64) -> (f64, f64) {
+    #[test]
+    fn f64_is_within_1_2_ulp_of_the_true_value() {
         let mut reference = Reference::new();
         let mut worst = (0.0, 0.0);
         for x in points(400) {
             for x in [x, -x] {
-                let e = reference.ulps(f(x), x, ulp64);
+                let e = reference.ulps(tanh_f64(x), x, ulp64);
                 if e > worst.0 {
                     worst = (e, x);
                 }
             }
         }
-        worst
-    }
-
-    #[test]
-    fn f64_is_within_1_2_ulp_of_the_true_value() {
-        for (name, f) in [
-            ("branch", tanh_f64 as fn(f64) -> f64),
-            ("branchless", tanh_f64_branchless),
-        ] {
-            let worst = worst(f);
-            assert!(
-                worst.0 <= 1.2,
-                "{name}: {} ulp at x = {:e}",
-                worst.0,
-                worst.1
-            );
-        }
+        assert!(worst.0 <= 1.2, "{} ulp at x = {:e}", worst.0, worst.1);
     }
 
     #[test]
     fn f32_is_correctly_rounded_but_for_double_rounding() {
         // f32 rounds the f64 result, which is within 1.2 ulp of f64 = 2^-29 · 1.2 ulp of f32.
         let mut reference = Reference::new();
-        type F32 = fn(f32) -> f32;
-        let fs: [(&str, F32); 2] = [
-            ("tanh_fast", f32::tanh_fast),
-            ("branchless", f32::tanh_branchless),
-        ];
-        for (name, f) in fs {
-            let mut worst = (0.0, 0.0);
-            for x in points(400) {
-                let x = f64::from(x as f32);
-                if x == 0.0 || x.is_infinite() {
-                    continue;
-                }
-                let e = reference.ulps(f64::from(f(x as f32)), x, ulp32);
-                if e > worst.0 {
-                    worst = (e, x);
-                }
+        let mut worst = (0.0, 0.0);
+        for x in points(400) {
+            let x = f64::from(x as f32);
+            if x == 0.0 || x.is_infinite() {
+                continue;
             }
-            assert!(
-                worst.0 <= 0.5 + 1.2 / 2f64.powi(29),
-                "{name}: {} ulp at {:e}",
-                worst.0,
-                worst.1
-            );
+            let e = reference.ulps(f64::from((x as f32).tanh_fast()), x, ulp32);
+            if e > worst.0 {
+                worst = (e, x);
+            }
         }
+        assert!(
+            worst.0 <= 0.5 + 1.2 / 2f64.powi(29),
+            "{} ulp at {:e}",
+            worst.0,
+            worst.1
+        );
     }
 
     #[test]
@@ -220,14 +179,10 @@ mod tests {
             (1e-300, 1e-300),
             (f64::from_bits(1), f64::from_bits(1)),
         ] {
-            for f in [tanh_f64, tanh_f64_branchless] {
-                assert_eq!(f(x).to_bits(), want.to_bits(), "tanh({x:e})");
-                assert_eq!(f(-x).to_bits(), (-want).to_bits(), "tanh({:e})", -x);
-            }
+            assert_eq!(tanh_f64(x).to_bits(), want.to_bits(), "tanh({x:e})");
+            assert_eq!(tanh_f64(-x).to_bits(), (-want).to_bits(), "tanh({:e})", -x);
         }
-        assert!(tanh_f64(f64::NAN).is_nan() && tanh_f64_branchless(f64::NAN).is_nan());
-        assert!(f32::NAN.tanh_branchless().is_nan());
-        assert_eq!((-0.0_f32).tanh_branchless().to_bits(), (-0.0_f32).to_bits());
+        assert!(tanh_f64(f64::NAN).is_nan());
         assert!(f32::NAN.tanh_fast().is_nan());
         assert_eq!((-0.0_f32).tanh_fast().to_bits(), (-0.0_f32).to_bits());
         assert_eq!(f32::NEG_INFINITY.tanh_fast(), -1.0);
@@ -238,30 +193,14 @@ mod tests {
     fn odd_and_monotone_across_the_switch() {
         // Every f64 from 2^14 ulp below 0.7 to 2^14 above: the two formulas meet without a step
         // backwards.
-        for f in [tanh_f64, tanh_f64_branchless] {
-            let start = 0.7_f64.to_bits() - (1 << 14);
-            let mut previous = f(f64::from_bits(start));
-            for bits in start + 1..start + (1 << 15) {
-                let x = f64::from_bits(bits);
-                let t = f(x);
-                assert!(t >= previous, "tanh({x:e}) = {t:e} < tanh(previous)");
-                assert_eq!(f(-x).to_bits(), (-t).to_bits());
-                previous = t;
-            }
-        }
-    }
-
-    #[test]
-    fn branch_and_branchless_agree_where_they_share_a_formula() {
-        // Below the switch both evaluate the same rational function: the same bits.
-        let mut rng = StdRng::seed_from_u64(3);
-        for _ in 0..100_000 {
-            let x = rng.random_range(-0.7..0.7);
-            assert_eq!(
-                tanh_f64(x).to_bits(),
-                tanh_f64_branchless(x).to_bits(),
-                "{x:e}"
-            );
+        let start = 0.7_f64.to_bits() - (1 << 14);
+        let mut previous = tanh_f64(f64::from_bits(start));
+        for bits in start + 1..start + (1 << 15) {
+            let x = f64::from_bits(bits);
+            let t = tanh_f64(x);
+            assert!(t >= previous, "tanh({x:e}) = {t:e} < tanh(previous)");
+            assert_eq!(tanh_f64(-x).to_bits(), (-t).to_bits());
+            previous = t;
         }
     }
 }

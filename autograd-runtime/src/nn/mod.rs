@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! kernels.rs     scalar kernels, each NAME + NAME_grad (value and partials): activations,
-//!                per-element loss terms, a fast vectorisable tanh/sigmoid
+//!                per-element loss terms, tanh (Real::tanh_fast), a vectorisable sigmoid
 //! activation.rs  Activation: a kernel applied to a whole buffer, with its derivative
 //! init.rs        Init: Xavier/Glorot and He from a seeded RNG
 //! gemm.rs        the matrix products (a direct loop for small ones; matrixmultiply), and
