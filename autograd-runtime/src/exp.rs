@@ -1,4 +1,5 @@
-//! `e^x` without libm and without branches, for the vectorisable
+//! `e^x` without libm and without branches, for the vectorisable `f32` tanh of
+//! [`Real::tanh_fast`](crate::Real::tanh_fast) and
 //! [`nn::kernels::sigmoid`](crate::nn::kernels::sigmoid).
 
 use crate::Real;

@@ -16,8 +16,9 @@ use autograd_macros::grad;
 use crate::exp::{exp_parts, is_f64};
 use crate::Real;
 
-/// `tanh(x)`: [`Real::tanh_fast`], what `grad!` computes for `x.tanh()`, within 1.2 ulp of the
-/// true value (`src/tanh.rs`), here as the value half of the kernel pair `tanh`/`tanh_grad`.
+/// `tanh(x)`: [`Real::tanh_fast`], what `grad!` computes for `x.tanh()` (`src/tanh.rs`; in
+/// `f32` branch-free, so loops over buffers vectorise), here as the value half of the kernel
+/// pair `tanh`/`tanh_grad`.
 ///
 /// ```
 /// use autograd_runtime::nn::kernels::tanh;
