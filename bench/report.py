@@ -279,7 +279,7 @@ def main():
                 res[b] = load_rounds(src, g, b)
         order = [f"{c}[{bld}]" for bld in ("default", "native")
                  for c in ("ours", "ours_threaded", "naive", "acc8", "read", "read_threaded")]
-        lab = {"ours": "ours (`batch::mean_grad2`)", "ours_threaded": "ours threaded (`par_mean_grad2`, 2 threads)",
+        lab = {"ours": "ours (`batch::mean_grad`)", "ours_threaded": "ours threaded (`par_mean_grad`, 2 threads)",
                "naive": "naive loop", "acc8": "8 accumulators",
                "read": "*reading x and y only, 1 thread (memory's limit, no gradient)*",
                "read_threaded": "*reading x and y only, 2 threads*"}

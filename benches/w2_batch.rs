@@ -61,13 +61,13 @@ fn data<T: Real>() -> (Vec<T>, Vec<T>) {
 
 #[inline(never)]
 fn ours<T: Real>(xs: &[T], ys: &[T], w: T, b: T) -> (T, [T; 2]) {
-    let (l, g) = batch::mean_grad2(xs, ys, |x, y| lin_grad(w, b, x, y)).unwrap();
+    let (l, g) = batch::mean_grad((xs, ys), |(x, y)| lin_grad(w, b, x, y)).unwrap();
     (l, [g.w, g.b])
 }
 
 #[inline(never)]
 fn ours_par<T: Real>(xs: &[T], ys: &[T], w: T, b: T) -> (T, [T; 2]) {
-    let (l, g) = batch::par_mean_grad2(xs, ys, |x, y| lin_grad(w, b, x, y)).unwrap();
+    let (l, g) = batch::par_mean_grad((xs, ys), |(x, y)| lin_grad(w, b, x, y)).unwrap();
     (l, [g.w, g.b])
 }
 

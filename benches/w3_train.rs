@@ -1,7 +1,7 @@
 //! W3 of issue 4, light contenders: one f32 training step (forward + backward + SGD update),
 //! one thread, for our `Mlp` and the hand-written `matrixmultiply` step (with libm's tanh and
-//! with the runtime's vectorisable tanh). candle and burn are in `bench-peers/benches/w3_peers.rs`,
-//! which repeats these so that its ratios come from one run.
+//! with the runtime's, `Real::tanh_fast`). candle and burn are in `bench-peers/benches/w3_peers.rs`, which repeats these so that its ratios
+//! come from one run.
 //!
 //! Both workloads run in `W3_ROUNDS` rounds (default 5; `common/rounds.rs`), each round
 //! starting with another contender.
@@ -15,7 +15,7 @@ mod rounds;
 #[path = "common/w3.rs"]
 mod w3;
 
-use autograd::nn::Gemm;
+use autograd::Scalar;
 use w3::*;
 
 fn run(c: &mut Criterion, name: &str, net: Net) {
@@ -52,7 +52,7 @@ fn run(c: &mut Criterion, name: &str, net: Net) {
 }
 
 /// The two large products of W3b's first layer alone (128 × 784 × 128, f32), through the
-/// runtime's large-product path (`Gemm::large`: our packed AVX-512 kernel where the CPU has
+/// runtime's large-product path (`Scalar::large`: our packed AVX-512 kernel where the CPU has
 /// it) and through `matrixmultiply`: the forward `x·W1ᵀ` (both operands contiguous along the
 /// inner dimension) and the weight gradient `dzᵀ·x`.
 fn products(c: &mut Criterion) {

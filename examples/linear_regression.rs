@@ -81,7 +81,7 @@ pub fn train(path: &Path, epochs: usize, seed: u64, progress: bool) -> Result<Fi
             }
             let n = batch.len() as f64;
             grads = [dw / n, db / n];
-            opt.step(&mut params, &grads);
+            opt.step(&mut params, &grads)?;
             epoch.record(loss / n)?;
         }
         Ok(())

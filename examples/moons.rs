@@ -63,7 +63,7 @@ pub fn train(
         let l = loss::bce_with_logits(logits, &data.labels, &mut dlogits)?;
         mlp.backward(&dlogits)?;
         let (params, grads) = mlp.params_and_grads();
-        opt.step(params, grads);
+        opt.step(params, grads)?;
         epoch.record(l)
     })?;
     let history = trainer.history().to_vec();

@@ -42,7 +42,7 @@ pub fn train(
         let l = loss::sse(pred, &YS, &mut dy)?;
         mlp.backward(&dy)?;
         let (params, grads) = mlp.params_and_grads();
-        opt.step(params, grads);
+        opt.step(params, grads)?;
         epoch.record(l)?;
         if epoch.index() % 10 == 0 {
             report(epoch.index(), l);

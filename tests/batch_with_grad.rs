@@ -16,9 +16,9 @@ fn linear_regression_gradient_is_one_call() {
     let ys: Vec<f32> = xs.iter().map(|x| x - 1.0).collect();
     let (w, b) = (0.5_f32, 0.25_f32);
 
-    let (value, g) = batch::mean_grad2(&xs, &ys, |x, y| loss_grad(w, b, x, y)).expect("data");
+    let (value, g) = batch::mean_grad((&xs, &ys), |(x, y)| loss_grad(w, b, x, y)).expect("data");
     let (par_value, par_g) =
-        batch::par_mean_grad2(&xs, &ys, |x, y| loss_grad(w, b, x, y)).expect("data");
+        batch::par_mean_grad((&xs, &ys), |(x, y)| loss_grad(w, b, x, y)).expect("data");
     assert_eq!((value, g), (par_value, par_g));
 
     // The same means, summed in f64 by hand from the closed form.
@@ -39,7 +39,7 @@ fn linear_regression_gradient_is_one_call() {
 
 #[test]
 fn empty_and_mismatched_inputs_are_errors() {
-    let f = |x: f64, y: f64| loss_grad(1.0, 0.0, x, y);
-    assert!(batch::mean_grad2(&[], &[], f).is_err());
-    assert!(batch::mean_grad2(&[1.0, 2.0], &[1.0], f).is_err());
+    let f = |(x, y): (f64, f64)| loss_grad(1.0, 0.0, x, y);
+    assert!(batch::mean_grad((&[], &[]), f).is_err());
+    assert!(batch::mean_grad((&[1.0, 2.0], &[1.0]), f).is_err());
 }

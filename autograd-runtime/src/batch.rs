@@ -1,8 +1,10 @@
 //! Batch loops: run a gradient kernel over arrays of samples — parameters fixed, data varying —
 //! and return the mean value and the mean gradient.
 //!
-//! A kernel is any `Fn(sample…) -> (T, G)` where `G` is a [`Gradient`], typically a closure
-//! around a generated `NAME_grad` that fixes the parameters:
+//! The data are [`Columns`]: one slice of samples, or a tuple of slices of equal length walked
+//! together (a sample is then a tuple), or an array of slices (a sample is then an array). A
+//! kernel is any `Fn(sample) -> (T, G)` where `G` is a [`Gradient`], typically a closure around
+//! a generated `NAME_grad` that fixes the parameters:
 //!
 //! ```
 //! # use autograd_runtime::{Real, Gradient};
@@ -25,7 +27,7 @@
 //! let xs = [0.0_f32, 1.0, 2.0, 3.0];
 //! let ys = [-1.0_f32, 0.0, 1.0, 2.0]; // y = x - 1
 //! let (w, b) = (1.0_f32, 0.0_f32);
-//! let (loss, g) = autograd_runtime::batch::mean_grad2(&xs, &ys, |x, y| loss_grad(w, b, x, y))?;
+//! let (loss, g) = autograd_runtime::batch::mean_grad((&xs, &ys), |(x, y)| loss_grad(w, b, x, y))?;
 //! assert_eq!(loss, 1.0); // every residual is 1
 //! assert_eq!((g.w, g.b), (3.0, 2.0)); // mean of 2x and of 2
 //! # Ok::<(), autograd_runtime::Error>(())
@@ -36,9 +38,9 @@
 //! Samples are summed in blocks of [`BLOCK`] samples; each block runs a fixed-width body of
 //! [`LANES`] samples with `LANES` independent accumulators (so LLVM can keep them in vector
 //! registers without reassociating a float sum), folds the lanes pairwise in a fixed order, then
-//! adds its remainder. Block sums are added to the total in order. The `par_` variants compute the
+//! adds its remainder. Block sums are added to the total in order. [`par_mean_grad`] computes the
 //! same block sums on rayon's threads and add them in the same order, so their results are
-//! bit-for-bit those of the serial functions, for any number of threads.
+//! bit-for-bit those of the serial function, for any number of threads.
 //!
 //! The loops run a copy compiled for AVX2 where the CPU has it (detected at run time, so no
 //! `-C target-cpu=native` is needed): twice SSE2's lanes, the same operations in the same order,
@@ -47,6 +49,8 @@
 use rayon::prelude::*;
 
 use crate::{simd, Error, Gradient, Real, Result};
+
+use data::Data;
 
 /// Samples per fixed-width loop body, each with its own accumulator. With 16, LLVM's SLP
 /// vectoriser packs the lanes of each field into vectors (`movups` loads, `mulps`/`addps` on
@@ -60,12 +64,16 @@ pub const BLOCK: usize = 4096;
 
 const _: () = assert!(BLOCK.is_multiple_of(LANES) && LANES.is_power_of_two());
 
-/// Mean value and mean gradient of `f` over `samples`.
+/// Mean value and mean gradient of `f` over the samples of `columns`.
 ///
-/// A sample is any `Copy` value: a number, an array `[T; N]` (a row), a tuple.
+/// `columns` is one slice (`&[S]`, `&[S; M]` or `&Vec<S>`; a sample is any `Copy` value: a
+/// number, an array `[T; N]` for a row, a tuple), a tuple of two to four slices of equal length
+/// (`f` takes a tuple of one element of each), or an array of slices (`f` takes an array): see
+/// [`Columns`].
 ///
 /// # Errors
-/// [`Error::Empty`] if `samples` is empty.
+/// [`Error::Empty`] if there are no samples, [`Error::LengthMismatch`] if the columns differ in
+/// length.
 ///
 /// ```
 /// use autograd_runtime::batch;
@@ -76,118 +84,37 @@ const _: () = assert!(BLOCK.is_multiple_of(LANES) && LANES.is_power_of_two());
 /// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
 /// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
 /// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
+/// // One column.
 /// let xs = [1.0, 2.0, 3.0, 4.0];
 /// let (mean_sq, d) = batch::mean_grad(&xs, |x: f64| (x * x, D(2.0 * x)))?;
-/// assert_eq!(mean_sq, 7.5);
-/// assert_eq!(d, D(5.0));
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn mean_grad<S, T, G, F>(samples: &[S], f: F) -> Result<(T, G)>
-where
-    S: Copy,
-    T: Real,
-    G: Gradient<Scalar = T>,
-    F: Fn(S) -> (T, G),
-{
-    serial(Rows(samples), &f)
-}
-
-/// Mean value and mean gradient of `f(x, y)` over the pairs `(xs[i], ys[i])`.
+/// assert_eq!((mean_sq, d), (7.5, D(5.0)));
 ///
-/// # Errors
-/// [`Error::Empty`] if the slices are empty, [`Error::LengthMismatch`] if their lengths differ.
+/// // Two columns: squared error of y ≈ w·x and its derivative in w, for w = 2.
+/// let w = 2.0;
+/// let f = |(x, y): (f64, f64)| ((w * x - y).powi(2), D(2.0 * (w * x - y) * x));
+/// assert_eq!(batch::mean_grad((&[1.0, 2.0], &[1.0, 4.0]), f)?, (0.5, D(1.0)));
+/// assert!(batch::mean_grad((&[1.0][..], &[1.0, 2.0][..]), f).is_err());
 ///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f32);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f32> for D { type Output = D; fn mul(self, s: f32) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f32; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// // Squared error of y ≈ w·x and its derivative in w, for w = 2.
-/// let w = 2.0_f32;
-/// let f = |x: f32, y: f32| ((w * x - y).powi(2), D(2.0 * (w * x - y) * x));
-/// let (l, d) = batch::mean_grad2(&[1.0, 2.0], &[1.0, 4.0], f)?;
-/// assert_eq!((l, d), (0.5, D(1.0)));
-/// assert!(batch::mean_grad2(&[1.0], &[1.0, 2.0], f).is_err());
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn mean_grad2<A, B, T, G, F>(xs: &[A], ys: &[B], f: F) -> Result<(T, G)>
-where
-    A: Copy,
-    B: Copy,
-    T: Real,
-    G: Gradient<Scalar = T>,
-    F: Fn(A, B) -> (T, G),
-{
-    serial(Zip2(xs, ys), &|(x, y)| f(x, y))
-}
-
-/// Mean value and mean gradient of `f(x, y, z)` over `(xs[i], ys[i], zs[i])`.
-///
-/// # Errors
-/// [`Error::Empty`] if the slices are empty, [`Error::LengthMismatch`] if their lengths differ.
-///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f64);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// // A plane z ≈ a·x + y: mean residual and its derivative in a.
-/// let a = 1.0;
-/// let f = |x: f64, y: f64, z: f64| (a * x + y - z, D(x));
-/// let (r, d) = batch::mean_grad3(&[1.0, 3.0], &[0.0, 1.0], &[1.0, 2.0], f)?;
+/// // Three columns: a plane z ≈ a·x + y, mean residual and its derivative in a.
+/// let (xs, ys, zs) = (vec![1.0, 3.0], vec![0.0, 1.0], vec![1.0, 2.0]);
+/// let (r, d) = batch::mean_grad((&xs, &ys, &zs), |(x, y, z)| (x + y - z, D(x)))?;
 /// assert_eq!((r, d), (1.0, D(2.0)));
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn mean_grad3<A, B, C, T, G, F>(xs: &[A], ys: &[B], zs: &[C], f: F) -> Result<(T, G)>
-where
-    A: Copy,
-    B: Copy,
-    C: Copy,
-    T: Real,
-    G: Gradient<Scalar = T>,
-    F: Fn(A, B, C) -> (T, G),
-{
-    serial(Zip3(xs, ys, zs), &|(x, y, z)| f(x, y, z))
-}
-
-/// Mean value and mean gradient of `f([c0[i], c1[i], …])` over `N` columns of equal length:
-/// the form for kernels with many data inputs.
 ///
-/// # Errors
-/// [`Error::Empty`] if the columns are empty (or `N` is 0), [`Error::LengthMismatch`] if their
-/// lengths differ.
-///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f64);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
+/// // Many columns of one type: an array of slices, and the kernel takes an array.
 /// let (x1, x2, x3, x4) = ([1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]);
-/// let (s, d) = batch::mean_grad_cols([&x1, &x2, &x3, &x4], |[a, b, c, e]| (a + b + c + e, D(a)))?;
+/// let (s, d) = batch::mean_grad([&x1, &x2, &x3, &x4], |[a, b, c, e]| (a + b + c + e, D(a)))?;
 /// assert_eq!((s, d), (18.0, D(1.5)));
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 #[inline]
-pub fn mean_grad_cols<A, T, G, F, const N: usize>(cols: [&[A]; N], f: F) -> Result<(T, G)>
+pub fn mean_grad<C, T, G, F>(columns: C, f: F) -> Result<(T, G)>
 where
-    A: Copy,
+    C: Columns,
     T: Real,
     G: Gradient<Scalar = T>,
-    F: Fn([A; N]) -> (T, G),
+    F: Fn(C::Sample) -> (T, G),
 {
-    serial(Cols(cols), &f)
+    serial(columns.data(), &f)
 }
 
 /// [`mean_grad`] split across rayon's threads; the result is bit-for-bit that of
@@ -199,129 +126,42 @@ where
 /// ```
 /// use autograd_runtime::batch;
 /// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f64);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// let xs: Vec<f64> = (0..100_000).map(|i| i as f64 * 1e-5).collect();
-/// let f = |x: f64| (x.sin(), D(x.cos()));
-/// assert_eq!(batch::par_mean_grad(&xs, f)?, batch::mean_grad(&xs, f)?);
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn par_mean_grad<S, T, G, F>(samples: &[S], f: F) -> Result<(T, G)>
-where
-    S: Copy + Sync,
-    T: Real,
-    G: Gradient<Scalar = T> + Send,
-    F: Fn(S) -> (T, G) + Sync,
-{
-    parallel(Rows(samples), &f)
-}
-
-/// [`mean_grad2`] split across rayon's threads, with the same result bit for bit.
-///
-/// # Errors
-/// As [`mean_grad2`].
-///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
 /// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f32);
 /// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
 /// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
 /// # impl core::ops::Mul<f32> for D { type Output = D; fn mul(self, s: f32) -> D { D(self.0 * s) } }
 /// # impl Gradient for D { type Scalar = f32; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// let xs: Vec<f32> = (0..50_000).map(|i| i as f32 / 50_000.0).collect();
+/// let xs: Vec<f32> = (0..100_000).map(|i| i as f32 * 1e-5).collect();
+/// let f = |x: f32| (x.sin(), D(x.cos()));
+/// assert_eq!(batch::par_mean_grad(&xs, f)?, batch::mean_grad(&xs, f)?);
+///
 /// let ys: Vec<f32> = xs.iter().map(|x| x - 1.0).collect();
-/// let f = |x: f32, y: f32| ((x - y).powi(2), D(2.0 * (x - y)));
-/// let (l, d) = batch::par_mean_grad2(&xs, &ys, f)?;
-/// assert_eq!((l, d), (1.0, D(2.0)));
+/// let f = |(x, y): (f32, f32)| ((x - y).powi(2), D(2.0 * (x - y)));
+/// assert_eq!(batch::par_mean_grad((&xs, &ys), f)?, (1.0, D(2.0)));
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 #[inline]
-pub fn par_mean_grad2<A, B, T, G, F>(xs: &[A], ys: &[B], f: F) -> Result<(T, G)>
+pub fn par_mean_grad<C, T, G, F>(columns: C, f: F) -> Result<(T, G)>
 where
-    A: Copy + Sync,
-    B: Copy + Sync,
+    C: Columns,
+    C::Data: Send + Sync,
     T: Real,
     G: Gradient<Scalar = T> + Send,
-    F: Fn(A, B) -> (T, G) + Sync,
+    F: Fn(C::Sample) -> (T, G) + Sync,
 {
-    parallel(Zip2(xs, ys), &|(x, y)| f(x, y))
-}
-
-/// [`mean_grad3`] split across rayon's threads, with the same result bit for bit.
-///
-/// # Errors
-/// As [`mean_grad3`].
-///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f64);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// let f = |x: f64, y: f64, z: f64| (x * y * z, D(y * z));
-/// let (v, d) = batch::par_mean_grad3(&[1.0, 2.0], &[3.0, 4.0], &[5.0, 6.0], f)?;
-/// assert_eq!((v, d), (31.5, D(19.5)));
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn par_mean_grad3<A, B, C, T, G, F>(xs: &[A], ys: &[B], zs: &[C], f: F) -> Result<(T, G)>
-where
-    A: Copy + Sync,
-    B: Copy + Sync,
-    C: Copy + Sync,
-    T: Real,
-    G: Gradient<Scalar = T> + Send,
-    F: Fn(A, B, C) -> (T, G) + Sync,
-{
-    parallel(Zip3(xs, ys, zs), &|(x, y, z)| f(x, y, z))
-}
-
-/// [`mean_grad_cols`] split across rayon's threads, with the same result bit for bit.
-///
-/// # Errors
-/// As [`mean_grad_cols`].
-///
-/// ```
-/// use autograd_runtime::batch;
-/// # use autograd_runtime::{Real, Gradient};
-/// # #[derive(Clone, Copy, Debug, PartialEq)] struct D(f64);
-/// # impl core::ops::Add for D { type Output = D; fn add(self, o: D) -> D { D(self.0 + o.0) } }
-/// # impl core::ops::AddAssign for D { fn add_assign(&mut self, o: D) { self.0 += o.0 } }
-/// # impl core::ops::Mul<f64> for D { type Output = D; fn mul(self, s: f64) -> D { D(self.0 * s) } }
-/// # impl Gradient for D { type Scalar = f64; const LEN: usize = 1; fn zero() -> D { D(0.0) } }
-/// let (a, b) = ([1.0, 2.0, 3.0], [1.0, 1.0, 1.0]);
-/// let (v, d) = batch::par_mean_grad_cols([&a, &b], |[x, y]| (x - y, D(1.0)))?;
-/// assert_eq!((v, d), (1.0, D(1.0)));
-/// # Ok::<(), autograd_runtime::Error>(())
-/// ```
-#[inline]
-pub fn par_mean_grad_cols<A, T, G, F, const N: usize>(cols: [&[A]; N], f: F) -> Result<(T, G)>
-where
-    A: Copy + Sync,
-    T: Real,
-    G: Gradient<Scalar = T> + Send,
-    F: Fn([A; N]) -> (T, G) + Sync,
-{
-    parallel(Cols(cols), &f)
+    parallel(columns.data(), &f)
 }
 
 /// Sums a block sequence in order and divides by the number of samples.
 #[inline]
 fn serial<C, T, G, F>(data: C, f: &F) -> Result<(T, G)>
 where
-    C: Columns,
+    C: Data,
     T: Real,
     G: Gradient<Scalar = T>,
     F: Fn(C::Sample) -> (T, G),
 {
-    let n = data.checked_len()?;
+    let n = checked_len(data)?;
     let mut total = (T::zero(), G::zero());
     let mut start = 0;
     while start < n {
@@ -338,12 +178,12 @@ where
 #[inline]
 fn parallel<C, T, G, F>(data: C, f: &F) -> Result<(T, G)>
 where
-    C: Columns + Send + Sync,
+    C: Data + Send + Sync,
     T: Real,
     G: Gradient<Scalar = T> + Send,
     F: Fn(C::Sample) -> (T, G) + Sync,
 {
-    let n = data.checked_len()?;
+    let n = checked_len(data)?;
     let mut blocks = vec![(T::zero(), G::zero()); n.div_ceil(BLOCK)];
     // Each task sums a run of consecutive blocks in a plain loop, as `serial` does: one task
     // per block compiled to a slower loop (shuffles and spills; 1.3× on 2 threads, where a
@@ -387,7 +227,7 @@ fn mean<T: Real, G: Gradient<Scalar = T>>((v, g): (T, G), n: usize) -> (T, G) {
 #[inline]
 fn block_sum<C, T, G, F>(data: C, f: &F) -> (T, G)
 where
-    C: Columns,
+    C: Data,
     T: Real,
     G: Gradient<Scalar = T>,
     F: Fn(C::Sample) -> (T, G),
@@ -395,7 +235,7 @@ where
     simd::dispatch(
         #[inline(always)]
         |_| {
-            let (lanes, chunks, rest) = data.split_lanes();
+            let (lanes, chunks, rest) = split_lanes(data);
             let mut v = [T::zero(); LANES];
             let mut g = [G::zero(); LANES];
             for j in 0..chunks {
@@ -425,27 +265,84 @@ where
     )
 }
 
-/// Parallel arrays of samples, seen as one sequence of samples.
-trait Columns: Copy {
-    /// One sample: one element of each column.
+/// Data [`mean_grad`] and [`par_mean_grad`] walk sample by sample: a slice, a tuple of slices
+/// of equal length, or an array of them.
+///
+/// Sealed: implemented for `&[A]`, `&[A; M]` and `&Vec<A>` (a sample is an `A`), for tuples of
+/// two to four of those (a sample is a tuple), and for arrays `[X; N]` of one of those (a
+/// sample is an array `[A; N]`). The element types need only be `Copy`.
+///
+/// ```
+/// use autograd_runtime::batch::Columns;
+/// fn sample_of<C: Columns>(_: C) -> &'static str { std::any::type_name::<C::Sample>() }
+/// let (x, y) = (vec![1.0_f32, 2.0], [0_u8, 1]);
+/// assert_eq!(sample_of(&x), "f32");
+/// assert_eq!(sample_of((&x, &y)), "(f32, u8)");
+/// assert_eq!(sample_of([&x, &x, &x]), "[f32; 3]");
+/// ```
+pub trait Columns: sealed::Sealed {
+    /// One sample: an element of each column.
     type Sample: Copy;
-    /// The columns cut into arrays of `LANES` samples, all of the same length.
-    type Lanes: Copy;
-    /// The common length; errors if empty or if the columns differ in length.
-    fn checked_len(self) -> Result<usize>;
-    /// Length, once checked.
-    fn len(self) -> usize;
-    /// Samples `start..end`.
-    fn range(self, start: usize, end: usize) -> Self;
-    /// Sample `i`.
-    fn get(self, i: usize) -> Self::Sample;
-    /// The lane arrays, their number, and the samples left over.
-    fn split_lanes(self) -> (Self::Lanes, usize, Self);
-    /// Sample `k` of lane array `j`.
-    fn lane(lanes: Self::Lanes, j: usize, k: usize) -> Self::Sample;
+    /// The columns as plain slices.
+    #[doc(hidden)]
+    type Data: data::Data<Sample = Self::Sample>;
+    /// The columns as plain slices.
+    #[doc(hidden)]
+    fn data(self) -> Self::Data;
 }
 
-fn nonempty(n: usize) -> Result<usize> {
+mod sealed {
+    /// Seals [`Columns`](super::Columns): public in a private module, so only this file
+    /// implements it.
+    pub trait Sealed {}
+}
+
+/// One column alone: a sample is an element.
+impl<X: data::Column> sealed::Sealed for X {}
+impl<X: data::Column> Columns for X {
+    type Sample = X::Item;
+    type Data = X::Slice;
+    #[inline(always)]
+    fn data(self) -> Self::Data {
+        self.slice()
+    }
+}
+
+/// Tuples of columns: a sample is a tuple.
+macro_rules! tuple_columns {
+    ($($x:ident),+) => {
+        impl<$($x: data::Column),+> sealed::Sealed for ($($x,)+) {}
+        impl<$($x: data::Column),+> Columns for ($($x,)+) {
+            type Sample = ($($x::Item,)+);
+            type Data = ($($x::Slice,)+);
+            #[inline(always)]
+            #[allow(non_snake_case)]
+            fn data(self) -> Self::Data {
+                let ($($x,)+) = self;
+                ($($x.slice(),)+)
+            }
+        }
+    };
+}
+tuple_columns!(X, Y);
+tuple_columns!(X, Y, Z);
+tuple_columns!(X, Y, Z, W);
+
+/// Arrays of columns: a sample is an array.
+impl<X: data::Column, const N: usize> sealed::Sealed for [X; N] {}
+impl<X: data::Column, const N: usize> Columns for [X; N] {
+    type Sample = [X::Item; N];
+    type Data = [X::Slice; N];
+    #[inline(always)]
+    fn data(self) -> Self::Data {
+        self.map(|c| c.slice())
+    }
+}
+
+/// The common length of `data`'s columns; errors if empty or if they differ in length.
+fn checked_len<D: data::Data>(data: D) -> Result<usize> {
+    let n = data.len();
+    data.check_len(n)?;
     if n == 0 {
         Err(Error::Empty { what: "batch" })
     } else {
@@ -453,168 +350,187 @@ fn nonempty(n: usize) -> Result<usize> {
     }
 }
 
-fn same_len(left: usize, right: usize) -> Result<()> {
-    if left == right {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            what: "batch inputs",
-            left,
-            right,
-        })
-    }
-}
-
-/// `xs.as_chunks()` cut to exactly `m` arrays, so that indexing below `m` needs no check.
+/// The lane arrays of `data`, their number, and the samples left over.
 #[inline(always)]
-fn lanes_of<A>(xs: &[A], m: usize) -> &[[A; LANES]] {
-    &xs.as_chunks::<LANES>().0[..m]
+fn split_lanes<D: data::Data>(data: D) -> (D::Lanes, usize, D) {
+    let n = data.len();
+    let m = n / LANES;
+    (data.lanes(m), m, data.range(m * LANES, n))
 }
 
-#[derive(Clone, Copy)]
-struct Rows<'a, S>(&'a [S]);
+/// What the loops see: slices and tuples and arrays of slices, cut into blocks and into arrays
+/// of [`LANES`] samples. Public in a private module, so only this file can name it.
+mod data {
+    use super::{Error, Result, LANES};
 
-impl<'a, S: Copy> Columns for Rows<'a, S> {
-    type Sample = S;
-    type Lanes = &'a [[S; LANES]];
-    fn checked_len(self) -> Result<usize> {
-        nonempty(self.0.len())
+    /// One column, as a user passes it: `&[A]`, `&[A; M]` or `&Vec<A>`.
+    pub trait Column {
+        /// An element.
+        type Item: Copy;
+        /// The column as a plain slice.
+        type Slice: Data<Sample = Self::Item>;
+        /// The column as a plain slice.
+        fn slice(self) -> Self::Slice;
     }
-    #[inline(always)]
-    fn len(self) -> usize {
-        self.0.len()
-    }
-    #[inline(always)]
-    fn range(self, start: usize, end: usize) -> Self {
-        Rows(&self.0[start..end])
-    }
-    #[inline(always)]
-    fn get(self, i: usize) -> S {
-        self.0[i]
-    }
-    #[inline(always)]
-    fn split_lanes(self) -> (Self::Lanes, usize, Self) {
-        let m = self.0.len() / LANES;
-        (lanes_of(self.0, m), m, self.range(m * LANES, self.0.len()))
-    }
-    #[inline(always)]
-    fn lane(lanes: Self::Lanes, j: usize, k: usize) -> S {
-        lanes[j][k]
-    }
-}
 
-#[derive(Clone, Copy)]
-struct Zip2<'a, A, B>(&'a [A], &'a [B]);
-
-impl<'a, A: Copy, B: Copy> Columns for Zip2<'a, A, B> {
-    type Sample = (A, B);
-    type Lanes = (&'a [[A; LANES]], &'a [[B; LANES]]);
-    fn checked_len(self) -> Result<usize> {
-        same_len(self.0.len(), self.1.len())?;
-        nonempty(self.0.len())
-    }
-    #[inline(always)]
-    fn len(self) -> usize {
-        self.0.len()
-    }
-    #[inline(always)]
-    fn range(self, start: usize, end: usize) -> Self {
-        Zip2(&self.0[start..end], &self.1[start..end])
-    }
-    #[inline(always)]
-    fn get(self, i: usize) -> (A, B) {
-        (self.0[i], self.1[i])
-    }
-    #[inline(always)]
-    fn split_lanes(self) -> (Self::Lanes, usize, Self) {
-        let n = self.0.len();
-        let m = n / LANES;
-        let lanes = (lanes_of(self.0, m), lanes_of(self.1, m));
-        (lanes, m, self.range(m * LANES, n))
-    }
-    #[inline(always)]
-    fn lane(lanes: Self::Lanes, j: usize, k: usize) -> (A, B) {
-        (lanes.0[j][k], lanes.1[j][k])
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Zip3<'a, A, B, C>(&'a [A], &'a [B], &'a [C]);
-
-impl<'a, A: Copy, B: Copy, C: Copy> Columns for Zip3<'a, A, B, C> {
-    type Sample = (A, B, C);
-    type Lanes = (&'a [[A; LANES]], &'a [[B; LANES]], &'a [[C; LANES]]);
-    fn checked_len(self) -> Result<usize> {
-        same_len(self.0.len(), self.1.len())?;
-        same_len(self.0.len(), self.2.len())?;
-        nonempty(self.0.len())
-    }
-    #[inline(always)]
-    fn len(self) -> usize {
-        self.0.len()
-    }
-    #[inline(always)]
-    fn range(self, start: usize, end: usize) -> Self {
-        Zip3(
-            &self.0[start..end],
-            &self.1[start..end],
-            &self.2[start..end],
-        )
-    }
-    #[inline(always)]
-    fn get(self, i: usize) -> (A, B, C) {
-        (self.0[i], self.1[i], self.2[i])
-    }
-    #[inline(always)]
-    fn split_lanes(self) -> (Self::Lanes, usize, Self) {
-        let n = self.0.len();
-        let m = n / LANES;
-        let lanes = (
-            lanes_of(self.0, m),
-            lanes_of(self.1, m),
-            lanes_of(self.2, m),
-        );
-        (lanes, m, self.range(m * LANES, n))
-    }
-    #[inline(always)]
-    fn lane(lanes: Self::Lanes, j: usize, k: usize) -> (A, B, C) {
-        (lanes.0[j][k], lanes.1[j][k], lanes.2[j][k])
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Cols<'a, A, const N: usize>([&'a [A]; N]);
-
-impl<'a, A: Copy, const N: usize> Columns for Cols<'a, A, N> {
-    type Sample = [A; N];
-    type Lanes = [&'a [[A; LANES]]; N];
-    fn checked_len(self) -> Result<usize> {
-        let n = self.len();
-        for c in self.0.iter().skip(1) {
-            same_len(n, c.len())?;
+    impl<'a, A: Copy> Column for &'a [A] {
+        type Item = A;
+        type Slice = Slice<'a, A>;
+        #[inline(always)]
+        fn slice(self) -> Slice<'a, A> {
+            Slice(self)
         }
-        nonempty(n)
     }
-    #[inline(always)]
-    fn len(self) -> usize {
-        self.0.first().map_or(0, |c| c.len())
+
+    impl<'a, A: Copy, const M: usize> Column for &'a [A; M] {
+        type Item = A;
+        type Slice = Slice<'a, A>;
+        #[inline(always)]
+        fn slice(self) -> Slice<'a, A> {
+            Slice(self)
+        }
     }
-    #[inline(always)]
-    fn range(self, start: usize, end: usize) -> Self {
-        Cols(self.0.map(|c| &c[start..end]))
+
+    impl<'a, A: Copy> Column for &'a Vec<A> {
+        type Item = A;
+        type Slice = Slice<'a, A>;
+        #[inline(always)]
+        fn slice(self) -> Slice<'a, A> {
+            Slice(self)
+        }
     }
-    #[inline(always)]
-    fn get(self, i: usize) -> [A; N] {
-        self.0.map(|c| c[i])
+
+    /// Parallel arrays of samples, seen as one sequence of samples.
+    pub trait Data: Copy {
+        /// One sample: one element of each column.
+        type Sample: Copy;
+        /// The columns cut into arrays of `LANES` samples, all of the same length.
+        type Lanes: Copy;
+        /// The length of the first column.
+        fn len(self) -> usize;
+        /// Errors unless every column has length `n`.
+        fn check_len(self, n: usize) -> Result<()>;
+        /// Samples `start..end`.
+        fn range(self, start: usize, end: usize) -> Self;
+        /// Sample `i`.
+        fn get(self, i: usize) -> Self::Sample;
+        /// The first `m` lane arrays.
+        fn lanes(self, m: usize) -> Self::Lanes;
+        /// Sample `k` of lane array `j`.
+        fn lane(lanes: Self::Lanes, j: usize, k: usize) -> Self::Sample;
     }
-    #[inline(always)]
-    fn split_lanes(self) -> (Self::Lanes, usize, Self) {
-        let n = self.len();
-        let m = n / LANES;
-        (self.0.map(|c| lanes_of(c, m)), m, self.range(m * LANES, n))
+
+    /// One column.
+    #[derive(Clone, Copy)]
+    pub struct Slice<'a, A>(&'a [A]);
+
+    impl<'a, A: Copy> Data for Slice<'a, A> {
+        type Sample = A;
+        type Lanes = &'a [[A; LANES]];
+        #[inline(always)]
+        fn len(self) -> usize {
+            self.0.len()
+        }
+        fn check_len(self, n: usize) -> Result<()> {
+            if self.0.len() == n {
+                Ok(())
+            } else {
+                Err(Error::LengthMismatch {
+                    what: "batch inputs",
+                    left: n,
+                    right: self.0.len(),
+                })
+            }
+        }
+        #[inline(always)]
+        fn range(self, start: usize, end: usize) -> Self {
+            Slice(&self.0[start..end])
+        }
+        #[inline(always)]
+        fn get(self, i: usize) -> A {
+            self.0[i]
+        }
+        /// `as_chunks()` cut to exactly `m` arrays, so that indexing below `m` needs no check.
+        #[inline(always)]
+        fn lanes(self, m: usize) -> Self::Lanes {
+            &self.0.as_chunks::<LANES>().0[..m]
+        }
+        #[inline(always)]
+        fn lane(lanes: Self::Lanes, j: usize, k: usize) -> A {
+            lanes[j][k]
+        }
     }
-    #[inline(always)]
-    fn lane(lanes: Self::Lanes, j: usize, k: usize) -> [A; N] {
-        lanes.map(|c| c[j][k])
+
+    /// Tuples of data, walked together: the length is the first one's.
+    macro_rules! tuple_data {
+        ($first:ident $(, $x:ident)*) => {
+            #[allow(non_snake_case)]
+            impl<$first: Data $(, $x: Data)*> Data for ($first, $($x,)*) {
+                type Sample = ($first::Sample, $($x::Sample,)*);
+                type Lanes = ($first::Lanes, $($x::Lanes,)*);
+                #[inline(always)]
+                fn len(self) -> usize {
+                    self.0.len()
+                }
+                fn check_len(self, n: usize) -> Result<()> {
+                    let ($first, $($x,)*) = self;
+                    $first.check_len(n)?;
+                    $($x.check_len(n)?;)*
+                    Ok(())
+                }
+                #[inline(always)]
+                fn range(self, start: usize, end: usize) -> Self {
+                    let ($first, $($x,)*) = self;
+                    ($first.range(start, end), $($x.range(start, end),)*)
+                }
+                #[inline(always)]
+                fn get(self, i: usize) -> Self::Sample {
+                    let ($first, $($x,)*) = self;
+                    ($first.get(i), $($x.get(i),)*)
+                }
+                #[inline(always)]
+                fn lanes(self, m: usize) -> Self::Lanes {
+                    let ($first, $($x,)*) = self;
+                    ($first.lanes(m), $($x.lanes(m),)*)
+                }
+                #[inline(always)]
+                fn lane(lanes: Self::Lanes, j: usize, k: usize) -> Self::Sample {
+                    let ($first, $($x,)*) = lanes;
+                    ($first::lane($first, j, k), $($x::lane($x, j, k),)*)
+                }
+            }
+        };
+    }
+    tuple_data!(P, Q);
+    tuple_data!(P, Q, R);
+    tuple_data!(P, Q, R, S);
+
+    /// Arrays of data of one type, walked together: the length is the first one's (0 if none).
+    impl<P: Data, const N: usize> Data for [P; N] {
+        type Sample = [P::Sample; N];
+        type Lanes = [P::Lanes; N];
+        #[inline(always)]
+        fn len(self) -> usize {
+            self.first().map_or(0, |c| c.len())
+        }
+        fn check_len(self, n: usize) -> Result<()> {
+            self.iter().try_for_each(|c| c.check_len(n))
+        }
+        #[inline(always)]
+        fn range(self, start: usize, end: usize) -> Self {
+            self.map(|c| c.range(start, end))
+        }
+        #[inline(always)]
+        fn get(self, i: usize) -> Self::Sample {
+            self.map(|c| c.get(i))
+        }
+        #[inline(always)]
+        fn lanes(self, m: usize) -> Self::Lanes {
+            self.map(|c| c.lanes(m))
+        }
+        #[inline(always)]
+        fn lane(lanes: Self::Lanes, j: usize, k: usize) -> Self::Sample {
+            lanes.map(|c| P::lane(c, j, k))
+        }
     }
 }

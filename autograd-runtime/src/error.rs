@@ -77,6 +77,18 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// An optimizer with state (momentum, moment estimates) was stepped with another number of
+    /// parameters than the one its state was sized for on its first step.
+    #[error(
+        "optimizer state was sized for {state} parameters but the step got {params}; \
+         call reset() to use the optimizer with another model"
+    )]
+    OptimizerState {
+        /// Parameters the state holds.
+        state: usize,
+        /// Parameters the step was given.
+        params: usize,
+    },
     /// A data file has no data rows.
     #[error("{}: no data rows", path.display())]
     EmptyFile {

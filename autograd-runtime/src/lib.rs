@@ -7,9 +7,12 @@
 // Generated code names our items `::autograd::…`; inside this crate that path means us.
 extern crate self as autograd;
 
+mod checkpoint;
 mod error;
+mod exp;
 mod gradient;
 mod real;
+mod scalar;
 mod simd;
 mod tanh;
 
@@ -27,3 +30,4 @@ pub mod __private;
 pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
 pub use real::Real;
+pub use scalar::Scalar;

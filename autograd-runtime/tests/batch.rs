@@ -167,7 +167,7 @@ fn data<T: Real>() -> Data<T> {
 fn every_batch_function<T: Real>() {
     let d = data::<T>();
     let (xs, ys, ss) = (&d.xs, &d.ys, &d.ss);
-    let k3 = |x, y, s| kernel(x, y, s);
+    let k3 = |(x, y, s)| kernel(x, y, s);
     let ka = |[x, y, s]: [T; 3]| kernel(x, y, s);
     assert_matches_naive::<T>("mean_grad (tuples)", |n| {
         batch::mean_grad(&d.tuples[..n], |(x, y, s)| kernel(x, y, s))
@@ -181,26 +181,39 @@ fn every_batch_function<T: Real>() {
             kernel(x, y, s)
         })
     });
-    assert_matches_naive::<T>("mean_grad2", |n| {
+    assert_matches_naive::<T>("mean_grad (two columns)", |n| {
         let rows = &d.rows[..n];
-        batch::mean_grad2(&xs[..n], rows, |x, r: [T; 3]| kernel(x, r[1], r[2]))
+        batch::mean_grad((&xs[..n], rows), |(x, r): (T, [T; 3])| {
+            kernel(x, r[1], r[2])
+        })
     });
-    assert_matches_naive::<T>("mean_grad3", |n| {
-        batch::mean_grad3(&xs[..n], &ys[..n], &ss[..n], k3)
+    assert_matches_naive::<T>("mean_grad (three columns)", |n| {
+        batch::mean_grad((&xs[..n], &ys[..n], &ss[..n]), k3)
     });
-    assert_matches_naive::<T>("mean_grad_cols", |n| {
-        batch::mean_grad_cols([&xs[..n], &ys[..n], &ss[..n]], ka)
+    assert_matches_naive::<T>("mean_grad (four columns)", |n| {
+        let idx: Vec<usize> = (0..n).collect();
+        batch::mean_grad((&xs[..n], &ys[..n], &ss[..n], &idx), |(x, y, s, i)| {
+            assert_eq!((x, y, s), sample::<T>(i));
+            kernel(x, y, s)
+        })
     });
-    assert_matches_naive::<T>("par_mean_grad", |n| batch::par_mean_grad(&d.rows[..n], ka));
-    assert_matches_naive::<T>("par_mean_grad2", |n| {
+    assert_matches_naive::<T>("mean_grad (array of columns)", |n| {
+        batch::mean_grad([&xs[..n], &ys[..n], &ss[..n]], ka)
+    });
+    assert_matches_naive::<T>("par_mean_grad (rows)", |n| {
+        batch::par_mean_grad(&d.rows[..n], ka)
+    });
+    assert_matches_naive::<T>("par_mean_grad (two columns)", |n| {
         let rows = &d.rows[..n];
-        batch::par_mean_grad2(&xs[..n], rows, |x, r: [T; 3]| kernel(x, r[1], r[2]))
+        batch::par_mean_grad((&xs[..n], rows), |(x, r): (T, [T; 3])| {
+            kernel(x, r[1], r[2])
+        })
     });
-    assert_matches_naive::<T>("par_mean_grad3", |n| {
-        batch::par_mean_grad3(&xs[..n], &ys[..n], &ss[..n], k3)
+    assert_matches_naive::<T>("par_mean_grad (three columns)", |n| {
+        batch::par_mean_grad((&xs[..n], &ys[..n], &ss[..n]), k3)
     });
-    assert_matches_naive::<T>("par_mean_grad_cols", |n| {
-        batch::par_mean_grad_cols([&xs[..n], &ys[..n], &ss[..n]], ka)
+    assert_matches_naive::<T>("par_mean_grad (array of columns)", |n| {
+        batch::par_mean_grad([&xs[..n], &ys[..n], &ss[..n]], ka)
     });
 }
 
@@ -220,9 +233,9 @@ fn the_linear_regression_gradient_is_one_call() {
     // and at (w, b) = (1, 0) every residual is 1: loss 1, d/dw = mean(2x), d/db = 2.
     let xs: Vec<f32> = (0..1000).map(|i| i as f32 / 100.0).collect();
     let ys: Vec<f32> = xs.iter().map(|x| x - 1.0).collect();
-    let (l, g) = batch::mean_grad2(&xs, &ys, |x, y| loss_grad(1.0, -1.0, x, y)).unwrap();
+    let (l, g) = batch::mean_grad((&xs, &ys), |(x, y)| loss_grad(1.0, -1.0, x, y)).unwrap();
     assert_eq!((l, g.w, g.b), (0.0, 0.0, 0.0));
-    let (l, g) = batch::mean_grad2(&xs, &ys, |x, y| loss_grad(1.0, 0.0, x, y)).unwrap();
+    let (l, g) = batch::mean_grad((&xs, &ys), |(x, y)| loss_grad(1.0, 0.0, x, y)).unwrap();
     assert_eq!((l, g.b), (1.0, 2.0));
     // mean(2x) for x = i/100, i < 1000, is 9.99.
     assert!((g.w - 9.99).abs() < 1e-4, "{}", g.w);
@@ -240,48 +253,59 @@ fn is_mismatch<T>(r: Result<T, Error>, l: usize, r_: usize) -> bool {
 fn empty_input_is_an_error() {
     let e: [f64; 0] = [];
     let k1 = |x: f64| kernel(x, x, x);
-    let k2 = |x: f64, y: f64| kernel(x, y, 1.0);
-    let k3 = |x: f64, y: f64, s: f64| kernel(x, y, s);
+    let k2 = |(x, y): (f64, f64)| kernel(x, y, 1.0);
+    let k3 = |(x, y, s): (f64, f64, f64)| kernel(x, y, s);
+    let k4 = |(x, y, s, _): (f64, f64, f64, f64)| kernel(x, y, s);
     let kc = |[x]: [f64; 1]| kernel(x, x, x);
     let k0 = |[]: [f64; 0]| kernel(1.0, 1.0, 1.0);
+    let none: [&[f64]; 0] = [];
     assert!(is_empty(batch::mean_grad(&e, k1)));
-    assert!(is_empty(batch::mean_grad2(&e, &e, k2)));
-    assert!(is_empty(batch::mean_grad3(&e, &e, &e, k3)));
-    assert!(is_empty(batch::mean_grad_cols([&e], kc)));
-    assert!(is_empty(batch::mean_grad_cols([], k0)));
+    assert!(is_empty(batch::mean_grad((&e, &e), k2)));
+    assert!(is_empty(batch::mean_grad((&e, &e, &e), k3)));
+    assert!(is_empty(batch::mean_grad((&e, &e, &e, &e), k4)));
+    assert!(is_empty(batch::mean_grad([&e], kc)));
+    assert!(is_empty(batch::mean_grad(none, k0)));
     assert!(is_empty(batch::par_mean_grad(&e, k1)));
-    assert!(is_empty(batch::par_mean_grad2(&e, &e, k2)));
-    assert!(is_empty(batch::par_mean_grad3(&e, &e, &e, k3)));
-    assert!(is_empty(batch::par_mean_grad_cols([&e], kc)));
-    assert!(is_empty(batch::par_mean_grad_cols([], k0)));
+    assert!(is_empty(batch::par_mean_grad((&e, &e), k2)));
+    assert!(is_empty(batch::par_mean_grad((&e, &e, &e), k3)));
+    assert!(is_empty(batch::par_mean_grad((&e, &e, &e, &e), k4)));
+    assert!(is_empty(batch::par_mean_grad([&e], kc)));
+    assert!(is_empty(batch::par_mean_grad(none, k0)));
 }
 
 #[test]
 fn slices_of_different_lengths_are_an_error() {
     let (a, b) = ([1.0_f64; 3], [1.0_f64; 5]);
-    let k2 = |x: f64, y: f64| kernel(x, y, 1.0);
-    let k3 = |x: f64, y: f64, s: f64| kernel(x, y, s);
+    let k2 = |(x, y): (f64, f64)| kernel(x, y, 1.0);
+    let k3 = |(x, y, s): (f64, f64, f64)| kernel(x, y, s);
+    let k4 = |(x, y, s, _): (f64, f64, f64, f64)| kernel(x, y, s);
     let kc = |[x, y, s]: [f64; 3]| kernel(x, y, s);
-    assert!(is_mismatch(batch::mean_grad2(&a, &b, k2), 3, 5));
-    assert!(is_mismatch(batch::mean_grad3(&a, &a, &b, k3), 3, 5));
-    assert!(is_mismatch(batch::mean_grad3(&b, &a, &b, k3), 5, 3));
-    assert!(is_mismatch(batch::mean_grad_cols([&a, &a, &b], kc), 3, 5));
-    assert!(is_mismatch(batch::par_mean_grad2(&a, &b, k2), 3, 5));
-    assert!(is_mismatch(batch::par_mean_grad3(&a, &b, &a, k3), 3, 5));
+    assert!(is_mismatch(batch::mean_grad((&a, &b), k2), 3, 5));
+    assert!(is_mismatch(batch::mean_grad((&a, &a, &b), k3), 3, 5));
+    assert!(is_mismatch(batch::mean_grad((&b, &a, &b), k3), 5, 3));
+    assert!(is_mismatch(batch::mean_grad((&a, &a, &a, &b), k4), 3, 5));
+    assert!(is_mismatch(batch::mean_grad([&a[..], &a, &b], kc), 3, 5));
+    assert!(is_mismatch(batch::par_mean_grad((&a, &b), k2), 3, 5));
+    assert!(is_mismatch(batch::par_mean_grad((&a, &b, &a), k3), 3, 5));
     assert!(is_mismatch(
-        batch::par_mean_grad_cols([&b, &a, &b], kc),
+        batch::par_mean_grad((&b, &b, &b, &a), k4),
+        5,
+        3
+    ));
+    assert!(is_mismatch(
+        batch::par_mean_grad([&b[..], &a, &b], kc),
         5,
         3
     ));
     // Empty and mismatched: the mismatch is reported.
-    assert!(is_mismatch(batch::mean_grad2(&a[..0], &b, k2), 0, 5));
+    assert!(is_mismatch(batch::mean_grad((&a[..0], &b), k2), 0, 5));
 }
 
 #[test]
 fn parallel_equals_serial_bit_for_bit_for_any_thread_count() {
     let d = data::<f32>();
-    let k = |x: f32, y: f32| kernel(x, y, 1.0);
-    let serial = batch::mean_grad2(&d.xs, &d.ys, k).unwrap();
+    let k = |(x, y): (f32, f32)| kernel(x, y, 1.0);
+    let serial = batch::mean_grad((&d.xs, &d.ys), k).unwrap();
     for threads in [1, 2, 3, 4] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -289,7 +313,7 @@ fn parallel_equals_serial_bit_for_bit_for_any_thread_count() {
             .unwrap();
         for _ in 0..3 {
             let par = pool
-                .install(|| batch::par_mean_grad2(&d.xs, &d.ys, k))
+                .install(|| batch::par_mean_grad((&d.xs, &d.ys), k))
                 .unwrap();
             assert_eq!(par.0.to_bits(), serial.0.to_bits(), "{threads} threads");
             assert_eq!(par.1.to_f64(), serial.1.to_f64(), "{threads} threads");
@@ -336,7 +360,7 @@ fn documented_order<T: Real>(samples: &[(T, T, T)]) -> (T, LossGrad<T>) {
 /// no reordered sum). On a CPU without AVX2 this checks the baseline loop the same way.
 fn the_documented_order_bit_for_bit<T: Real>() {
     let d = data::<T>();
-    let k3 = |x, y, s| kernel(x, y, s);
+    let k3 = |(x, y, s)| kernel(x, y, s);
     for n in LENGTHS {
         let (want_v, want_g) = documented_order(&d.tuples[..n]);
         let want = (
@@ -345,12 +369,12 @@ fn the_documented_order_bit_for_bit<T: Real>() {
         );
         for (name, got) in [
             (
-                "mean_grad3",
-                batch::mean_grad3(&d.xs[..n], &d.ys[..n], &d.ss[..n], k3),
+                "mean_grad",
+                batch::mean_grad((&d.xs[..n], &d.ys[..n], &d.ss[..n]), k3),
             ),
             (
-                "par_mean_grad3",
-                batch::par_mean_grad3(&d.xs[..n], &d.ys[..n], &d.ss[..n], k3),
+                "par_mean_grad",
+                batch::par_mean_grad((&d.xs[..n], &d.ys[..n], &d.ss[..n]), k3),
             ),
         ] {
             let (v, g) = got.unwrap();

@@ -34,7 +34,7 @@ fn a_training_step_allocates_nothing_after_the_first() {
         let l1 = loss::bce_with_logits(out, &y[..rows], &mut dy[..rows]).unwrap();
         mlp.backward(&dy[..rows]).unwrap();
         let (p, g) = mlp.params_and_grads();
-        adam.step(p, g);
+        adam.step(p, g).unwrap();
 
         let out = mlp.forward(&x[..rows * 2]).unwrap();
         let l2 = loss::mse(out, &y[..rows], &mut dy[..rows]).unwrap();
@@ -44,7 +44,7 @@ fn a_training_step_allocates_nothing_after_the_first() {
         let l3 = loss::softmax_cross_entropy(logits, &labels[..rows], &mut dlogits[..rows * 3]);
         classifier.backward(&dlogits[..rows * 3]).unwrap();
         let (p, g) = classifier.params_and_grads();
-        sgd.step(p, g);
+        sgd.step(p, g).unwrap();
         // The MSE of the logits only exercises that loss; it is not what is trained.
         assert!(l2.is_finite());
         l1 + l3.unwrap()
@@ -91,7 +91,7 @@ fn large_f32_steps_allocate() -> usize {
             loss::softmax_cross_entropy(logits, &labels, &mut dlogits).unwrap();
             mlp.backward(&dlogits).unwrap();
             let (p, g) = mlp.params_and_grads();
-            sgd.step(p, g);
+            sgd.step(p, g).unwrap();
         };
         step();
         let before = allocations();

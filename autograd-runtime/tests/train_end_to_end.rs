@@ -74,7 +74,7 @@ fn train_checkpoint_reload_plot() {
                 }
                 let n = batch.len() as f64;
                 grad.iter_mut().for_each(|g| *g /= n);
-                opt.step(&mut params, &grad);
+                opt.step(&mut params, &grad)?;
                 epoch.record(loss / n)?;
             }
             Ok(())

@@ -6,9 +6,10 @@
 
 #![allow(dead_code)]
 
-use autograd::nn::{loss, Activation, Gemm, Mlp};
+use autograd::nn::{loss, Activation, Mlp};
 use autograd::optim::{Optimizer, Sgd};
 use autograd::Real;
+use autograd::Scalar;
 use criterion::Criterion;
 
 use crate::rounds::{flat_group, rotated, rounds};
@@ -104,7 +105,7 @@ impl Net {
     }
 
     /// Our model, seeded: the parameters every contender starts from.
-    pub fn mlp<T: autograd::nn::Gemm>(&self) -> Mlp<T> {
+    pub fn mlp<T: Scalar>(&self) -> Mlp<T> {
         let mut m = Mlp::new(self.sizes, self.hidden, SEED);
         // Nonzero biases (the Mlp starts them at zero), so a ReLU kink is never hit exactly.
         for t in m.layout().to_vec() {
@@ -126,7 +127,7 @@ pub struct Ours<T> {
     pub net: Net,
 }
 
-impl<T: autograd::nn::Gemm> Ours<T> {
+impl<T: Scalar> Ours<T> {
     pub fn new(net: Net) -> Self {
         Ours {
             mlp: net.mlp(),
@@ -152,7 +153,9 @@ impl<T: autograd::nn::Gemm> Ours<T> {
     pub fn step(&mut self, d: &Data<T>) -> T {
         let l = self.grad(d);
         let (p, g) = self.mlp.params_and_grads();
-        self.opt.step(p, g);
+        self.opt
+            .step(p, g)
+            .expect("the Mlp gives parameters and gradients of one layout");
         l
     }
 }
@@ -165,7 +168,7 @@ pub type MmFn<T> = fn(usize, usize, usize, &[T], (usize, usize), &[T], (usize, u
 pub enum HandTanh {
     /// `f32::tanh` / `f64::tanh`: libm, one scalar call per element.
     Libm,
-    /// `autograd::nn::kernels::tanh`: the runtime's vectorisable tanh.
+    /// `autograd::nn::kernels::tanh`: the runtime's tanh, `Real::tanh_fast`.
     Fast,
 }
 
@@ -185,7 +188,7 @@ pub struct Hand<T> {
     delta_prev: Vec<T>,
 }
 
-impl<T: Gemm> Hand<T> {
+impl<T: Scalar> Hand<T> {
     /// The step with `matrixmultiply` for every product (through the runtime's bounds-checked
     /// call of it, without the runtime's own loop for small products).
     pub fn new(net: Net, params: &[T], tanh: HandTanh) -> Self {

@@ -8,9 +8,9 @@
 
 use rand::Rng;
 
-use super::gemm::{gemm, Gemm, View};
+use super::gemm::{gemm, View};
 use super::{Activation, Init};
-use crate::{Error, Real, Result};
+use crate::{Error, Real, Result, Scalar};
 
 /// A fully connected layer: `inputs` → `outputs`, then `activation`.
 ///
@@ -116,7 +116,7 @@ impl Dense {
     ///
     /// # Errors
     /// [`Error::Shape`] if a buffer does not match the layer and the batch.
-    pub fn forward<T: Gemm>(
+    pub fn forward<T: Scalar>(
         &self,
         params: &[T],
         x: &[T],
@@ -161,7 +161,7 @@ impl Dense {
     /// assert_eq!(dx, [3.0, -1.0]); // ∂/∂x = W
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn backward<T: Gemm>(
+    pub fn backward<T: Scalar>(
         &self,
         params: &[T],
         x: &[T],
@@ -227,6 +227,7 @@ impl Dense {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_grad_slice;
     use rand::SeedableRng;
 
     /// L = Σ c ⊙ y for fixed weights c: its gradients from `backward` against central
@@ -270,29 +271,31 @@ mod tests {
                 layer
                     .backward(&p, &x, &d, &mut dy, &mut g, Some(&mut dx))
                     .unwrap();
-                let h = 1e-6;
-                // A spread of parameters and inputs (all of them for the small layer).
+                // A spread of parameters and inputs (all of them for the small layer), each
+                // checked alone, to `1e-6 · max(|numeric|, 1)`.
                 let step = if nw > 100 { 97 } else { 1 };
                 for i in (0..p.len()).step_by(step) {
-                    let (mut lo, mut hi) = (p.clone(), p.clone());
-                    lo[i] -= h;
-                    hi[i] += h;
-                    let fd = (loss(&hi, &x) - loss(&lo, &x)) / (2.0 * h);
+                    let at = |v: &[f64]| {
+                        let mut q = p.clone();
+                        q[i] = v[0];
+                        loss(&q, &x)
+                    };
+                    let r = check_grad_slice(at, &[p[i]], &[g[i]]);
                     assert!(
-                        (g[i] - fd).abs() < 1e-6 * fd.abs().max(1.0),
-                        "{act:?} param {i}: {} vs {fd}",
-                        g[i]
+                        r.abs_error < 1e-6 * r.numeric.abs().max(1.0),
+                        "{act:?} param {i}: {r}"
                     );
                 }
                 for i in (0..x.len()).step_by(step) {
-                    let (mut lo, mut hi) = (x.clone(), x.clone());
-                    lo[i] -= h;
-                    hi[i] += h;
-                    let fd = (loss(&p, &hi) - loss(&p, &lo)) / (2.0 * h);
+                    let at = |v: &[f64]| {
+                        let mut y = x.clone();
+                        y[i] = v[0];
+                        loss(&p, &y)
+                    };
+                    let r = check_grad_slice(at, &[x[i]], &[dx[i]]);
                     assert!(
-                        (dx[i] - fd).abs() < 1e-6 * fd.abs().max(1.0),
-                        "{act:?} input {i}: {} vs {fd}",
-                        dx[i]
+                        r.abs_error < 1e-6 * r.numeric.abs().max(1.0),
+                        "{act:?} input {i}: {r}"
                     );
                 }
             }

@@ -15,7 +15,7 @@
 
 use std::cell::RefCell;
 
-use crate::{simd, Real};
+use crate::{simd, Real, Scalar};
 
 /// Products with at most this many multiply-adds (`m·k·n`) take the direct loop.
 pub const SMALL: usize = 1 << 16;
@@ -82,46 +82,6 @@ impl<'a, T> View<'a, T> {
     }
 }
 
-/// A [`Real`] the layers can multiply matrices of: `f32` and `f64`.
-pub trait Gemm: Real + sealed::Sealed {
-    /// `c = a·b + beta·c` through `matrixmultiply`, `c` row-major. Use the layers instead.
-    #[doc(hidden)]
-    fn matrixmultiply(
-        mkn: (usize, usize, usize),
-        a: &[Self],
-        a_strides: (usize, usize),
-        b: &[Self],
-        b_strides: (usize, usize),
-        beta: Self,
-        c: &mut [Self],
-    );
-
-    /// `c = a·b + beta·c` for a product above [`SMALL`], `c` row-major: for `f32` on a CPU with
-    /// AVX-512 our own packed kernel, else `matrixmultiply`. Use the layers instead.
-    #[doc(hidden)]
-    fn large(
-        mkn: (usize, usize, usize),
-        a: &[Self],
-        a_strides: (usize, usize),
-        b: &[Self],
-        b_strides: (usize, usize),
-        beta: Self,
-        c: &mut [Self],
-    );
-
-    /// Runs `f` with this thread's scratch buffer, where the small-product loop and our own
-    /// large-product kernel pack their operands. It only grows, so after the first product of a
-    /// given size nothing is allocated.
-    #[doc(hidden)]
-    fn with_scratch<R>(f: impl FnOnce(&mut Vec<Self>) -> R) -> R;
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
-}
-
 thread_local! {
     static SCRATCH_F32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static SCRATCH_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
@@ -129,7 +89,7 @@ thread_local! {
 
 macro_rules! impl_gemm {
     ($t:ty, $f:path, $scratch:ident, $own:expr) => {
-        impl Gemm for $t {
+        impl Scalar for $t {
             fn with_scratch<R>(f: impl FnOnce(&mut Vec<$t>) -> R) -> R {
                 $scratch.with(|s| f(&mut s.borrow_mut()))
             }
@@ -214,11 +174,11 @@ impl_gemm!(f32, matrixmultiply::sgemm, SCRATCH_F32, own_f32());
 impl_gemm!(f64, matrixmultiply::dgemm, SCRATCH_F64, None);
 
 /// `c = a·b + beta·c`, `c` row-major `a.rows × b.cols`: the direct loop for small products,
-/// [`Gemm::large`] for the others. With `beta = 0`, `c` is overwritten (NaN in it is ignored).
+/// [`Scalar::large`] for the others. With `beta = 0`, `c` is overwritten (NaN in it is ignored).
 ///
 /// # Panics
 /// If the shapes do not agree or a view reaches past its slice.
-pub(crate) fn gemm<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
+pub(crate) fn gemm<T: Scalar>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = check(&a, &b, c);
     if m * k * n <= SMALL {
         direct(a, b, beta, c);
@@ -250,7 +210,7 @@ fn check<T>(a: &View<'_, T>, b: &View<'_, T>, c: &[T]) -> (usize, usize, usize) 
 /// ([`pack`]), so [`kernel`] runs on full `MR × NR` blocks of C with
 /// contiguous loads whatever the shapes and strides (`n = 1` and `k = 2` occur in small
 /// networks). Compiled for AVX2 + FMA when the CPU has them ([`simd::dispatch`]).
-fn direct<T: Gemm>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
+fn direct<T: Scalar>(a: View<'_, T>, b: View<'_, T>, beta: T, c: &mut [T]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if beta == T::zero() {
         // β = 0 overwrites, as BLAS does: C may hold NaN from before.

@@ -6,31 +6,29 @@
 //! derivatives in the sense of `grad!`, whose bodies may call them like any method. Everything here inlines and has no
 //! branches that LLVM cannot turn into selects, so loops over slices of these vectorise.
 //!
-//! `tanh` and `sigmoid` do not call libm (glibc's scalar `tanhf` costs tens of nanoseconds and
-//! stops vectorisation): they build `e^x` from an exact range reduction and a polynomial, in
-//! plain arithmetic, and are accurate to a few ulp (tested against `std` below).
+//! `tanh` is the runtime's one tanh, [`Real::tanh_fast`] (`src/tanh.rs`). `sigmoid` does not
+//! call libm (a scalar libm call stops vectorisation): it builds `e^x` from an exact range
+//! reduction and a polynomial, in plain arithmetic (`src/exp.rs`), and is accurate to a few ulp
+//! (tested against `std` below).
 
 use autograd_macros::grad;
 
+use crate::exp::{exp_parts, is_f64};
 use crate::Real;
 
-/// `tanh(x)`, vectorisable: within 2 ulp of the correctly rounded result for `f32`, within
-/// 4 ulp of `std`'s for `f64`. It has no branch and no call, for loops over slices; one call at a
-/// time, [`Real::tanh_fast`] (what `grad!` computes for `x.tanh()`) is faster and more accurate.
+/// `tanh(x)`: [`Real::tanh_fast`], what `grad!` computes for `x.tanh()` (`src/tanh.rs`; in
+/// `f32` branch-free, so loops over buffers vectorise), here as the value half of the kernel
+/// pair `tanh`/`tanh_grad`.
 ///
 /// ```
 /// use autograd_runtime::nn::kernels::tanh;
-/// assert!((tanh(0.5_f64) - 0.5_f64.tanh()).abs() < 1e-15);
+/// use autograd_runtime::Real;
+/// assert_eq!(tanh(0.5_f64), 0.5_f64.tanh_fast());
 /// assert_eq!(tanh(-30.0_f32), -1.0);
 /// ```
 #[inline(always)]
 pub fn tanh<T: Real>(x: T) -> T {
-    // tanh |x| = (e^2|x| - 1) / (e^2|x| - 1 + 2): no cancellation for small |x|. Past 20, tanh is
-    // 1 in f64 (1 - tanh 20 ≈ 8e-18); clamping keeps e^2|x| finite (and lets NaN through).
-    let a = x.abs();
-    let a = if a > T::lit(20.0) { T::lit(20.0) } else { a };
-    let e = expm1_nonneg(a + a);
-    (e / (e + T::lit(2.0))).copysign(x)
+    x.tanh_fast()
 }
 
 /// `tanh(x)` and `tanh'(x) = 1 - tanh(x)²`.
@@ -142,54 +140,6 @@ grad! {
     }
 }
 
-/// `e^x - 1` for `0 ≤ x ≤ 708` (`87` for `f32`; NaN for NaN), accurate to about an ulp:
-/// with `e^x = s (1 + p)` from [`exp_parts`], `e^x - 1 = s p + (s - 1)`, a sum of two
-/// non-negative terms when `s ≥ 2`, and `p` itself when `s = 1`.
-#[inline(always)]
-fn expm1_nonneg<T: Real>(x: T) -> T {
-    let (s, p) = exp_parts(x);
-    s * p + (s - T::one())
-}
-
-/// `(s, p)` with `e^x = s (1 + p)`, `s = 2^k` exactly and `p = e^r - 1`, `|r| ≤ ln 2 / 2`,
-/// for `0 ≤ x ≤ 708` (`87` for `f32`): exact range reduction `x = k ln 2 + r`, a Taylor
-/// polynomial, and `2^k` from the exponent bits ([`Real::pow2i`]).
-///
-/// No libm and no branches, so loops over it vectorise.
-#[inline(always)]
-fn exp_parts<T: Real>(x: T) -> (T, T) {
-    // Cody–Waite: ln 2 = LN2_HI + LN2_LO with LN2_HI short (9 significant bits), so k·LN2_HI
-    // is exact and x - k·LN2_HI is exact by Sterbenz's lemma.
-    const LN2_HI: f64 = 0.693_359_375;
-    const LN2_LO: f64 = -2.121_944_400_546_905_8e-4;
-    // Adding and subtracting 1.5 / eps rounds to the nearest integer (no libm `round`).
-    let magic = T::lit(1.5) / T::epsilon();
-    let k = (x * T::lit(core::f64::consts::LOG2_E) + magic) - magic;
-    let r = (x - k * T::lit(LN2_HI)) - k * T::lit(LN2_LO);
-    // e^r - 1 = r + r² (1/2! + r/3! + …): r exact plus a small correction, so the rounding
-    // errors of the polynomial hardly reach the result. The degree (last power of r) makes the
-    // tail < eps/4 of r on |r| ≤ 0.35.
-    let degree = if is_f64::<T>() { 14 } else { 8 };
-    let mut q = T::lit(1.0 / factorial(degree));
-    for n in (2..degree).rev() {
-        q = q * r + T::lit(1.0 / factorial(n));
-    }
-    let p = r + (r * r) * q;
-    (T::pow2i(k), p)
-}
-
-/// `n!` as an `f64`, for the polynomial's coefficients (constant-folded).
-#[inline(always)]
-fn factorial(n: u32) -> f64 {
-    (1..=n).map(f64::from).product()
-}
-
-/// Whether `T` has `f64`'s precision (constant-folded: picks polynomial degree and limits).
-#[inline(always)]
-fn is_f64<T: Real>() -> bool {
-    T::epsilon() < T::lit(1e-10)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,32 +169,6 @@ mod tests {
             [x, -x]
         });
         grid.chain(tiny)
-    }
-
-    #[test]
-    fn tanh_f32_is_within_2_ulp_of_the_correctly_rounded_result() {
-        // Reference: f64's tanh rounded to f32 (correctly rounded but for rare double rounding).
-        let mut worst = (0, 0.0);
-        for x in args(12.0, 500_000) {
-            let x = x as f32;
-            let u = ulps32(tanh(x), (x as f64).tanh() as f32);
-            if u > worst.0 {
-                worst = (u, x);
-            }
-        }
-        assert!(worst.0 <= 2, "{} ulp at {}", worst.0, worst.1);
-    }
-
-    #[test]
-    fn tanh_f64_is_within_4_ulp_of_std() {
-        let mut worst = (0, 0.0);
-        for x in args(25.0, 500_000) {
-            let u = ulps64(tanh(x), x.tanh());
-            if u > worst.0 {
-                worst = (u, x);
-            }
-        }
-        assert!(worst.0 <= 4, "{} ulp at {}", worst.0, worst.1);
     }
 
     #[test]
@@ -290,15 +214,6 @@ mod tests {
         assert_eq!((sigmoid(1e4_f64), sigmoid(1e4_f32)), (1.0, 1.0));
     }
 
-    /// Central difference of `f` at `x` in argument `i`, step scaled to the argument.
-    fn central<const N: usize>(f: impl Fn([f64; N]) -> f64, x: [f64; N], i: usize) -> f64 {
-        let h = 1e-6 * x[i].abs().max(1.0);
-        let (mut lo, mut hi) = (x, x);
-        lo[i] -= h;
-        hi[i] += h;
-        (f(hi) - f(lo)) / (2.0 * h)
-    }
-
     /// Every `NAME_grad` against `NAME` (value) and central differences (partials).
     fn check<const N: usize>(
         name: &str,
@@ -309,10 +224,16 @@ mod tests {
         for &x in points {
             let (v, d) = g(x);
             assert_eq!(v, f(x), "{name} value at {x:?}");
+            // Each partial alone, to `1e-7 · max(|numeric|, 1)`.
             for (i, di) in d.into_iter().enumerate() {
-                let fd = central(&f, x, i);
-                let tol = 1e-7 * fd.abs().max(1.0);
-                assert!((di - fd).abs() <= tol, "{name} ∂{i} at {x:?}: {di} vs {fd}");
+                let at = |v: &[f64]| {
+                    let mut y = x;
+                    y[i] = v[0];
+                    f(y)
+                };
+                let r = crate::check::check_grad_slice(at, &[x[i]], &[di]);
+                let tol = 1e-7 * r.numeric.abs().max(1.0);
+                assert!(r.abs_error <= tol, "{name} ∂{i} at {x:?}: {r}");
             }
         }
     }

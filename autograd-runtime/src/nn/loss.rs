@@ -174,22 +174,22 @@ mod tests {
 
     type Loss<'a> = &'a dyn Fn(&[f64], &mut [f64]) -> Result<f64>;
 
-    /// A loss's gradient against central differences of its value, element by element.
+    /// A loss's gradient against central differences of its value (`check_grad_slice`),
+    /// element by element, each to `1e-7 · max(|numeric|, 1e-3)`.
     fn check(name: &str, x: &[f64], loss: Loss<'_>) {
         let mut g = vec![f64::NAN; x.len()];
         loss(x, &mut g).unwrap();
         let mut scratch = vec![0.0; x.len()];
         for i in 0..x.len() {
-            let h = 1e-6 * x[i].abs().max(1.0);
-            let (mut lo, mut hi) = (x.to_vec(), x.to_vec());
-            lo[i] -= h;
-            hi[i] += h;
-            let fd =
-                (loss(&hi, &mut scratch).unwrap() - loss(&lo, &mut scratch).unwrap()) / (2.0 * h);
+            let at = |v: &[f64]| {
+                let mut y = x.to_vec();
+                y[i] = v[0];
+                loss(&y, &mut scratch).unwrap()
+            };
+            let r = crate::check::check_grad_slice(at, &[x[i]], &[g[i]]);
             assert!(
-                (g[i] - fd).abs() < 1e-7 * fd.abs().max(1e-3),
-                "{name} ∂{i}: {} vs {fd}",
-                g[i]
+                r.abs_error < 1e-7 * r.numeric.abs().max(1e-3),
+                "{name} ∂{i}: {r}"
             );
         }
     }

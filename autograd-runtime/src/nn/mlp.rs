@@ -7,10 +7,9 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::gemm::Gemm;
 use super::{Activation, Dense, Init};
-use crate::train::{load_tensors, save_tensors, Element, NamedTensor, TensorMut};
-use crate::{Error, Result};
+use crate::checkpoint::{load_tensors, save_tensors, NamedTensor, TensorMut};
+use crate::{Error, Result, Scalar};
 
 /// A multi-layer perceptron: dense layers with a nonlinearity between them.
 ///
@@ -39,7 +38,7 @@ use crate::{Error, Result};
 ///     last = loss::mse(out, &y, &mut dy)?;
 ///     mlp.backward(&dy)?;
 ///     let (params, grads) = mlp.params_and_grads();
-///     opt.step(params, grads);
+///     opt.step(params, grads)?;
 /// }
 /// assert!(last < 1e-3, "{last}");
 /// # Ok::<(), autograd_runtime::Error>(())
@@ -71,7 +70,7 @@ pub struct ParamTensor {
     pub range: Range<usize>,
 }
 
-impl<T: Gemm> Mlp<T> {
+impl<T: Scalar> Mlp<T> {
     /// An MLP with layer widths `sizes` (input first, output last), `activation` after every
     /// hidden layer and a linear output layer — what regressions and the logit losses
     /// ([`loss::bce_with_logits`](super::loss::bce_with_logits),
@@ -355,7 +354,7 @@ impl<T> Mlp<T> {
     }
 }
 
-impl<T: Element> Mlp<T> {
+impl<T: Scalar> Mlp<T> {
     /// Saves the parameters to a safetensors file (atomically), as `layers.{i}.weight` /
     /// `layers.{i}.bias` in PyTorch's `Linear` layout.
     ///
@@ -402,6 +401,7 @@ impl<T: Element> Mlp<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check_grad_slice;
     use crate::nn::loss;
 
     fn data(batch: usize, width: usize) -> Vec<f64> {
@@ -440,18 +440,16 @@ mod tests {
                 let grads = mlp.grads().to_vec();
                 let step = if n > 200 { 131 } else { 1 };
                 for i in (0..n).step_by(step) {
-                    let h = 1e-6;
-                    let at = |d: f64| {
+                    let at = |v: &[f64]| {
                         let mut m = mlp.clone();
-                        m.params[i] += d;
+                        m.params[i] = v[0];
                         let out = m.predict(&x).unwrap().to_vec();
                         loss::mse(&out, &target, &mut vec![0.0; out.len()]).unwrap()
                     };
-                    let fd = (at(h) - at(-h)) / (2.0 * h);
+                    let r = check_grad_slice(at, &[mlp.params[i]], &[grads[i]]);
                     assert!(
-                        (grads[i] - fd).abs() < 1e-6 * fd.abs().max(1e-2),
-                        "{act:?} {sizes:?} param {i}: {} vs {fd}",
-                        grads[i]
+                        r.abs_error < 1e-6 * r.numeric.abs().max(1e-2),
+                        "{act:?} {sizes:?} param {i}: {r}"
                     );
                 }
             }

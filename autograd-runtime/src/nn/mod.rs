@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! kernels.rs     scalar kernels, each NAME + NAME_grad (value and partials): activations,
-//!                per-element loss terms, a fast vectorisable tanh/sigmoid
+//!                per-element loss terms, tanh (Real::tanh_fast), a vectorisable sigmoid
 //! activation.rs  Activation: a kernel applied to a whole buffer, with its derivative
 //! init.rs        Init: Xavier/Glorot and He from a seeded RNG
-//! gemm.rs        the matrix products (a direct loop for small ones; matrixmultiply)
+//! gemm.rs        the matrix products (a direct loop for small ones; matrixmultiply), and
+//!                the `Scalar` impls of f32 and f64 that choose among them
 //! gemm_avx512.rs the large f32 products on AVX-512 CPUs: packed panels, a 12 × 32 kernel
 //! dense.rs       Dense: y = f(x Wᵀ + b) over a batch, forward and backward
 //! mlp.rs         Mlp: Dense layers, all parameters in one Vec, gradients in another
@@ -27,7 +28,7 @@
 //! let l = loss::bce_with_logits(logits, &y, &mut dlogits)?;
 //! mlp.backward(&dlogits)?;
 //! let (params, grads) = mlp.params_and_grads();
-//! opt.step(params, grads);
+//! opt.step(params, grads)?;
 //! assert!(l > 0.0);
 //! # Ok::<(), autograd_runtime::Error>(())
 //! ```
@@ -43,6 +44,5 @@ mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
-pub use gemm::Gemm;
 pub use init::Init;
 pub use mlp::{Mlp, ParamTensor};

@@ -2,7 +2,7 @@
 //! `torch.optim.AdamW`.
 
 use super::{Adam, Optimizer};
-use crate::Real;
+use crate::{Real, Result};
 
 /// AdamW: first `p *= 1 - lr * weight_decay`, then the [`Adam`] update with the plain gradient.
 ///
@@ -16,9 +16,10 @@ use crate::Real;
 /// use autograd::optim::{AdamW, Optimizer};
 /// let mut opt = AdamW::new(0.1).weight_decay(0.5);
 /// let mut p = [2.0_f64];
-/// opt.step(&mut p, &[0.0]);
+/// opt.step(&mut p, &[0.0])?;
 /// // A zero gradient leaves only the decay: 2 * (1 - 0.1 * 0.5).
 /// assert!((p[0] - 1.9).abs() < 1e-12);
+/// # Ok::<(), autograd::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct AdamW<T> {
@@ -61,12 +62,13 @@ impl<T: Real> AdamW<T> {
 }
 
 impl<T: Real> Optimizer<T> for AdamW<T> {
-    fn step(&mut self, params: &mut [T], grads: &[T]) {
+    fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
+        self.adam.check(params, grads)?;
         let shrink = T::one() - self.adam.learning_rate() * self.weight_decay;
         for p in params.iter_mut() {
             *p *= shrink;
         }
-        self.adam.step(params, grads);
+        self.adam.step(params, grads)
     }
 
     fn learning_rate(&self) -> T {
@@ -93,10 +95,10 @@ mod tests {
         // the Adam update, which does not depend on p (same gradients as Adam's test).
         let mut opt = AdamW::new(0.1).weight_decay(0.1);
         let mut p = [1.0_f64, -2.0];
-        opt.step(&mut p, &[0.5, 1.0]);
+        opt.step(&mut p, &[0.5, 1.0]).unwrap();
         let u1 = first_update(0.1);
         let after1 = [0.99 - u1[0], -1.98 - u1[1]];
-        opt.step(&mut p, &[0.25, -1.0]);
+        opt.step(&mut p, &[0.25, -1.0]).unwrap();
         let u2 = second_update(0.1);
         let want = [0.99 * after1[0] - u2[0], 0.99 * after1[1] - u2[1]];
         for (g, w) in p.iter().zip(want) {
@@ -116,8 +118,8 @@ mod tests {
         let mut a = Adam::new(0.05);
         let (mut p, mut q) = ([0.3, -0.7, 1.1], [0.3, -0.7, 1.1]);
         for g in [[0.1, -0.2, 0.3], [-0.5, 0.4, 0.0]] {
-            w.step(&mut p, &g);
-            a.step(&mut q, &g);
+            w.step(&mut p, &g).unwrap();
+            a.step(&mut q, &g).unwrap();
         }
         assert_eq!(p, q);
     }

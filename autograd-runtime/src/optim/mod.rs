@@ -12,7 +12,7 @@ pub use adam::Adam;
 pub use adamw::AdamW;
 pub use sgd::Sgd;
 
-use crate::Real;
+use crate::{Error, Real, Result};
 
 /// An update rule: moves parameters against their gradients.
 ///
@@ -26,11 +26,13 @@ use crate::Real;
 /// steps by accident, and there is no `zero_grad`. If you want to accumulate over several
 /// mini-batches on purpose, sum into a buffer of your own and pass it to `step`.
 ///
-/// # Panics
+/// # Errors
 ///
-/// `step` panics if `params` and `grads` differ in length, or, for an optimizer with state
-/// (momentum, Adam), if the length differs from the one of the first step: the state was sized
-/// for that model; call [`reset`](Self::reset) to reuse the optimizer for another model.
+/// `step` returns [`Error::LengthMismatch`] if `params` and `grads` differ in length, and, for
+/// an optimizer with state (momentum, Adam), [`Error::OptimizerState`] if the length differs
+/// from the one of the first step: the state was sized for that model; call
+/// [`reset`](Self::reset) to reuse the optimizer for another model. On error nothing is
+/// changed, neither the parameters nor the state.
 ///
 /// ```
 /// use autograd::optim::{Optimizer, Sgd};
@@ -39,13 +41,21 @@ use crate::Real;
 /// let mut p = [0.0_f64];
 /// for _ in 0..100 {
 ///     let g = [2.0 * (p[0] - 3.0)];
-///     opt.step(&mut p, &g);
+///     opt.step(&mut p, &g)?;
 /// }
 /// assert!((p[0] - 3.0).abs() < 1e-6);
+///
+/// // One gradient short: an error that says so, and `p` is left as it was.
+/// let err = opt.step(&mut p, &[]).unwrap_err();
+/// assert_eq!(err.to_string(), "length mismatch: optimizer step: parameters vs gradients (1 vs 0)");
+/// # Ok::<(), autograd::Error>(())
 /// ```
 pub trait Optimizer<T: Real> {
     /// Applies one update to `params` given `grads` of the same layout.
-    fn step(&mut self, params: &mut [T], grads: &[T]);
+    ///
+    /// # Errors
+    /// On a length mismatch, as the trait's documentation says; nothing is changed then.
+    fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()>;
 
     /// The current learning rate.
     fn learning_rate(&self) -> T;
@@ -57,31 +67,95 @@ pub trait Optimizer<T: Real> {
     fn reset(&mut self);
 }
 
-/// Checks the slices of a step against each other and against the state, sizing the state on
-/// the first step. One message for every optimizer.
-fn size_state<T: Real>(state: &mut Vec<T>, params: &[T], grads: &[T]) {
-    check_lengths(params, grads);
+/// Checks the slices of a step against each other and against the state, without changing
+/// anything. One message for every optimizer. An empty state has not been sized yet.
+fn check_step<T>(state: &[T], params: &[T], grads: &[T]) -> Result<()> {
+    check_lengths(params, grads)?;
+    if state.is_empty() || state.len() == params.len() {
+        Ok(())
+    } else {
+        Err(Error::OptimizerState {
+            state: state.len(),
+            params: params.len(),
+        })
+    }
+}
+
+/// Sizes the state on the first step (after [`check_step`]).
+fn size_state<T: Real>(state: &mut Vec<T>, params: &[T]) {
     if state.is_empty() {
         state.resize(params.len(), T::zero());
-    } else {
-        assert_eq!(
-            state.len(),
-            params.len(),
-            "optimizer step: state was sized for {} parameters but got {}; \
-             call reset() to use the optimizer with another model",
-            state.len(),
-            params.len()
-        );
     }
 }
 
 /// Checks that a step has one gradient per parameter.
-fn check_lengths<T>(params: &[T], grads: &[T]) {
-    assert_eq!(
-        params.len(),
-        grads.len(),
-        "optimizer step: {} parameters but {} gradients",
-        params.len(),
-        grads.len()
-    );
+fn check_lengths<T>(params: &[T], grads: &[T]) -> Result<()> {
+    if params.len() == grads.len() {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what: "optimizer step: parameters vs gradients",
+            left: params.len(),
+            right: grads.len(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every optimizer, with state where it has one.
+    fn all() -> Vec<Box<dyn Optimizer<f64>>> {
+        vec![
+            Box::new(Sgd::new(0.1)),
+            Box::new(Sgd::new(0.1).momentum(0.9)),
+            Box::new(Adam::new(0.1)),
+            Box::new(AdamW::new(0.1)),
+        ]
+    }
+
+    #[test]
+    fn mismatched_gradients_are_an_error_that_changes_nothing() {
+        for mut opt in all() {
+            let mut p = [1.0, 2.0];
+            let err = opt.step(&mut p, &[0.1]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "length mismatch: optimizer step: parameters vs gradients (2 vs 1)"
+            );
+            assert_eq!(p, [1.0, 2.0]);
+            // The failed step sized no state: another model's length is still accepted.
+            opt.step(&mut [1.0], &[0.1]).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_new_length_after_the_first_step_is_an_error_unless_reset() {
+        for (i, mut opt) in all().into_iter().enumerate() {
+            opt.step(&mut [1.0, 2.0], &[0.1, 0.1]).unwrap();
+            let mut p = [1.0, 2.0, 3.0];
+            let got = opt.step(&mut p, &[0.1; 3]);
+            if i == 0 {
+                // Plain SGD has no state: any length is fine.
+                assert!(got.is_ok());
+                continue;
+            }
+            let err = got.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::OptimizerState {
+                        state: 2,
+                        params: 3
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("call reset()"), "{err}");
+            assert_eq!(p, [1.0, 2.0, 3.0]);
+            opt.reset();
+            opt.step(&mut p, &[0.1; 3]).unwrap();
+        }
+    }
 }

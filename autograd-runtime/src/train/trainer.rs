@@ -35,7 +35,7 @@ const REDRAW: Duration = Duration::from_millis(100);
 /// trainer.run(|epoch| {
 ///     for (&x, &y) in xs.iter().zip(&ys) {
 ///         let r = w[0] * x - y;
-///         opt.step(&mut w, &[2.0 * r * x]);
+///         opt.step(&mut w, &[2.0 * r * x])?;
 ///         epoch.record(r * r)?;
 ///     }
 ///     Ok(())

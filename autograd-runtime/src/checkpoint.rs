@@ -1,5 +1,8 @@
 //! Checkpoints: named parameter tensors saved to and loaded from safetensors files, the format
 //! PyTorch, JAX and candle read. Saving is atomic; loading checks every name, dtype and shape.
+//!
+//! Shared by `nn` (an `Mlp` saves and loads itself) and `train` (which re-exports these items as
+//! `autograd::train::…`), so it depends on neither.
 
 use std::fs::File;
 use std::io::Write;
@@ -7,52 +10,7 @@ use std::path::{Path, PathBuf};
 
 use safetensors::SafeTensors;
 
-use crate::{Error, Real, Result};
-
-/// A scalar type a checkpoint can hold: `f32` (safetensors `F32`) or `f64` (`F64`).
-///
-/// Sealed: implemented for exactly these two.
-///
-/// ```
-/// fn saveable<T: autograd::train::Element>() {}
-/// saveable::<f32>();
-/// saveable::<f64>();
-/// ```
-pub trait Element: Real + sealed::Sealed {}
-
-impl Element for f32 {}
-impl Element for f64 {}
-
-mod sealed {
-    use safetensors::Dtype;
-
-    /// How an element is stored: its dtype and little-endian bytes.
-    pub trait Sealed: Sized {
-        const DTYPE: Dtype;
-        fn push_le(self, out: &mut Vec<u8>);
-        fn from_le(bytes: &[u8]) -> Self;
-    }
-
-    impl Sealed for f32 {
-        const DTYPE: Dtype = Dtype::F32;
-        fn push_le(self, out: &mut Vec<u8>) {
-            out.extend_from_slice(&self.to_le_bytes());
-        }
-        fn from_le(bytes: &[u8]) -> Self {
-            f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
-        }
-    }
-
-    impl Sealed for f64 {
-        const DTYPE: Dtype = Dtype::F64;
-        fn push_le(self, out: &mut Vec<u8>) {
-            out.extend_from_slice(&self.to_le_bytes());
-        }
-        fn from_le(bytes: &[u8]) -> Self {
-            f64::from_le_bytes(bytes.try_into().expect("8 bytes"))
-        }
-    }
-}
+use crate::{Error, Result, Scalar};
 
 /// A tensor to save: a name, a shape, and its values in row-major order.
 ///
@@ -136,7 +94,7 @@ impl<'a, T> TensorMut<'a, T> {
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn save_tensors<T: Element>(
+pub fn save_tensors<T: Scalar>(
     path: impl AsRef<Path>,
     tensors: &[NamedTensor<'_, T>],
 ) -> Result<()> {
@@ -190,7 +148,7 @@ pub fn save_tensors<T: Element>(
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load_tensors<T: Element>(
+pub fn load_tensors<T: Scalar>(
     path: impl AsRef<Path>,
     tensors: &mut [TensorMut<'_, T>],
 ) -> Result<()> {
