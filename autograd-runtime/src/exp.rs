@@ -1,6 +1,6 @@
 //! `e^x` without libm and without branches, for the vectorisable `f32` tanh of
-//! [`Real::tanh_fast`](crate::Real::tanh_fast) and
-//! [`nn::kernels::sigmoid`](crate::nn::kernels::sigmoid).
+//! [`Real::tanh_fast`](crate::Real::tanh_fast) and the sigmoid of the layers' activation
+//! kernels.
 
 use crate::Real;
 

@@ -5,7 +5,7 @@
 //! time compiled with AVX2 and FMA when the CPU has them, as `matrixmultiply` does for its
 //! kernels: twice the lanes and fused multiply-adds for the small matrix products and the
 //! activations of a training step (measured in `benches/w3_train.rs`: BENCHMARKS.md, W3a), and
-//! twice the lanes for the batch loops of [`crate::batch`] (`benches/w2_batch.rs`: W2).
+//! twice the lanes for the batch loops (`benches/w2_batch.rs`: W2).
 
 /// Runs `f(fma)` compiled for AVX2 + FMA if this CPU has them (then `fma` is `true`), else for
 /// the baseline target (`fma` is `false`).
