@@ -209,6 +209,36 @@ pub enum CmpOp {
     Ne,
 }
 
+impl Block {
+    /// Whether running the block always ends in a value (a tail or a `return`).
+    pub fn completes(&self) -> bool {
+        self.stmts.iter().any(|stmt| match stmt {
+            Stmt::Return { .. } | Stmt::Tail(_) => true,
+            Stmt::If(if_expr) => if_expr.completes(),
+            _ => false,
+        })
+    }
+}
+
+impl IfExpr {
+    /// Whether both arms always end in a value.
+    pub fn completes(&self) -> bool {
+        self.then_branch.completes() && self.else_branch.as_ref().is_some_and(Block::completes)
+    }
+}
+
+impl Stmt {
+    /// The span of the statement, for errors (its first token's).
+    pub fn span(&self) -> Span {
+        match self {
+            Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
+            Stmt::If(if_expr) => if_expr.if_span,
+            Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
+            Stmt::Tail(expr) => expr.span(),
+        }
+    }
+}
+
 impl Expr {
     fn unsupported(span: Span, what: impl Into<String>) -> Expr {
         Expr::Unsupported {

@@ -82,8 +82,8 @@ pub fn check_function(
             checker.scopes.declare_ident(&p.name, binding);
         }
         checker.result_block(body);
-        if !completes(&body.stmts) {
-            let span = body.stmts.last().map_or(body.span, stmt_span);
+        if !body.completes() {
+            let span = body.stmts.last().map_or(body.span, Stmt::span);
             errors.push(
                 span,
                 format!(
@@ -333,32 +333,6 @@ fn ty_span(ty: &syn::Type) -> Span {
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-fn stmt_span(stmt: &Stmt) -> Span {
-    match stmt {
-        Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
-        Stmt::If(if_expr) => if_expr.if_span,
-        Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
-        Stmt::Tail(expr) => expr.span(),
-    }
-}
-
-/// Whether running `stmts` always ends in a value (a tail or a `return`).
-fn completes(stmts: &[Stmt]) -> bool {
-    stmts.iter().any(|stmt| match stmt {
-        Stmt::Return { .. } | Stmt::Tail(_) => true,
-        Stmt::If(if_expr) => if_completes(if_expr),
-        _ => false,
-    })
-}
-
-fn if_completes(if_expr: &IfExpr) -> bool {
-    completes(&if_expr.then_branch.stmts)
-        && if_expr
-            .else_branch
-            .as_ref()
-            .is_some_and(|block| completes(&block.stmts))
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Binding {
     Param,
@@ -419,7 +393,7 @@ impl Checker<'_> {
         for stmt in &block.stmts {
             if finished {
                 self.errors.push(
-                    stmt_span(stmt),
+                    stmt.span(),
                     "this code never runs: every path before it has already returned",
                 );
                 break;
@@ -427,7 +401,7 @@ impl Checker<'_> {
             self.stmt(stmt, returns_allowed);
             finished = match stmt {
                 Stmt::Return { .. } => true,
-                Stmt::If(if_expr) => returns_allowed && if_completes(if_expr),
+                Stmt::If(if_expr) => returns_allowed && if_expr.completes(),
                 _ => false,
             };
         }
@@ -523,7 +497,7 @@ impl Checker<'_> {
     /// An arm of the `if` that gives the function's result: a result block.
     fn result_arm(&mut self, block: &Block) {
         self.block(block, true);
-        if !completes(&block.stmts) {
+        if !block.completes() {
             self.errors.push(
                 block.span,
                 "this branch gives no value: end it with an expression (no `;`) or `return x;`",

@@ -160,7 +160,7 @@ impl Lowerer<'_> {
                         .iter()
                         .position(|stmt| may_return(stmt) || matches!(stmt, Stmt::Tail(_)))
                         .map_or(stmts.len(), |j| i + j + 1);
-                    flow = self.guard(returned, value, &stmts[i..end], stmt_span(stmt))?;
+                    flow = self.guard(returned, value, &stmts[i..end], stmt.span())?;
                     i = end;
                 }
                 Flow::Falls => {
@@ -236,7 +236,7 @@ impl Lowerer<'_> {
     /// when exactly one arm always returns: it then runs after the other arm.
     fn returning_if(&mut self, if_expr: &IfExpr, rest: &[Stmt]) -> syn::Result<Flow> {
         let arms = [Some(&if_expr.then_branch), if_expr.else_branch.as_ref()];
-        let always = arms.map(|arm| arm.is_some_and(|block| completes(&block.stmts)));
+        let always = arms.map(|arm| arm.is_some_and(Block::completes));
         let cond = self.cond(&if_expr.cond)?;
         let region = self.open_if(cond, if_expr.if_span);
         let mut ends = Vec::new();
@@ -582,12 +582,8 @@ fn value_at(scopes: &Scopes<ValueId>, depth: usize, index: usize) -> Option<Valu
 
 /// Whether one arm of `if_expr` always returns and the other does not.
 fn one_arm_returns(if_expr: &IfExpr) -> bool {
-    let then_returns = completes(&if_expr.then_branch.stmts);
-    let else_returns = if_expr
-        .else_branch
-        .as_ref()
-        .is_some_and(|block| completes(&block.stmts));
-    then_returns != else_returns
+    let else_returns = if_expr.else_branch.as_ref().is_some_and(Block::completes);
+    if_expr.then_branch.completes() != else_returns
 }
 
 /// Whether `stmt` may end the function's path (a `return`, or an `if` holding one).
@@ -599,15 +595,6 @@ fn may_return(stmt: &Stmt) -> bool {
     }
 }
 
-fn stmt_span(stmt: &Stmt) -> Span {
-    match stmt {
-        Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
-        Stmt::If(if_expr) => if_expr.if_span,
-        Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
-        Stmt::Tail(expr) => expr.span(),
-    }
-}
-
 fn if_contains_return(if_expr: &IfExpr) -> bool {
     contains_return(&if_expr.then_branch)
         || if_expr.else_branch.as_ref().is_some_and(contains_return)
@@ -615,19 +602,4 @@ fn if_contains_return(if_expr: &IfExpr) -> bool {
 
 fn contains_return(block: &Block) -> bool {
     block.stmts.iter().any(may_return)
-}
-
-/// Whether running `stmts` always ends in a value (a tail or a `return`).
-pub fn completes(stmts: &[Stmt]) -> bool {
-    stmts.iter().any(|stmt| match stmt {
-        Stmt::Return { .. } | Stmt::Tail(_) => true,
-        Stmt::If(if_expr) => {
-            completes(&if_expr.then_branch.stmts)
-                && if_expr
-                    .else_branch
-                    .as_ref()
-                    .is_some_and(|block| completes(&block.stmts))
-        }
-        _ => false,
-    })
 }
