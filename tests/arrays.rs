@@ -281,3 +281,102 @@ fn mlp_with_a_local_array() {
     );
     assert_passes(check, "mlp");
 }
+
+grad! {
+    /// A local array written and read in the same iteration, at the loop's index (softmax),
+    /// then read again in a later loop.
+    pub fn softmax_dot(z: &[T], v: &[T]) {
+        let mut e = [0.0; 4];
+        let mut total = 0.0;
+        for j in 0..4 {
+            e[j] = z[j].exp();
+            total += e[j];
+        }
+        let mut s = 0.0;
+        for j in 0..4 {
+            s += e[j] / total * v[j];
+        }
+        s
+    }
+
+    /// A local array declared inside a loop: a fresh one each iteration.
+    pub fn pairwise(x: &[T]) {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let mut d = [0.0; 2];
+            d[0] = x[i] * x[i];
+            d[1] -= x[i];
+            s += d[0] * d[1] + d[1].sin();
+        }
+        s
+    }
+
+    /// Concrete element types, and an array by value.
+    #[wrt(w, b)]
+    fn sse_f64(w: f64, b: f64, x: f64, ys: &[f64]) -> f64 {
+        let r = w * x + b - ys[0];
+        r * r
+    }
+    fn norm2(p: [f32; 3]) -> f32 {
+        p[0] * p[0] + p[1] * p[1] + p[2] * p[2]
+    }
+}
+
+/// The attribute form on an ordinary typed function over a slice.
+#[autograd::differentiable]
+fn mean_abs(w: f64, xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &x in xs {
+        s += (w * x).abs();
+    }
+    s / xs.len() as f64
+}
+
+#[test]
+fn softmax_and_local_arrays_in_loops() {
+    let mut rng = Lcg(8);
+    let z = rng.vec(4);
+    let v = rng.vec(4);
+    let (value, g) = softmax_dot_grad(&z, &v);
+    assert_eq!(value, softmax_dot(&z, &v));
+    let total: f64 = z.iter().map(|z| z.exp()).sum();
+    let expected: f64 = z.iter().zip(&v).map(|(z, v)| z.exp() / total * v).sum();
+    assert!((value - expected).abs() < 1e-12);
+    let mut flat = z.clone();
+    flat.extend(&v);
+    let mut analytic = g.z.clone();
+    analytic.extend(&g.v);
+    let check = check_grad_slice(|p| softmax_dot(&p[..4], &p[4..]), &flat, &analytic);
+    assert_passes(check, "softmax_dot");
+
+    for len in [0, 1, 5] {
+        let x = rng.vec(len);
+        let (value, g) = pairwise_grad(&x);
+        assert_eq!(value, pairwise(&x));
+        assert_passes(check_grad_slice(pairwise, &x, &g.x), "pairwise");
+    }
+}
+
+#[test]
+fn typed_arrays_and_the_attribute_form() {
+    let ys = [1.5, -2.0];
+    let (value, g) = sse_f64_grad(0.5, 1.0, 2.0, &ys);
+    assert_eq!(value, 0.25);
+    assert_eq!((g.w, g.b), (2.0, 1.0));
+
+    let (value, g) = norm2_grad([1.0_f32, -2.0, 0.5]);
+    assert_eq!(value, 5.25);
+    assert_eq!(g.p, [2.0, -4.0, 1.0]);
+
+    let xs = [0.5, -1.5, 2.0];
+    let (value, g) = mean_abs_grad(0.8, &xs);
+    assert_eq!(value, mean_abs(0.8, &xs));
+    assert_passes(
+        check_grad_slice(|p| mean_abs(p[0], &p[1..]), &[0.8, 0.5, -1.5, 2.0], &{
+            let mut a = vec![g.w];
+            a.extend(&g.xs);
+            a
+        }),
+        "mean_abs",
+    );
+}

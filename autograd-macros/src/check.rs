@@ -5,14 +5,15 @@
 //! path ends in a value. All errors are collected; nothing stops at the first.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::Ident;
 
 use crate::ast::{
-    is_constant_name, is_constant_text, with_text, Block, Cond, Dim, Expr, ForKind, ForLoop,
-    Function, IfExpr, IndexExpr, Scalar, Shape, Signatures, Stmt, VarName,
+    is_constant_name, is_constant_text, with_text, AssignOp, Block, Cond, Dim, Expr, ForKind,
+    ForLoop, Function, IfExpr, IndexExpr, Scalar, Shape, Signatures, Stmt, VarName,
 };
 use crate::errors::Errors;
 use crate::ir::{supported_methods, Method};
@@ -64,6 +65,12 @@ pub fn check_function(
             errors,
             scopes: Scopes::new(),
             loop_depth: 0,
+            in_arm: false,
+            loops: Vec::new(),
+            loop_count: 0,
+            locals: 0,
+            accesses: Vec::new(),
+            local_depths: vec![0],
         };
         checker.scopes.push_frame();
         for p in &function.params {
@@ -79,6 +86,7 @@ pub fn check_function(
                 Binding::Array {
                     rank: p.shape.rank(),
                     local: false,
+                    id: NO_LOCAL,
                 }
             } else if p.mutable {
                 Binding::LetMut
@@ -88,6 +96,7 @@ pub fn check_function(
             checker.scopes.declare_ident(&p.name, binding);
         }
         checker.result_block(body);
+        checker.check_accesses();
         if !body.completes() {
             let span = body.stmts.last().map_or(body.span, Stmt::span);
             errors.push(
@@ -396,6 +405,9 @@ enum Binding {
     Array {
         rank: usize,
         local: bool,
+        /// A local array's number, for the order of its reads and writes (`NO_LOCAL` for a
+        /// parameter).
+        id: usize,
     },
     /// A name whose value was rejected: using it is no further error.
     Poisoned,
@@ -408,6 +420,32 @@ struct Checker<'a> {
     scopes: Scopes<Binding>,
     /// How many `for` loops enclose the code being checked.
     loop_depth: usize,
+    /// Whether the code being checked is in an arm of an `if` (inside the innermost loop).
+    in_arm: bool,
+    /// The loops that enclose the code being checked: their number and variable.
+    loops: Vec<(usize, Rc<str>)>,
+    loop_count: usize,
+    /// How many local arrays have been declared.
+    locals: usize,
+    /// Every read and write of an element of a local array, in order.
+    accesses: Vec<Access>,
+    /// For each local array (by number, from 1), how many loops enclose its declaration.
+    local_depths: Vec<usize>,
+}
+
+/// The `id` of an array parameter's binding.
+const NO_LOCAL: usize = 0;
+
+/// A read or a write of an element of a local array.
+struct Access {
+    local: usize,
+    write: bool,
+    /// The index as written, and its first part if that is a plain name.
+    index: String,
+    first: Option<String>,
+    /// The loops around it, outermost first.
+    loops: Vec<(usize, Rc<str>)>,
+    span: Span,
 }
 
 impl Checker<'_> {
@@ -477,9 +515,21 @@ impl Checker<'_> {
                 init: Expr::Repeat { value, len, span },
             } => {
                 self.local_array(value, len, *span);
+                if self.in_arm {
+                    self.errors.push(
+                        name.span(),
+                        format!(
+                            "declare the local array `{name}` at the top of the function body or \
+                             of a loop body, not inside an `if`; set its elements inside the `if`"
+                        ),
+                    );
+                }
+                self.locals += 1;
+                self.local_depths.push(self.loops.len());
                 let binding = Binding::Array {
                     rank: 1,
                     local: *mutable,
+                    id: self.locals,
                 };
                 self.declare(name, binding);
             }
@@ -500,13 +550,30 @@ impl Checker<'_> {
                 array,
                 index,
                 value,
-                ..
+                op,
+                op_span,
             } => {
+                if matches!(op, AssignOp::Mul | AssignOp::Div) {
+                    self.errors.push(
+                        *op_span,
+                        format!(
+                            "`*=` and `/=` on an element are not supported; write \
+                             `{array}[..] = {array}[..] * x;` (elements take `=`, `+=`, `-=`)"
+                        ),
+                    );
+                }
                 self.expr(value);
                 self.indices(index);
                 match self.lookup(array) {
-                    Some(Binding::Array { local: true, rank }) => {
+                    Some(Binding::Array {
+                        local: true,
+                        rank,
+                        id,
+                    }) => {
                         self.rank(array, rank, index.len(), array.span());
+                        if !matches!(op, AssignOp::Mul | AssignOp::Div) {
+                            self.access(id, true, index, array.span());
+                        }
                     }
                     Some(Binding::Array { local: false, .. }) if self.is_param(array) => {
                         self.errors.push(
@@ -682,6 +749,15 @@ impl Checker<'_> {
             } => {
                 self.index(start);
                 self.index(end);
+                if self.lookup(var) == Some(Binding::Index) && &*var.text != "_" {
+                    self.errors.push(
+                        var.span(),
+                        format!(
+                            "`{var}` is already the variable of an enclosing loop; give this \
+                             loop's variable another name"
+                        ),
+                    );
+                }
                 self.declare(var, Binding::Index);
             }
             ForKind::Elements { elems, arrays } => {
@@ -710,7 +786,16 @@ impl Checker<'_> {
             }
         }
         self.loop_depth += 1;
+        self.loop_count += 1;
+        let var = match &for_loop.kind {
+            ForKind::Range { var, .. } => var.text.clone(),
+            ForKind::Elements { .. } => Rc::from(""),
+        };
+        self.loops.push((self.loop_count, var));
+        let in_arm = std::mem::replace(&mut self.in_arm, false);
         self.block(&for_loop.body, false);
+        self.in_arm = in_arm;
+        self.loops.pop();
         self.loop_depth -= 1;
         if let Some(Stmt::Tail(expr)) = for_loop.body.stmts.last() {
             self.errors.push(
@@ -720,6 +805,78 @@ impl Checker<'_> {
             );
         }
         self.scopes.pop_frame();
+    }
+
+    /// Records a read or a write of an element of local array `local`.
+    fn access(&mut self, local: usize, write: bool, index: &[IndexExpr], span: Span) {
+        if local == NO_LOCAL {
+            return;
+        }
+        let mut text = proc_macro2::TokenStream::new();
+        for part in index {
+            crate::print::write_index(part, &mut text);
+            text.extend(quote::quote!(,));
+        }
+        let first = match index.first() {
+            Some(IndexExpr::Var(name)) => Some(name.text.to_string()),
+            _ => None,
+        };
+        self.accesses.push(Access {
+            local,
+            write,
+            index: text.to_string(),
+            first,
+            loops: self.loops.clone(),
+            span,
+        });
+    }
+
+    /// The gradient of a loop computes its body again, from the arrays as the forward code
+    /// left them, so a read of a local array inside a loop must see what the forward read saw:
+    /// no write to the array may come after it, except a write in the same iteration before it
+    /// at the same element, indexed by that loop's variable (`h[j] = ..; .. h[j] ..`).
+    fn check_accesses(&mut self) {
+        let mut reported = Vec::new();
+        for (r, read) in self.accesses.iter().enumerate() {
+            // Loops around the array's declaration make a new array each iteration: only the
+            // loops inside it repeat accesses to one array.
+            let depth = self.local_depths.get(read.local).copied().unwrap_or(0);
+            let read_loops = read.loops.get(depth..).unwrap_or_default();
+            // A read in the function's body, outside loops, is not computed again.
+            if read.write || (depth == 0 && read_loops.is_empty()) {
+                continue;
+            }
+            for (w, write) in self.accesses.iter().enumerate() {
+                if !write.write || write.local != read.local || reported.contains(&w) {
+                    continue;
+                }
+                let write_loops = write.loops.get(depth..).unwrap_or_default();
+                let common = read_loops
+                    .iter()
+                    .zip(write_loops)
+                    .take_while(|(a, b)| a.0 == b.0)
+                    .count();
+                let same_iteration = w < r
+                    && common > 0
+                    && write.index == read.index
+                    && read
+                        .first
+                        .as_deref()
+                        .is_some_and(|first| *read_loops[common - 1].1 == *first);
+                if w > r || (common > 0 && !same_iteration) {
+                    reported.push(w);
+                    self.errors.push(
+                        write.span,
+                        "this element is written after a read of the same local array inside \
+                         a loop (or in a later iteration of it), which the gradient does not \
+                         support: it computes a loop again from the arrays as they are at the \
+                         end; write every element first and read them afterwards (fill the \
+                         array in one loop, read it in the next), or, in one loop, write \
+                         `h[j]` before reading `h[j]`, with `j` that loop's variable",
+                    );
+                }
+            }
+        }
     }
 
     fn indices(&mut self, index: &[IndexExpr]) {
@@ -787,7 +944,9 @@ impl Checker<'_> {
     /// An arm of a statement `if`. In a result block its tail is the result (when the `if`
     /// is the last statement); elsewhere a tail would be a value nobody uses.
     fn arm(&mut self, block: &Block, returns_allowed: bool) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, returns_allowed);
+        self.in_arm = in_arm;
         if let Some(Stmt::Tail(expr)) = block.stmts.last() {
             self.errors.push(
                 expr.span(),
@@ -799,7 +958,9 @@ impl Checker<'_> {
 
     /// An arm of the `if` that gives the function's result: a result block.
     fn result_arm(&mut self, block: &Block) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, true);
+        self.in_arm = in_arm;
         if !block.completes() {
             self.errors.push(
                 block.span,
@@ -822,7 +983,9 @@ impl Checker<'_> {
 
     /// The arm of an `if` used as a value: statements, then the value.
     fn value_block(&mut self, block: &Block) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, false);
+        self.in_arm = in_arm;
         // A misplaced `return` at the end is reported already.
         if !matches!(
             block.stmts.last(),
@@ -875,7 +1038,10 @@ impl Checker<'_> {
             Expr::Index { array, index, span } => {
                 self.indices(index);
                 match self.lookup(array) {
-                    Some(Binding::Array { rank, .. }) => self.rank(array, rank, index.len(), *span),
+                    Some(Binding::Array { rank, id, .. }) => {
+                        self.rank(array, rank, index.len(), *span);
+                        self.access(id, false, index, *span);
+                    }
                     Some(Binding::Poisoned) => {}
                     Some(_) => self.errors.push(
                         array.span(),

@@ -1032,6 +1032,13 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
         syn::Expr::MethodCall(call) => convert_method(call),
         syn::Expr::Call(call) => convert_call(call),
         syn::Expr::If(if_expr) => Expr::If(Box::new(convert_if(if_expr, false))),
+        // xs.len() as f64: the length as a number
+        syn::Expr::Cast(cast)
+            if matches!(strip_parens(&cast.expr), syn::Expr::MethodCall(call)
+                if call.method == "len" && call.args.is_empty()) =>
+        {
+            convert_expr(&cast.expr)
+        }
         // The offending token, and the expression inside, which is still checked.
         syn::Expr::Cast(cast) => unsupported_with(
             cast.as_token.span,
