@@ -31,6 +31,8 @@ mod fallback;
 mod fastpath;
 #[path = "../src/forward.rs"]
 mod forward;
+#[path = "../src/fuse.rs"]
+mod fuse;
 #[path = "../src/hash.rs"]
 mod hash;
 #[path = "../src/ir.rs"]

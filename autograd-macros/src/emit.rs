@@ -462,10 +462,12 @@ fn array_grad_struct(function: &Function) -> TokenStream {
     let fields: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
     let types: Vec<TokenStream> = params.iter().map(|p| field_type(&p.shape, &ty)).collect();
     let zeros: Vec<TokenStream> = params.iter().map(|p| field_zero(&p.shape, &ty)).collect();
-    let copy = if params.iter().any(|p| p.shape.is_dynamic()) {
-        quote!()
+    let has_vec = params.iter().any(|p| p.shape.is_dynamic());
+    let copy = if has_vec { quote!() } else { quote!(Copy,) };
+    let default_doc = if has_vec {
+        " Zeros, and empty `Vec`s (which `_grad_into` sizes)."
     } else {
-        quote!(Copy,)
+        " Zeros."
     };
     let field_list: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
     let doc = format!(
@@ -484,7 +486,7 @@ fn array_grad_struct(function: &Function) -> TokenStream {
 
         #cfgs
         impl<T: ::autograd::Real> ::core::default::Default for #struct_name<T> {
-            /// Zeros, and empty `Vec`s (which `_grad_into` sizes).
+            #[doc = #default_doc]
             #[inline]
             fn default() -> Self {
                 Self { #(#fields: #zeros),* }

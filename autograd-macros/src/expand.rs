@@ -7,7 +7,7 @@ use crate::ast::{Scalar, Signatures};
 use crate::check;
 use crate::errors::Errors;
 use crate::ir::{internal, verify, Program};
-use crate::{emit, fallback, lower, parse, reverse, simplify};
+use crate::{emit, fallback, fuse, lower, parse, reverse, simplify};
 
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
@@ -93,5 +93,10 @@ pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Progr
     verify(&program, true)?;
     simplify::simplify(&mut program);
     verify(&program, true)?;
+    if fuse::fuse_loops(&mut program) {
+        verify(&program, true)?;
+        simplify::simplify(&mut program);
+        verify(&program, true)?;
+    }
     Ok(program)
 }

@@ -20,6 +20,7 @@ use std::rc::Rc;
 use proc_macro2::Span;
 
 use crate::ast::{CmpOp, IndexExpr};
+use crate::hash::FastMap;
 
 /// An index into one arena.
 pub trait Id: Copy {
@@ -459,6 +460,9 @@ pub enum Op {
     /// In a reverse loop: the forward loop's k-th carried variable at the start of the same
     /// iteration, as the forward loop saved it.
     Saved(RegionId, usize),
+    /// In a reverse loop: the forward loop's k-th carried variable at the end of the same
+    /// iteration (what the body yields for it), as the forward loop saved it.
+    SavedEnd(RegionId, usize),
     /// An element of an array: `xs[i]` (an input: read where it is used), `h[j]` (a local
     /// array) or `d_h[j]` (an adjoint array; local and adjoint reads are bound where they
     /// stand, since later stores change them).
@@ -517,6 +521,7 @@ impl Op {
             | Op::Result(..)
             | Op::Carried(..)
             | Op::Saved(..)
+            | Op::SavedEnd(..)
             | Op::Load(_)
             | Op::Declare(..)
             | Op::Count(_) => (Type::Real, Some(0)),
@@ -600,7 +605,7 @@ pub struct LoopHeader {
 }
 
 /// What an element belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ArrayRef {
     /// The i-th parameter.
     Param(usize),
@@ -662,6 +667,8 @@ pub struct Graph {
     pub consts: IdVec<ConstId, syn::Path>,
     pub calls: IdVec<CallId, CallSite>,
     pub places: IdVec<PlaceId, Place>,
+    /// Each place by what it is, so that the same element written twice is one place.
+    place_ids: FastMap<(ArrayRef, bool, String), PlaceId>,
     pub loops: IdVec<LoopId, LoopHeader>,
     pub locals: IdVec<LocalId, LocalArray>,
 }
@@ -747,6 +754,27 @@ impl Graph {
             .map(|k| self.push(body, Op::Carried(region, k), [], span))
             .collect();
         (region, values)
+    }
+
+    /// The place `array[index]` (of its adjoint array when `adjoint`): one id per element as
+    /// written, so that loads of one input element are one value where both are in scope.
+    pub fn place(&mut self, array: ArrayRef, index: &[IndexExpr], adjoint: bool) -> PlaceId {
+        let mut tokens = proc_macro2::TokenStream::new();
+        for part in index {
+            crate::print::write_index(part, &mut tokens);
+            tokens.extend(quote::quote!(;));
+        }
+        let key = (array, adjoint, tokens.to_string());
+        if let Some(&id) = self.place_ids.get(&key) {
+            return id;
+        }
+        let id = self.places.push(Place {
+            array,
+            index: index.to_vec(),
+            adjoint,
+        });
+        self.place_ids.insert(key, id);
+        id
     }
 
     /// A loop's header.
@@ -999,7 +1027,7 @@ impl Verifier<'_> {
                     && r.bodies.first() == Some(&block)
                     && k < r.args.len()
             }),
-            Op::Saved(region, k) => self
+            Op::Saved(region, k) | Op::SavedEnd(region, k) => self
                 .graph
                 .regions
                 .get(region)

@@ -13,6 +13,7 @@ mod expand;
 mod fallback;
 mod fastpath;
 mod forward;
+mod fuse;
 mod hash;
 mod ir;
 mod lower;

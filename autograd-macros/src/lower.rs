@@ -21,9 +21,10 @@ use crate::ast::{
     with_text, AssignOp, BinOp, Block, Cond, Expr, ForKind, ForLoop, Form, Function, IfExpr,
     IndexExpr, Signatures, Stmt, VarName,
 };
+use crate::hash::FastMap;
 use crate::ir::{
     internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, LocalArray, LoopHeader, Method,
-    NameKind, Op, Place, RegionId, ValueId,
+    NameKind, Op, PlaceId, RegionId, ValueId,
 };
 use crate::scopes::Scopes;
 
@@ -63,6 +64,7 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         block: root,
         scopes,
         arrays,
+        input_loads: FastMap::default(),
         signatures,
         keeps_user_fn: matches!(function.form, Form::Attribute(_)),
     };
@@ -105,6 +107,8 @@ struct Lowerer<'a> {
     /// The arrays by name, latest last: array parameters, then local arrays as declared
     /// (`check` made sure every use names one in scope).
     arrays: Vec<(Rc<str>, ArrayRef)>,
+    /// The loads of input elements in each block, to read each once.
+    input_loads: FastMap<(BlockId, PlaceId), ValueId>,
     signatures: &'a Signatures,
     /// The attribute form: its `_grad` computes the user's function as written (see
     /// `Method::as_generated`).
@@ -167,11 +171,7 @@ impl Lowerer<'_> {
     /// `array[index]`, as a place.
     fn place(&mut self, array: &VarName, index: &[IndexExpr]) -> syn::Result<crate::ir::PlaceId> {
         let array = self.array(array)?;
-        Ok(self.graph.places.push(Place {
-            array,
-            index: index.to_vec(),
-            adjoint: false,
-        }))
+        Ok(self.graph.place(array, index, false))
     }
 
     /// `for ... { body }`: a loop region whose carried variables are the variables in scope
@@ -696,7 +696,18 @@ impl Lowerer<'_> {
                 .ok_or_else(|| internal(if_expr.if_span, "`if` without a value"))?,
             Expr::Index { array, index, span } => {
                 let place = self.place(array, index)?;
-                self.push(Op::Load(place), [], *span)
+                // An input's element read twice in a block is one value: `x[i] * x[i]`.
+                let is_input = matches!(self.graph.places[place].array, ArrayRef::Param(_));
+                match self.input_loads.get(&(self.block, place)) {
+                    Some(&value) if is_input => value,
+                    _ => {
+                        let value = self.push(Op::Load(place), [], *span);
+                        if is_input {
+                            self.input_loads.insert((self.block, place), value);
+                        }
+                        value
+                    }
+                }
             }
             Expr::Len { array, span } => {
                 let array = self.array(array)?;

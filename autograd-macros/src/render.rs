@@ -88,10 +88,12 @@ pub struct Renderer<'a> {
 }
 
 /// `let mut h_tape = Vec::with_capacity(..)`: a forward loop's carried variables at the start
-/// of each iteration, for its reverse loop.
+/// of each iteration, for its reverse loop; with `ends`, also their values after the loop, so
+/// that the reverse loop reads each iteration's start and end from a window of two.
 struct Tape {
     name: Ident,
     carried: Vec<usize>,
+    ends: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -177,7 +179,9 @@ impl<'a> Renderer<'a> {
             .values
             .iter()
             .filter_map(|(id, value)| match value.op {
-                Op::Saved(region, k) if self.uses[id] > 0 => Some((region, k)),
+                Op::Saved(region, k) | Op::SavedEnd(region, k) if self.uses[id] > 0 => {
+                    Some((region, k))
+                }
                 _ => None,
             })
             .collect();
@@ -210,7 +214,17 @@ impl<'a> Renderer<'a> {
             }
             let text = self.unique(None);
             let name = make_ident(&text, graph.regions[region].span);
-            self.tapes.insert(region, Tape { name, carried });
+            let ends = graph.values.iter().any(|(id, value)| {
+                matches!(value.op, Op::SavedEnd(r, _) if r == region) && self.uses[id] > 0
+            });
+            self.tapes.insert(
+                region,
+                Tape {
+                    name,
+                    carried,
+                    ends,
+                },
+            );
         }
     }
 
@@ -238,6 +252,13 @@ impl<'a> Renderer<'a> {
                     for &arg in &region.args {
                         self.add_use(arg, block);
                     }
+                    // `let mut a = b1[j];` before a loop that changes `a`: the loop's variable
+                    // is named `a` already.
+                    if let RegionKind::Loop(_) = region.kind {
+                        for (&arg, &result) in region.args.iter().zip(&region.results) {
+                            self.arm_value_of[arg] = Some(result);
+                        }
+                    }
                     for (&body, yields) in region.bodies.iter().zip(&region.yields) {
                         self.count_uses(body);
                         for (&value, &result) in yields.iter().zip(&region.results) {
@@ -260,7 +281,11 @@ impl<'a> Renderer<'a> {
         match node.op {
             Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
             Op::Store(..) | Op::Declare(..) => false,
-            Op::Partial(_) | Op::Result(..) | Op::Carried(..) | Op::Saved(..) => true,
+            Op::Partial(_)
+            | Op::Result(..)
+            | Op::Carried(..)
+            | Op::Saved(..)
+            | Op::SavedEnd(..) => true,
             // A local or adjoint element changes: read it where it stands.
             Op::Load(place) if self.is_mutable(place) => true,
             Op::Call(_) if self.has_partials(id) => true,
@@ -501,7 +526,7 @@ impl<'a> Renderer<'a> {
                             }
                             continue;
                         }
-                        Op::Carried(..) | Op::Saved(..) => continue,
+                        Op::Carried(..) | Op::Saved(..) | Op::SavedEnd(..) => continue,
                         _ => {}
                     }
                     if matches!(node.op, Op::Partial(_)) || !self.is_bound(id) {
@@ -591,36 +616,33 @@ impl<'a> Renderer<'a> {
                 updates.push((result, carried[k], value));
             }
         }
+        // The carried variables the tape keeps, by the names they have here.
         let tape = self.tapes.get(&region_id).map(|tape| {
             let names: Vec<Option<Ident>> = tape
                 .carried
                 .iter()
-                .map(|&k| {
-                    carried
-                        .get(k)
-                        .copied()
-                        .flatten()
-                        .and_then(|c| self.names[c].clone())
-                })
+                .map(|&k| region.results.get(k).and_then(|&r| self.names[r].clone()))
                 .collect();
-            (tape.name.clone(), names)
+            (tape.name.clone(), names, tape.ends)
         });
         let var = &header.var;
         let mut range = TokenStream::new();
         write_index(&header.start, &mut range);
         let mut end = TokenStream::new();
         write_index(&header.end, &mut end);
-        if let Some((tape, _)) = &tape {
+        if let Some((tape, _, ends)) = &tape {
             let mut capacity = range.clone();
             if header.inclusive {
                 capacity.extend(quote!(..=#end));
             } else {
                 capacity.extend(quote!(..#end));
             }
+            let extra = ends.then(|| quote!(+ 1));
             out.extend(quote_spanned!(span=>
-                let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count());
+                let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count() #extra);
             ));
         }
+        let mut stmts = TokenStream::new();
         let saved_from = header.forward.and_then(|forward| self.tapes.get(&forward));
         let head = match (header.reversed, saved_from) {
             (false, _) if header.inclusive => quote!(#var in #range..=#end),
@@ -628,43 +650,63 @@ impl<'a> Renderer<'a> {
             (true, None) if header.inclusive => quote!(#var in (#range..=#end).rev()),
             (true, None) => quote!(#var in (#range..#end).rev()),
             (true, Some(tape)) => {
-                let tape_name = tape.name.clone();
-                let names: Vec<TokenStream> = tape
-                    .carried
-                    .iter()
-                    .map(|&k| {
-                        let saved = graph.blocks[body]
-                            .insts
-                            .iter()
-                            .find_map(|inst| match *inst {
-                                Inst::Value(id)
-                                    if Some(graph.values[id].op.clone())
-                                        == header.forward.map(|f| Op::Saved(f, k)) =>
-                                {
-                                    Some(id)
+                // The saved values this body reads, by the names they have here.
+                let saved_names = |moment: fn(RegionId, usize) -> Op| -> Vec<TokenStream> {
+                    tape.carried
+                        .iter()
+                        .map(|&k| {
+                            let op = header.forward.map(|f| moment(f, k));
+                            let saved =
+                                graph.blocks[body]
+                                    .insts
+                                    .iter()
+                                    .find_map(|inst| match *inst {
+                                        Inst::Value(id)
+                                            if Some(&graph.values[id].op) == op.as_ref() =>
+                                        {
+                                            Some(id)
+                                        }
+                                        _ => None,
+                                    });
+                            match saved.filter(|&id| self.uses[id] > 0) {
+                                Some(id) => {
+                                    let name = self.names[id].clone();
+                                    quote!(#name)
                                 }
-                                _ => None,
-                            });
-                        match saved.and_then(|id| self.names[id].clone()) {
-                            Some(name) => quote!(#name),
-                            None => quote!(_),
-                        }
-                    })
-                    .collect();
-                let pattern = match names.as_slice() {
-                    [one] => quote!(&#one),
-                    many => quote!(&(#(#many),*)),
+                                None => quote!(_),
+                            }
+                        })
+                        .collect()
                 };
+                let starts = saved_names(Op::Saved);
+                let tape_name = tape.name.clone();
                 let bound = if header.inclusive {
                     quote!(#end + 1)
                 } else {
                     end.clone()
                 };
-                quote!((#var, #pattern) in (#range..#bound).zip(&#tape_name).rev())
+                let tuple = |names: &[TokenStream]| match names {
+                    [one] => quote!(#one),
+                    many => quote!((#(#many),*)),
+                };
+                if tape.ends {
+                    // for (i, window) in (a..b).zip(h_tape.windows(2)).rev() {
+                    //     let h = window[0]; let h_end = window[1]; ...
+                    let ends = saved_names(Op::SavedEnd);
+                    let window = make_ident("window", span);
+                    let (start_tuple, end_tuple) = (tuple(&starts), tuple(&ends));
+                    if starts.iter().any(|t| t.to_string() != "_") {
+                        stmts.extend(quote!(let #start_tuple = #window[0];));
+                    }
+                    stmts.extend(quote!(let #end_tuple = #window[1];));
+                    quote!((#var, #window) in (#range..#bound).zip(#tape_name.windows(2)).rev())
+                } else {
+                    let pattern = tuple(&starts);
+                    quote!((#var, &#pattern) in (#range..#bound).zip(&#tape_name).rev())
+                }
             }
         };
-        let mut stmts = TokenStream::new();
-        if let Some((tape, names)) = &tape {
+        if let Some((tape, names, _)) = &tape {
             let names: Vec<&Ident> = names.iter().flatten().collect();
             match names.as_slice() {
                 [one] => stmts.extend(quote!(#tape.push(#one);)),
@@ -672,34 +714,87 @@ impl<'a> Renderer<'a> {
             }
         }
         self.write_block(body, &mut stmts);
-        match updates.as_slice() {
-            [] => {}
-            [(result, carried, value)] => {
-                let name = self.names[*result].clone();
-                // s = s + e  is written  s += e
-                let node = &graph.values[*value];
-                let accumulates = node.op == Op::Add
-                    && !self.is_bound(*value)
-                    && carried.is_some_and(|c| node.args.first() == Some(&c));
-                if accumulates {
-                    let term = self.expr(node.args[1]);
-                    stmts.extend(quote_spanned!(span=> #name += #term;));
-                } else {
-                    let value = self.expr(*value);
-                    stmts.extend(quote_spanned!(span=> #name = #value;));
-                }
-            }
-            many => {
-                let names: Vec<Option<Ident>> = many
-                    .iter()
-                    .map(|(r, _, _)| self.names[*r].clone())
-                    .collect();
-                let values: Vec<TokenStream> = many.iter().map(|(_, _, v)| self.expr(*v)).collect();
-                stmts.extend(quote_spanned!(span=> (#(#names),*) = (#(#values),*);));
-            }
-        }
+        self.write_updates(&updates, span, &mut stmts);
         out.extend(quote_spanned!(span=> for #head));
         tokens::group(out, Delimiter::Brace, stmts, span);
+        // The values after the loop end the tape: the last iteration's end.
+        if let Some((tape, names, true)) = &tape {
+            let names: Vec<&Ident> = names.iter().flatten().collect();
+            match names.as_slice() {
+                [one] => out.extend(quote!(#tape.push(#one);)),
+                many => out.extend(quote!(#tape.push((#(#many),*));)),
+            }
+        }
+    }
+
+    /// The carried variables' new values at the end of an iteration: one assignment each
+    /// (`s += r * r;`), in an order where none reads a variable assigned before it, or, where
+    /// there is no such order, all at once: `(a, b) = (b, a + b);`.
+    fn write_updates(
+        &mut self,
+        updates: &[(ValueId, Option<ValueId>, ValueId)],
+        span: Span,
+        out: &mut TokenStream,
+    ) {
+        let graph = self.graph();
+        let reads: Vec<Vec<ValueId>> = updates
+            .iter()
+            .map(|&(_, _, value)| {
+                let mut read = Vec::new();
+                self.inline_reads(value, &mut read);
+                read
+            })
+            .collect();
+        let mut left: Vec<usize> = (0..updates.len()).collect();
+        let mut order = Vec::new();
+        while !left.is_empty() {
+            // An update whose variable no other remaining update reads can go next.
+            let next = left.iter().position(|&i| {
+                let carried = updates[i].1;
+                left.iter()
+                    .all(|&j| j == i || carried.is_none_or(|c| !reads[j].contains(&c)))
+            });
+            match next {
+                Some(at) => order.push(left.remove(at)),
+                None => break,
+            }
+        }
+        for i in order {
+            let (result, carried, value) = updates[i];
+            let name = self.names[result].clone();
+            let node = &graph.values[value];
+            // s = s + e  is written  s += e
+            let accumulates = node.op == Op::Add
+                && !self.is_bound(value)
+                && carried.is_some_and(|c| node.args.first() == Some(&c));
+            if accumulates {
+                let term = self.expr(node.args[1]);
+                out.extend(quote_spanned!(span=> #name += #term;));
+            } else {
+                let value = self.expr(value);
+                out.extend(quote_spanned!(span=> #name = #value;));
+            }
+        }
+        if !left.is_empty() {
+            let names: Vec<Option<Ident>> = left
+                .iter()
+                .map(|&i| self.names[updates[i].0].clone())
+                .collect();
+            let values: Vec<TokenStream> = left.iter().map(|&i| self.expr(updates[i].2)).collect();
+            out.extend(quote_spanned!(span=> (#(#names),*) = (#(#values),*);));
+        }
+    }
+
+    /// The values an expression reads where it is written: `value` itself, and, through the
+    /// values written inline, their arguments.
+    fn inline_reads(&self, value: ValueId, read: &mut Vec<ValueId>) {
+        read.push(value);
+        if self.is_bound(value) {
+            return;
+        }
+        for &arg in &self.graph().values[value].args {
+            self.inline_reads(arg, read);
+        }
     }
 
     /// `xs[i] += value;`, `h[j] = value;`
@@ -819,9 +914,12 @@ impl<'a> Renderer<'a> {
         // `verify` checked every op's arity.
         let arg = |i: usize| args[i];
         match &value.op {
-            Op::Param(_) | Op::Result(..) | Op::Partial(_) | Op::Carried(..) | Op::Saved(..) => {
-                self.write_name(id, out)
-            }
+            Op::Param(_)
+            | Op::Result(..)
+            | Op::Partial(_)
+            | Op::Carried(..)
+            | Op::Saved(..)
+            | Op::SavedEnd(..) => self.write_name(id, out),
             Op::Load(place) => self.write_place(*place, out),
             Op::Count(array) => {
                 let name = match array {

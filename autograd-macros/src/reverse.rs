@@ -68,8 +68,10 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool], arrays: &[bool]) -> syn::Re
             }
         }
     }
+    let local_stores = local_stores(&graph, root);
     let mut reverse = Reverse {
         graph: &mut graph,
+        local_stores,
         active,
         param_adjoints: BTreeMap::new(),
         errors: Errors::default(),
@@ -205,6 +207,33 @@ impl Activity {
     }
 }
 
+/// For each local array: how many stores write it, and the block that declares it.
+fn local_stores(graph: &Graph, root: BlockId) -> IdVec<LocalId, (usize, Option<BlockId>)> {
+    fn walk(graph: &Graph, block: BlockId, out: &mut IdVec<LocalId, (usize, Option<BlockId>)>) {
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Value(id) => match graph.values[id].op {
+                    Op::Store(place, _) => {
+                        if let ArrayRef::Local(local) = graph.places[place].array {
+                            out[local].0 += 1;
+                        }
+                    }
+                    Op::Declare(local, _) => out[local].1 = Some(block),
+                    _ => {}
+                },
+                Inst::Region(region) => {
+                    for &body in &graph.regions[region].bodies {
+                        walk(graph, body, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = IdVec::filled((0, None), graph.locals.len());
+    walk(graph, root, &mut out);
+    out
+}
+
 /// The `Carried` value of loop `region`'s variable `k` (at the start of its body).
 pub fn carried_value(graph: &Graph, region: RegionId, k: usize) -> Option<ValueId> {
     let body = *graph.regions.get(region)?.bodies.first()?;
@@ -219,6 +248,9 @@ pub fn carried_value(graph: &Graph, region: RegionId, k: usize) -> Option<ValueI
 
 struct Reverse<'g> {
     graph: &'g mut Graph,
+    /// For each local array: how many stores the function has into it, and the block that
+    /// declares it.
+    local_stores: IdVec<LocalId, (usize, Option<BlockId>)>,
     active: Activity,
     param_adjoints: BTreeMap<ValueId, ValueId>,
     errors: Errors,
@@ -435,9 +467,8 @@ impl Reverse<'_> {
 impl Reverse<'_> {
     /// The same element of the adjoint array.
     fn adjoint_place(&mut self, place: PlaceId) -> PlaceId {
-        let mut adjoint = self.graph.places[place].clone();
-        adjoint.adjoint = true;
-        self.graph.places.push(adjoint)
+        let place = self.graph.places[place].clone();
+        self.graph.place(place.array, &place.index, true)
     }
 
     /// `for i in range { body }` reversed: `for i in range.rev() { body again; reverse(body) }`.
@@ -480,7 +511,7 @@ impl Reverse<'_> {
         let reverse_header = LoopHeader {
             reversed: true,
             forward: Some(forward),
-            ..header
+            ..header.clone()
         };
         let (reverse, d_carried) = self.graph.push_loop(target, reverse_header, &inits, span);
         let reverse_body = self.graph.regions[reverse].bodies[0];
@@ -513,6 +544,26 @@ impl Reverse<'_> {
             }
         }
         self.block(&copied, reverse_body, &mut local);
+        self.read_back_stores(&copied, reverse_body, body, &header.var);
+        // A carried variable's value at the end of the iteration, where the reverse code reads
+        // it (the output of `tanh`, say), is saved too rather than computed again: it is the
+        // next iteration's value at its start, so the forward loop saves one more value.
+        for k in 0..region.args.len() {
+            let Some(&out) = region.yields[0].get(k) else {
+                continue;
+            };
+            let Some(&copy) = remap.get(&out) else {
+                continue;
+            };
+            let is_copy = copied
+                .iter()
+                .any(|i| matches!(i, Inst::Value(v) if *v == copy));
+            if is_copy && !matches!(self.graph.values[copy].op, Op::Saved(..)) {
+                let value = &mut self.graph.values[copy];
+                value.op = Op::SavedEnd(forward, k);
+                value.args = Default::default();
+            }
+        }
 
         // The adjoints of the carried variables at the start of the iteration.
         let mut next = Vec::new();
@@ -587,6 +638,48 @@ impl Reverse<'_> {
         for (&value, &result) in sums.iter().zip(&results[active.len()..]) {
             self.name_adjoint(result, value);
             self.push_term(terms, value, result);
+        }
+    }
+
+    /// `h[j] = v` in a loop over `j`, the only store into a local array declared outside the
+    /// loop, leaves `v` in `h[j]` for good: the reverse loop reads it back from there instead
+    /// of computing it again (the array is its tape). The body's copy of `v` becomes that read,
+    /// once the reverse code has used its rule, and the copy of the store goes.
+    fn read_back_stores(
+        &mut self,
+        copied: &[Inst],
+        reverse_body: BlockId,
+        forward_body: BlockId,
+        var: &syn::Ident,
+    ) {
+        let var = var.to_string();
+        for inst in copied {
+            let Inst::Value(store) = *inst else { continue };
+            let Op::Store(place, false) = self.graph.values[store].op else {
+                continue;
+            };
+            let Some(&stored) = self.graph.values[store].args.first() else {
+                continue;
+            };
+            let target = &self.graph.places[place];
+            let ArrayRef::Local(local) = target.array else {
+                continue;
+            };
+            let indexed_by_loop = matches!(target.index.as_slice(),
+                [crate::ast::IndexExpr::Var(name)] if *name.text == *var);
+            let (stores, declared) = self.local_stores[local];
+            let declared_outside = declared.is_some_and(|d| !self.graph.encloses(forward_body, d));
+            let is_copy = copied
+                .iter()
+                .any(|i| matches!(i, Inst::Value(v) if *v == stored));
+            if stores == 1 && indexed_by_loop && declared_outside && is_copy {
+                let value = &mut self.graph.values[stored];
+                value.op = Op::Load(place);
+                value.args = Default::default();
+                self.graph.blocks[reverse_body]
+                    .insts
+                    .retain(|i| !matches!(i, Inst::Value(v) if *v == store));
+            }
         }
     }
 

@@ -19,7 +19,7 @@ use std::hash::{Hash, Hasher};
 
 use crate::hash::FastMap;
 use crate::ir::{
-    Args, BlockId, Graph, Id, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId,
+    Args, ArrayRef, BlockId, Graph, Id, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId,
 };
 use crate::rules::is_power_of_two;
 
@@ -471,9 +471,17 @@ fn cse_key(graph: &Graph, id: ValueId) -> Option<Key> {
         | Op::Const(_)
         | Op::Carried(..)
         | Op::Saved(..)
-        | Op::Load(_)
+        | Op::SavedEnd(..)
         | Op::Store(..)
         | Op::Declare(..) => return None,
+        // An element of an input is the same wherever it is read; a local or adjoint element
+        // changes.
+        Op::Load(place) => {
+            let place = &graph.places[place];
+            if place.adjoint || !matches!(place.array, ArrayRef::Param(_)) {
+                return None;
+            }
+        }
         // Commutative: `a * b` and `b * a` are the same value.
         Op::Add | Op::Mul => args[..2].sort_unstable(),
         _ => {}
@@ -538,7 +546,7 @@ impl Marker<'_> {
                             live[arg] = true;
                         }
                         // A saved value needs the forward loop to carry it.
-                        if let Op::Saved(region, k) = value.op {
+                        if let Op::Saved(region, k) | Op::SavedEnd(region, k) = value.op {
                             if let Some(&c) = self.carried.get(&(region, k)) {
                                 live[c] = true;
                             }
@@ -673,12 +681,18 @@ fn retain_carried(graph: &mut Graph, region: RegionId, live: &IdVec<ValueId, boo
     }
     // A reverse loop's saved values name the forward loop's carried variables by number.
     for id in graph.values.ids() {
-        if let Op::Saved(owner, k) = graph.values[id].op {
-            if owner == region {
+        match graph.values[id].op {
+            Op::Saved(owner, k) if owner == region => {
                 if let Some(Some(new)) = renumber.get(k) {
                     graph.values[id].op = Op::Saved(region, *new);
                 }
             }
+            Op::SavedEnd(owner, k) if owner == region => {
+                if let Some(Some(new)) = renumber.get(k) {
+                    graph.values[id].op = Op::SavedEnd(region, *new);
+                }
+            }
+            _ => {}
         }
     }
     let target = &mut graph.regions[region];

@@ -128,6 +128,7 @@ impl State<'_> {
             }
             Op::Carried(..)
             | Op::Saved(..)
+            | Op::SavedEnd(..)
             | Op::Load(_)
             | Op::Store(..)
             | Op::Declare(..)

@@ -46,7 +46,11 @@ fn expansions_match_snapshots() {
             let found = actual
                 .split(|c: char| !c.is_alphanumeric() && c != '!')
                 .any(|word| word == forbidden);
-            assert!(!found, "{} generates `{forbidden}`", input.display());
+            assert!(
+                !found,
+                "{} generates `{forbidden}`:\n{actual}",
+                input.display()
+            );
         }
         let expected_path = input.with_extension("expanded.rs");
         if bless {

@@ -42,24 +42,28 @@ pub fn rnn_grad<T: ::autograd::Real>(
     xs: &[T],
 ) -> (T, RnnGrad<T>) {
     let mut h = h0;
-    let mut h_tape = ::std::vec::Vec::with_capacity((0..xs.len()).count());
+    let mut h_tape = ::std::vec::Vec::with_capacity((0..xs.len()).count() + 1);
     for x_i in 0..xs.len() {
         h_tape.push(h);
         let x = xs[x_i];
         h = (w * h + u * x + c).tanh_fast();
     }
+    h_tape.push(h);
     let t1 = h - y;
     let rnn = t1.powi(2);
-    let d_h = T::lit(2.0) * t1;
-    let mut d_h0 = d_h;
+    let mut d_h0 = T::lit(2.0) * t1;
     let mut d_w = T::lit(0.0);
     let mut d_u = T::lit(0.0);
     let mut d_c = T::lit(0.0);
-    for (x_i, &h_1) in (0..xs.len()).zip(&h_tape).rev() {
+    for (x_i, window) in (0..xs.len()).zip(h_tape.windows(2)).rev() {
+        let h_1 = window[0];
+        let h_2 = window[1];
         let x_1 = xs[x_i];
-        let h_2 = (w * h_1 + u * x_1 + c).tanh_fast();
         let t2 = d_h0 * (T::lit(1.0) - h_2 * h_2);
-        (d_h0, d_w, d_u, d_c) = (t2 * w, d_w + t2 * h_1, d_u + t2 * x_1, d_c + t2);
+        d_h0 = t2 * w;
+        d_w += t2 * h_1;
+        d_u += t2 * x_1;
+        d_c += t2;
     }
     (
         rnn,
@@ -86,7 +90,7 @@ pub struct RnnGrad<T> {
     pub h0: T,
 }
 impl<T: ::autograd::Real> ::core::default::Default for RnnGrad<T> {
-    /// Zeros, and empty `Vec`s (which `_grad_into` sizes).
+    /// Zeros.
     #[inline]
     fn default() -> Self {
         Self {

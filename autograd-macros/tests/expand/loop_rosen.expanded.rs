@@ -61,19 +61,14 @@ pub fn rosen_grad_into<T: ::autograd::Real>(x: &[T], grad: &mut RosenGrad<T>) ->
     let d_x = &mut grad.x;
     let mut s = T::lit(0.0);
     for i in 0..x.len() - 1 {
-        s
-            += T::lit(100.0) * (x[i + 1] - x[i] * x[i]).powi(2)
-                + (T::lit(1.0) - x[i]).powi(2);
-    }
-    for i in (0..x.len() - 1).rev() {
         let t1 = x[i];
-        let t2 = x[i];
-        d_x[i] += -(T::lit(2.0) * (T::lit(1.0) - x[i]));
-        let t3 = (x[i + 1] - t1 * t2) * T::lit(200.0);
-        let t4 = -t3;
-        d_x[i] += t4 * t1;
-        d_x[i] += t4 * t2;
-        d_x[i + 1] += t3;
+        let t2 = x[i + 1] - t1 * t1;
+        let t3 = T::lit(1.0) - t1;
+        let t4 = t2 * T::lit(200.0);
+        let t5 = -t4 * t1;
+        d_x[i] += t5 - T::lit(2.0) * t3 + t5;
+        d_x[i + 1] += t4;
+        s += T::lit(100.0) * t2.powi(2) + t3.powi(2);
     }
     s
 }

@@ -36,17 +36,15 @@ pub fn sse<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> T {
 )]
 pub fn sse_grad<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> (T, SseGrad<T>) {
     let mut s = T::lit(0.0);
-    for i in 0..xs.len() {
-        let r = w * xs[i] + b - ys[i];
-        s += r * r;
-    }
     let mut d_w = T::lit(0.0);
     let mut d_b = T::lit(0.0);
-    for i in (0..xs.len()).rev() {
+    for i in 0..xs.len() {
         let t1 = xs[i];
-        let r_1 = w * t1 + b - ys[i];
-        let d_r_1 = r_1 + r_1;
-        (d_w, d_b) = (d_w + d_r_1 * t1, d_b + d_r_1);
+        let r = w * t1 + b - ys[i];
+        let d_r = r + r;
+        s += r * r;
+        d_w += d_r * t1;
+        d_b += d_r;
     }
     (s, SseGrad { w: d_w, b: d_b })
 }
@@ -61,7 +59,7 @@ pub struct SseGrad<T> {
     pub b: T,
 }
 impl<T: ::autograd::Real> ::core::default::Default for SseGrad<T> {
-    /// Zeros, and empty `Vec`s (which `_grad_into` sizes).
+    /// Zeros.
     #[inline]
     fn default() -> Self {
         Self {
