@@ -191,7 +191,8 @@ proptest! {
         let source = program(seed, params);
         let functions = parse_all(&source);
         let programs = derive_all(&source, &functions);
-        let interpreter = Interpreter { functions: &programs };
+        let names: HashMap<String, Vec<String>> = HashMap::new();
+        let interpreter = Interpreter { functions: &programs, params: &names };
         let f = &programs["f"];
         let x = &point[..params];
         let run = interpreter.run(f, x);
