@@ -34,7 +34,7 @@ impl Rng {
     }
 }
 
-const CALLEES: &str = "
+pub const CALLEES: &str = "
     fn helper(a, b) { a * b.sin() + a.tanh() }
     #[wrt(a)]
     fn helper_wrt(a, k) { (a * k).sin() + k }
@@ -146,7 +146,7 @@ pub fn program(seed: u64, params: usize) -> String {
     )
 }
 
-fn parse_all(source: &str) -> Vec<Function> {
+pub fn parse_all(source: &str) -> Vec<Function> {
     let mut errors = Errors::default();
     let functions = parse_bang(source.parse().expect("tokens"), &mut errors);
     let signatures = Signatures::new(&functions);
@@ -159,7 +159,7 @@ fn parse_all(source: &str) -> Vec<Function> {
     functions
 }
 
-fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate::ir::Program> {
+pub fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate::ir::Program> {
     let signatures = Signatures::new(functions);
     functions
         .iter()
