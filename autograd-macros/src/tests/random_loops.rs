@@ -25,13 +25,17 @@ pub enum Kind {
     Slice(usize),
     /// `[T; 3]`.
     Array3,
+    /// `&[[T; 2]]` of this many rows.
+    Rows(usize),
 }
 
-/// A local array: its length, and whether it may still be written (no loop read it yet).
+/// A local array: its length, whether it may still be written (no loop read it yet), and
+/// whether something was stored into it.
 struct Local {
     name: String,
     len: usize,
     writable: bool,
+    stored: bool,
 }
 
 /// A loop variable and the range its values lie in, `lo..hi` (empty when `hi <= lo`: the
@@ -46,12 +50,20 @@ struct Gen {
     rng: Rng,
     /// Input arrays: name, length, and whether `for &x in` takes it (a slice).
     inputs: Vec<(String, usize, bool)>,
+    /// Input rows: name and number of rows (of 2).
+    rows: Vec<(String, usize)>,
+    /// Whether to also write the patterns `grad!` gets wrong today (see `BEYOND`).
+    beyond: bool,
     locals: Vec<Local>,
     /// Numbers in scope.
     vars: Vec<String>,
     /// `let mut` numbers in scope.
     muts: Vec<String>,
     loops: Vec<LoopVar>,
+    /// How many loops (of any kind) the current statement is in.
+    loop_depth: usize,
+    /// How many `if` arms the current statement is in.
+    if_depth: usize,
     /// `h[j]` readable in the rest of this iteration: stored with `=` in it.
     written: Vec<String>,
     fresh: usize,
@@ -81,6 +93,16 @@ impl Gen {
                 }
                 if empty || (v.lo >= 1 && v.hi <= len + 1) {
                     atoms.push(format!("{name}[{} - 1]", v.name));
+                }
+            }
+            for (name, rows) in &self.rows {
+                if empty || v.hi <= *rows {
+                    atoms.push(format!("{name}[{}][{}]", v.name, v.lo % 2));
+                    for w in &self.loops {
+                        if w.hi <= w.lo || w.hi <= 2 {
+                            atoms.push(format!("{name}[{}][{}]", v.name, w.name));
+                        }
+                    }
                 }
             }
             for local in &self.locals {
@@ -135,6 +157,10 @@ impl Gen {
     /// A store into a writable local array at a loop variable in its bounds (or a literal
     /// index outside loops).
     fn store(&mut self) -> Option<String> {
+        // A store in an arm is lost from the gradient today (reported).
+        if self.if_depth > 0 && !self.beyond {
+            return None;
+        }
         let mut choices = Vec::new();
         for (l, local) in self.locals.iter().enumerate() {
             if !local.writable {
@@ -145,7 +171,7 @@ impl Gen {
                     choices.push((l, Some(depth)));
                 }
             }
-            if self.loops.is_empty() {
+            if self.loop_depth == 0 {
                 choices.push((l, None));
             }
         }
@@ -160,10 +186,11 @@ impl Gen {
             None => self.rng.below(self.locals[l].len).to_string(),
         };
         let op = ["=", "+=", "-="][self.rng.below(3)];
+        self.locals[l].stored = true;
         // `h[j] = e` at the innermost loop's variable: `h[j]` is readable in the rest of the
         // iteration, and the array is read from then on.
         let innermost = depth.is_some() && depth == self.loops.len().checked_sub(1);
-        if op == "=" && innermost && self.chance(2) {
+        if (op == "=" || self.beyond) && innermost && self.chance(2) {
             self.written.push(format!("{name}[{index}]"));
             self.locals[l].writable = false;
         }
@@ -174,11 +201,19 @@ impl Gen {
     fn stmts(&mut self, count: usize, depth: usize, out: &mut String) {
         for _ in 0..count {
             self.stmt(depth, out);
+            // Outside loops, an array written so far may be read from here on.
+            if self.loop_depth == 0 {
+                for l in 0..self.locals.len() {
+                    if self.locals[l].stored && self.chance(2) {
+                        self.locals[l].writable = false;
+                    }
+                }
+            }
         }
     }
 
     fn stmt(&mut self, depth: usize, out: &mut String) {
-        let in_loop = !self.loops.is_empty();
+        let in_loop = self.loop_depth > 0;
         match self.rng.below(12) {
             0 | 1 => {
                 let e = self.expr(2);
@@ -210,6 +245,7 @@ impl Gen {
                     name: h,
                     len,
                     writable: true,
+                    stored: false,
                 });
             }
             // A local array filled by a loop over its indices (a store at the loop's variable,
@@ -223,6 +259,7 @@ impl Gen {
                     name: h.clone(),
                     len,
                     writable: true,
+                    stored: true,
                 });
                 let j = self.name("j");
                 let head = if self.chance(2) {
@@ -238,6 +275,7 @@ impl Gen {
                             lo: 0,
                             hi: len,
                         });
+                        g.loop_depth += 1;
                         let n = g.rng.below(3);
                         g.stmts(n, depth + 1, out);
                         let e = g.expr(2);
@@ -246,6 +284,7 @@ impl Gen {
                             *out += &format!("{h}[{j}] {op} {e};\n");
                         }
                         g.loops.pop();
+                        g.loop_depth -= 1;
                     },
                     out,
                 );
@@ -258,6 +297,7 @@ impl Gen {
                 let c1 = self.expr(1);
                 let c2 = self.expr(1);
                 *out += &format!("if {c1} > {c2} {{\n");
+                self.if_depth += 1;
                 self.scoped(
                     |g, out| {
                         let n = 1 + g.rng.below(2);
@@ -275,6 +315,7 @@ impl Gen {
                         out,
                     );
                 }
+                self.if_depth -= 1;
                 *out += "}\n";
             }
             _ if depth < 3 => self.for_loop(depth, out),
@@ -323,7 +364,7 @@ impl Gen {
             .iter()
             .map(|(n, l, _)| (n.clone(), *l))
             .collect();
-        let (head, lo, hi, elems): (String, usize, usize, Vec<String>) = match self.rng.below(11) {
+        let (head, lo, hi, elems): (String, usize, usize, Vec<String>) = match self.rng.below(12) {
             0 | 1 => {
                 let (a, len) = any[self.rng.below(any.len())].clone();
                 (format!("{i} in 0..{a}.len()"), 0, len, vec![])
@@ -375,6 +416,20 @@ impl Gen {
                     (format!("{i} in 0..{len}"), 0, len, vec![])
                 }
             }
+            10 if !self.rows.is_empty() => {
+                let (m, rows) = self.rows[self.rng.below(self.rows.len())].clone();
+                let over_row = self
+                    .loops
+                    .iter()
+                    .find(|v| v.hi <= v.lo || v.hi <= rows)
+                    .map(|v| v.name.clone());
+                match over_row {
+                    Some(v) if self.chance(2) => {
+                        (format!("{i} in 0..{m}[{v}].len()"), 0, 2, vec![])
+                    }
+                    _ => (format!("{i} in 0..{m}.len()"), 0, rows, vec![]),
+                }
+            }
             8 if !slices.is_empty() => {
                 let (a, _) = slices[self.rng.below(slices.len())].clone();
                 let x = self.name("x");
@@ -406,6 +461,7 @@ impl Gen {
                     g.loops.push(LoopVar { name: i, lo, hi });
                 }
                 g.vars.extend(elems.iter().cloned());
+                g.loop_depth += 1;
                 let n = 1 + g.rng.below(4);
                 g.stmts(n, depth + 1, out);
                 // Most loops carry something.
@@ -417,6 +473,7 @@ impl Gen {
                 if elems.is_empty() {
                     g.loops.pop();
                 }
+                g.loop_depth -= 1;
             },
             out,
         );
@@ -442,6 +499,14 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
         inputs.push((name, len, true));
         kinds.push(Kind::Slice(len));
     }
+    let mut rows = Vec::new();
+    if rng.below(3) == 0 {
+        let count = [0, 1, 2, 3][rng.below(4)];
+        params.push("m: &[[T; 2]]".to_string());
+        names.push("m".to_string());
+        rows.push(("m".to_string(), count));
+        kinds.push(Kind::Rows(count));
+    }
     if array3 {
         params.push("a: [T; 3]".to_string());
         names.push("a".to_string());
@@ -451,10 +516,14 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
     let mut gen = Gen {
         rng,
         inputs,
+        rows,
+        beyond: std::env::var_os("AUTOGRAD_RANDOM_LOOPS_BEYOND").is_some(),
         locals: Vec::new(),
         vars: names[..scalars].to_vec(),
         muts: Vec::new(),
         loops: Vec::new(),
+        loop_depth: 0,
+        if_depth: 0,
         written: Vec::new(),
         fresh: 0,
     };
@@ -503,6 +572,10 @@ fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
             Kind::Scalar => Arg::Num(number()),
             Kind::Slice(len) => Arg::Array(Array::flat((0..*len).map(|_| number()).collect())),
             Kind::Array3 => Arg::Array(Array::flat((0..3).map(|_| number()).collect())),
+            Kind::Rows(rows) => Arg::Array(Array {
+                data: (0..2 * rows).map(|_| number()).collect(),
+                cols: Some(2),
+            }),
         })
         .collect()
 }
@@ -562,6 +635,7 @@ pub fn check_loop_program(seed: u64) -> Result<bool, String> {
             Kind::Scalar => 1,
             Kind::Slice(len) => *len,
             Kind::Array3 => 3,
+            Kind::Rows(rows) => 2 * rows,
         };
         let analytic: Vec<f64> = match kind {
             Kind::Scalar if wrt => {
