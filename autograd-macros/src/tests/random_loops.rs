@@ -590,9 +590,18 @@ fn nudge(args: &[Arg], i: usize, e: usize, delta: f64) -> Vec<Arg> {
     args
 }
 
-/// Checks one random program; `Ok(false)` when its value is too large or not finite to
+/// How many partial derivatives a program's check compared, and how many it could not: a
+/// step crossed a branch boundary, or differences at three steps disagreed with each other.
+#[derive(Default, Clone, Copy)]
+pub struct Counts {
+    pub compared: usize,
+    pub crossing: usize,
+    pub unreliable: usize,
+}
+
+/// Checks one random program; `Ok(None)` when its value is too large or not finite to
 /// compare, `Err` says what disagrees.
-pub fn check_loop_program(seed: u64) -> Result<bool, String> {
+pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let (source, kinds) = loop_program(seed);
     let functions = parse_all(&source);
     let programs = derive_all(&source, &functions);
@@ -613,7 +622,7 @@ pub fn check_loop_program(seed: u64) -> Result<bool, String> {
     let args = arguments(&mut rng, &kinds);
     let run = interpreter.run_args(program, &args, f_names);
     if !(run.value.is_finite() && run.value.abs() < 1e3) {
-        return Ok(false);
+        return Ok(None);
     }
     let by_name: HashMap<String, &Function> =
         functions.iter().map(|f| (f.name.to_string(), f)).collect();
@@ -629,6 +638,7 @@ pub fn check_loop_program(seed: u64) -> Result<bool, String> {
     }
     let f = by_name["f"];
     let mut scalar = 0;
+    let mut counts = Counts::default();
     for (i, (param, kind)) in f.params.iter().zip(&kinds).enumerate() {
         let wrt = f.is_wrt(&param.name);
         let elements = match kind {
@@ -669,16 +679,23 @@ pub fn check_loop_program(seed: u64) -> Result<bool, String> {
                     .then(|| (up.value - down.value) / (2.0 * h))
             };
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * (1.0 + b.abs());
-            let Some(first) = numeric(1e-6) else { continue };
+            let Some(first) = numeric(1e-6) else {
+                counts.crossing += 1;
+                continue;
+            };
+            counts.compared += 1;
             if close(analytic, first) {
                 continue;
             }
             // A function that loops amplifies: where differences with other steps disagree
             // with each other, they say nothing about the derivative.
+            counts.compared -= 1;
             let (Some(small), Some(large)) = (numeric(1e-7), numeric(1e-5)) else {
+                counts.crossing += 1;
                 continue;
             };
             if !close(small, first) || !close(large, first) {
+                counts.unreliable += 1;
                 continue;
             }
             return Err(format!(
@@ -688,7 +705,7 @@ pub fn check_loop_program(seed: u64) -> Result<bool, String> {
             ));
         }
     }
-    Ok(true)
+    Ok(Some(counts))
 }
 
 /// 300 programs a run; `AUTOGRAD_RANDOM_LOOPS=N` runs more.
@@ -751,13 +768,19 @@ fn many_loop_programs() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     let (mut compared, mut skipped) = (0, 0);
+    let mut total = Counts::default();
     let mut failures: Vec<(u64, String)> = Vec::new();
     std::panic::set_hook(Box::new(|_| {}));
     for seed in start..start + count {
         let seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         match std::panic::catch_unwind(|| check_loop_program(seed)) {
-            Ok(Ok(true)) => compared += 1,
-            Ok(Ok(false)) => skipped += 1,
+            Ok(Ok(Some(counts))) => {
+                compared += 1;
+                total.compared += counts.compared;
+                total.crossing += counts.crossing;
+                total.unreliable += counts.unreliable;
+            }
+            Ok(Ok(None)) => skipped += 1,
             Ok(Err(message)) => failures.push((seed, message)),
             Err(panic) => {
                 let message = panic
@@ -776,8 +799,12 @@ fn many_loop_programs() {
     }
     println!(
         "{count} programs: {compared} compared, {skipped} skipped (value not finite or over 1e3), \
-         {} failed",
-        failures.len()
+         {} failed; partial derivatives: {} compared, {} not (a step crossed a branch), {} not \
+         (differences disagree with each other)",
+        failures.len(),
+        total.compared,
+        total.crossing,
+        total.unreliable
     );
 }
 
