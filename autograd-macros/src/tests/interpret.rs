@@ -344,10 +344,12 @@ impl State<'_> {
         } else {
             indices.iter().copied().enumerate().collect()
         };
-        let forward_tape = match header.forward {
-            Some(forward) if header.reversed => self.tapes.get(&forward).cloned(),
-            _ => None,
-        };
+        let forward_tape = header.forward.map(|forward| {
+            self.tapes
+                .get(&forward)
+                .cloned()
+                .expect("a reverse loop runs after its forward loop")
+        });
         if let Some(forward_tape) = &forward_tape {
             assert_eq!(
                 forward_tape.len(),
@@ -357,7 +359,7 @@ impl State<'_> {
         }
         let var = header.var.to_string();
         for (t, i) in order {
-            if !header.reversed {
+            if header.forward.is_none() {
                 tape.push(current.clone());
             }
             if let (Some(forward), Some(forward_tape)) = (header.forward, &forward_tape) {
@@ -376,7 +378,7 @@ impl State<'_> {
         if let Some(forward) = header.forward {
             self.saved.remove(&forward);
         }
-        if !header.reversed {
+        if header.forward.is_none() {
             self.tapes.insert(region_id, tape);
         }
         for (&result, &value) in region.results.iter().zip(&current) {
