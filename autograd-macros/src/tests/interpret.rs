@@ -344,12 +344,10 @@ impl State<'_> {
         } else {
             indices.iter().copied().enumerate().collect()
         };
-        let forward_tape = header.forward.map(|forward| {
-            self.tapes
-                .get(&forward)
-                .cloned()
-                .expect("a reverse loop runs after its forward loop")
-        });
+        // (A forward loop whose values nothing reads may be gone: then nothing reads its tape.)
+        let forward_tape = header
+            .forward
+            .and_then(|forward| self.tapes.get(&forward).cloned());
         if let Some(forward_tape) = &forward_tape {
             assert_eq!(
                 forward_tape.len(),
@@ -452,7 +450,10 @@ impl State<'_> {
                 run.value
             }
             Op::Partial(_) | Op::Result(..) | Op::Carried(..) => self.values[id],
-            Op::Saved(forward, k) => self.saved[forward][*k],
+            Op::Saved(forward, k) => self
+                .saved
+                .get(forward)
+                .expect("a saved value is read after its forward loop ran")[*k],
             Op::Load(place) => {
                 let place = &graph.places[*place];
                 let index: Vec<usize> = place.index.iter().map(|i| self.index(i)).collect();
