@@ -3,6 +3,7 @@
 //! index, a local array is a `Vec` written in place), so a lowering that runs the wrong code
 //! gives another value than this.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::ast::{
@@ -32,6 +33,18 @@ type Scopes = Vec<HashMap<String, Val>>;
 pub struct Evaluator<'a> {
     /// The functions of the block, by name.
     pub functions: &'a HashMap<String, &'a Function>,
+    /// The largest magnitude of any number computed so far (infinite after a NaN): where it
+    /// is large, rounding swallows small terms, and finite differences say nothing.
+    pub largest: Cell<f64>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(functions: &'a HashMap<String, &'a Function>) -> Self {
+        Evaluator {
+            functions,
+            largest: Cell::new(0.0),
+        }
+    }
 }
 
 fn lookup<'s>(scopes: &'s Scopes, name: &str) -> &'s Val {
@@ -246,6 +259,19 @@ impl Evaluator<'_> {
     }
 
     fn expr(&self, expr: &Expr, scopes: &mut Scopes) -> f64 {
+        let value = self.value(expr, scopes);
+        let size = if value.is_nan() {
+            f64::INFINITY
+        } else {
+            value.abs()
+        };
+        if size > self.largest.get() {
+            self.largest.set(size);
+        }
+        value
+    }
+
+    fn value(&self, expr: &Expr, scopes: &mut Scopes) -> f64 {
         match expr {
             Expr::Lit { value, .. } => *value,
             Expr::Var(name) => match lookup(scopes, &name.text) {

@@ -36,6 +36,9 @@ struct Local {
     len: usize,
     writable: bool,
     stored: bool,
+    /// Stored into at an index of the loop being written, and read there: no other element
+    /// may be read until the loops end.
+    locked: bool,
 }
 
 /// A loop variable and the range its values lie in, `lo..hi` (empty when `hi <= lo`: the
@@ -106,7 +109,7 @@ impl Gen {
                 }
             }
             for local in &self.locals {
-                if !local.writable && (empty || v.hi <= local.len) {
+                if !local.writable && !local.locked && (empty || v.hi <= local.len) {
                     atoms.push(format!("{}[{}]", local.name, v.name));
                 }
             }
@@ -123,7 +126,7 @@ impl Gen {
             }
         }
         for local in &self.locals {
-            if !local.writable {
+            if !local.writable && !local.locked {
                 let k = self.rng.below(local.len);
                 atoms.push(format!("{}[{k}]", local.name));
             }
@@ -193,6 +196,7 @@ impl Gen {
         if (op == "=" || self.beyond) && innermost && self.chance(2) {
             self.written.push(format!("{name}[{index}]"));
             self.locals[l].writable = false;
+            self.locals[l].locked = true;
         }
         Some(format!("{name}[{index}] {op} {e};\n"))
     }
@@ -203,6 +207,9 @@ impl Gen {
             self.stmt(depth, out);
             // Outside loops, an array written so far may be read from here on.
             if self.loop_depth == 0 {
+                for local in &mut self.locals {
+                    local.locked = false;
+                }
                 for l in 0..self.locals.len() {
                     if self.locals[l].stored && self.chance(2) {
                         self.locals[l].writable = false;
@@ -246,6 +253,7 @@ impl Gen {
                     len,
                     writable: true,
                     stored: false,
+                    locked: false,
                 });
             }
             // A local array filled by a loop over its indices (a store at the loop's variable,
@@ -260,6 +268,7 @@ impl Gen {
                     len,
                     writable: true,
                     stored: true,
+                    locked: false,
                 });
                 let j = self.name("j");
                 let head = if self.chance(2) {
@@ -626,10 +635,12 @@ pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     }
     let by_name: HashMap<String, &Function> =
         functions.iter().map(|f| (f.name.to_string(), f)).collect();
-    let evaluator = Evaluator {
-        functions: &by_name,
-    };
+    let evaluator = Evaluator::new(&by_name);
     let reference = evaluator.call_args(by_name["f"], &args);
+    // Rounding swallows small terms added to large ones: finite differences cannot see them.
+    if evaluator.largest.get() > 1e6 {
+        return Ok(None);
+    }
     if (run.value - reference).abs() > 1e-12 * (1.0 + reference.abs()) {
         return Err(format!(
             "value at {args:?}: derived {} vs source {reference}\n{source}",
@@ -798,7 +809,7 @@ fn many_loop_programs() {
         println!("seed {seed}: {message}\n");
     }
     println!(
-        "{count} programs: {compared} compared, {skipped} skipped (value not finite or over 1e3), \
+        "{count} programs: {compared} compared, {skipped} skipped (value not finite or over 1e3, or an intermediate over 1e6), \
          {} failed; partial derivatives: {} compared, {} not (a step crossed a branch), {} not \
          (differences disagree with each other)",
         failures.len(),
@@ -863,9 +874,7 @@ fn probe_values() {
     };
     let by_name: HashMap<String, &Function> =
         functions.iter().map(|f| (f.name.to_string(), f)).collect();
-    let evaluator = Evaluator {
-        functions: &by_name,
-    };
+    let evaluator = Evaluator::new(&by_name);
     let run = interpreter.run_args(&programs["f"], &args, &names["f"]);
     println!(
         "value: derived {} source {}",

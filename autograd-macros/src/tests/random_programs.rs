@@ -200,7 +200,7 @@ proptest! {
         // The derived value is the function's, as Rust runs its source.
         let by_name: HashMap<String, &Function> =
             functions.iter().map(|f| (f.name.to_string(), f)).collect();
-        let evaluator = Evaluator { functions: &by_name };
+        let evaluator = Evaluator::new(&by_name);
         let reference = evaluator.call(by_name["f"], x);
         prop_assert!(
             (run.value - reference).abs() <= 1e-12 * (1.0 + reference.abs()),
