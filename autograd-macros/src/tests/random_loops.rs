@@ -39,6 +39,9 @@ struct Local {
     /// Stored into at an index of the loop being written, and read there: no other element
     /// may be read until the loops end.
     locked: bool,
+    /// How many loops its declaration is in: an array declared in a loop's body is new in
+    /// each iteration.
+    depth: usize,
 }
 
 /// A loop variable and the range its values lie in, `lo..hi` (empty when `hi <= lo`: the
@@ -174,7 +177,8 @@ impl Gen {
                     choices.push((l, Some(depth)));
                 }
             }
-            if self.loop_depth == 0 {
+            // At a literal index: outside loops, or into an array new in this iteration.
+            if local.depth == self.loop_depth {
                 choices.push((l, None));
             }
         }
@@ -193,6 +197,10 @@ impl Gen {
         // `h[j] = e` at the innermost loop's variable: `h[j]` is readable in the rest of the
         // iteration, and the array is read from then on.
         let innermost = depth.is_some() && depth == self.loops.len().checked_sub(1);
+        if depth.is_none() && self.loop_depth > 0 && self.chance(2) {
+            // Read from here on in this iteration (the array is made again in the next).
+            self.locals[l].writable = false;
+        }
         if (op == "=" || self.beyond) && innermost && self.chance(2) {
             self.written.push(format!("{name}[{index}]"));
             self.locals[l].writable = false;
@@ -254,6 +262,7 @@ impl Gen {
                     writable: true,
                     stored: false,
                     locked: false,
+                    depth: self.loop_depth,
                 });
             }
             // A local array filled by a loop over its indices (a store at the loop's variable,
@@ -269,6 +278,7 @@ impl Gen {
                     writable: true,
                     stored: true,
                     locked: false,
+                    depth: self.loop_depth,
                 });
                 let j = self.name("j");
                 let head = if self.chance(2) {
@@ -822,12 +832,13 @@ fn many_loop_programs() {
 #[test]
 #[ignore = "a tool: prints a few generated programs"]
 fn print_samples() {
-    for seed in 1..4u64 {
-        println!(
-            "{}\n{:?}\n",
-            loop_program(seed * 7919).0,
-            loop_program(seed * 7919).1
-        );
+    let count: u64 = std::env::var("AUTOGRAD_SAMPLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    for seed in 1..=count {
+        let (source, kinds) = loop_program(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        println!("{source}\n{kinds:?}\n");
     }
 }
 
