@@ -163,7 +163,8 @@ impl Evaluator<'_> {
                 }
                 Stmt::For(for_loop) => {
                     // The range and the arrays are read once, on entry, as Rust does.
-                    let (var, steps): (String, Vec<Vec<(String, Val)>>) = match &for_loop.kind {
+                    // Each iteration's bindings: the loop variable, or the elements.
+                    let steps: Vec<Vec<(String, Val)>> = match &for_loop.kind {
                         ForKind::Range {
                             var,
                             start,
@@ -176,18 +177,16 @@ impl Evaluator<'_> {
                             } else {
                                 (start..end).collect()
                             };
-                            let var = var.text.to_string();
-                            let steps = range
+                            range
                                 .into_iter()
-                                .map(|i| vec![(var.clone(), Val::Index(i))])
-                                .collect();
-                            (var, steps)
+                                .map(|i| vec![(var.text.to_string(), Val::Index(i))])
+                                .collect()
                         }
                         ForKind::Elements { elems, arrays } => {
                             let arrays: Vec<&Array> =
                                 arrays.iter().map(|a| array(scopes, &a.text)).collect();
                             let n = arrays.iter().map(|a| a.len()).min().unwrap_or(0);
-                            let steps = (0..n)
+                            (0..n)
                                 .map(|i| {
                                     elems
                                         .iter()
@@ -195,11 +194,9 @@ impl Evaluator<'_> {
                                         .map(|(e, a)| (e.text.to_string(), Val::Num(a.data[i])))
                                         .collect()
                                 })
-                                .collect();
-                            (String::new(), steps)
+                                .collect()
                         }
                     };
-                    let _ = var;
                     let mut returned = None;
                     for step in steps {
                         scopes.push(step.into_iter().collect());

@@ -729,12 +729,12 @@ pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     Ok(Some(counts))
 }
 
-/// 300 programs a run; `AUTOGRAD_RANDOM_LOOPS=N` runs more.
+/// 200 programs a run (about 4 s in a debug build); `AUTOGRAD_RANDOM_LOOPS=N` runs more.
 fn cases() -> u32 {
     std::env::var("AUTOGRAD_RANDOM_LOOPS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(300)
+        .unwrap_or(200)
 }
 
 proptest! {
