@@ -233,6 +233,9 @@ impl State<'_> {
     fn block(&mut self, block: BlockId) {
         let graph = &self.program.graph;
         let mut shadowed = Vec::new();
+        // The tapes of the forward loops of this block, and what they shadow: the generated
+        // code declares a tape where its loop stands, so it is gone when the block ends.
+        let mut taped: Vec<(RegionId, Option<Vec<Vec<f64>>>)> = Vec::new();
         let live = self.live.len();
         for inst in &graph.blocks[block].insts {
             match *inst {
@@ -268,12 +271,26 @@ impl State<'_> {
                                 self.bools[result] = self.bools[value];
                             }
                         }
-                        RegionKind::Loop(_) => self.run_loop(region_id),
+                        RegionKind::Loop(_) => {
+                            let forward =
+                                graph.header(region_id).is_some_and(|h| h.forward.is_none());
+                            let old = self.tapes.get(&region_id).cloned();
+                            self.run_loop(region_id);
+                            if forward {
+                                taped.push((region_id, old));
+                            }
+                        }
                     }
                 }
             }
         }
         self.live.truncate(live);
+        for (region, old) in taped.into_iter().rev() {
+            match old {
+                Some(tape) => self.tapes.insert(region, tape),
+                None => self.tapes.remove(&region),
+            };
+        }
         for old in shadowed.into_iter().rev() {
             self.locals[old.local] = old.array;
             self.local_adjoints[old.local] = old.adjoint;
@@ -344,7 +361,9 @@ impl State<'_> {
         } else {
             indices.iter().copied().enumerate().collect()
         };
-        // (A forward loop whose values nothing reads may be gone: then nothing reads its tape.)
+        // (A forward loop whose values nothing reads may be gone: then nothing reads its tape.
+        // A tape out of scope is missing too: a read of it fails, as the generated code would
+        // fail to compile.)
         let forward_tape = header
             .forward
             .and_then(|forward| self.tapes.get(&forward).cloned());
@@ -453,7 +472,7 @@ impl State<'_> {
             Op::Saved(forward, k) => self
                 .saved
                 .get(forward)
-                .expect("a saved value is read after its forward loop ran")[*k],
+                .expect("a saved value is read where its forward loop's tape is in scope")[*k],
             Op::Load(place) => {
                 let place = &graph.places[*place];
                 let index: Vec<usize> = place.index.iter().map(|i| self.index(i)).collect();

@@ -337,7 +337,9 @@ impl Gen {
                 self.if_depth -= 1;
                 *out += "}\n";
             }
-            _ if depth < 3 => self.for_loop(depth, out),
+            // A loop in an arm keeps its tape in the arm, out of the reverse arm's reach
+            // (reported).
+            _ if depth < 3 && (self.if_depth == 0 || self.beyond) => self.for_loop(depth, out),
             _ => match self.update() {
                 Some(update) => *out += &update,
                 None => self.stmt(depth, out),
@@ -624,6 +626,11 @@ pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let (source, kinds) = loop_program(seed);
     let functions = parse_all(&source);
     let programs = derive_all(&source, &functions);
+    // The whole expansion, rendering included, goes through without an error.
+    let expanded = crate::expand::grad(source.parse().expect("tokens")).to_string();
+    if expanded.contains("compile_error") {
+        return Err(format!("the expansion has an error: {expanded}\n{source}"));
+    }
     let names: HashMap<String, Vec<String>> = functions
         .iter()
         .map(|f| {
@@ -909,4 +916,108 @@ fn probe_values() {
         let analytic = run.array_gradients[i].as_ref().map(|a| a.data.clone());
         println!("param {i}: numeric {numeric:?}, analytic array {analytic:?}");
     }
+}
+
+/// Writes a crate's `main.rs` to `AUTOGRAD_COMPILE_CHECK` (a path) that runs the compiled
+/// `f_grad` of `AUTOGRAD_SAMPLES` loop programs (those the test compares), and next to it
+/// `expected.txt` with what the interpreter computes for them: the same numbers, one line
+/// per program, to compare after `cargo run` (this checks the interpreter's reading of the
+/// generated code: tapes, stores, loop order).
+#[test]
+#[ignore = "a tool: AUTOGRAD_COMPILE_CHECK=dir/src/main.rs cargo test compile_check -- --ignored"]
+fn compile_check() {
+    let Ok(path) = std::env::var("AUTOGRAD_COMPILE_CHECK") else {
+        return;
+    };
+    let count: u64 = std::env::var("AUTOGRAD_SAMPLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let mut main = String::from("#![allow(warnings)]\n");
+    let mut calls = String::new();
+    let mut expected = String::new();
+    for n in 1..=count {
+        let seed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        if !matches!(check_loop_program(seed), Ok(Some(_))) {
+            continue;
+        }
+        let (source, kinds) = loop_program(seed);
+        let functions = parse_all(&source);
+        let programs = derive_all(&source, &functions);
+        let names: HashMap<String, Vec<String>> = functions
+            .iter()
+            .map(|f| {
+                let params = f.params.iter().map(|p| p.name.to_string()).collect();
+                (f.name.to_string(), params)
+            })
+            .collect();
+        let interpreter = Interpreter {
+            functions: &programs,
+            params: &names,
+        };
+        let mut rng = Rng(seed.rotate_left(17) | 1);
+        let args = arguments(&mut rng, &kinds);
+        let run = interpreter.run_args(&programs["f"], &args, &names["f"]);
+        let f = functions.iter().find(|f| f.name == "f").expect("f");
+        let mut lets = String::new();
+        let mut passed = Vec::new();
+        let mut prints = Vec::new();
+        let mut numbers = vec![run.value];
+        let mut scalar = 0;
+        for (i, (param, arg)) in f.params.iter().zip(&args).enumerate() {
+            let name = param.name.to_string();
+            match (arg, kinds[i]) {
+                (Arg::Num(x), _) => passed.push(format!("{x:?}f64")),
+                (Arg::Array(array), Kind::Rows(_)) => {
+                    let rows: Vec<String> = array
+                        .data
+                        .chunks(2)
+                        .map(|r| format!("[{:?}, {:?}]", r[0], r[1]))
+                        .collect();
+                    lets += &format!("let {name}: Vec<[f64; 2]> = vec![{}];\n", rows.join(", "));
+                    passed.push(format!("&{name}"));
+                }
+                (Arg::Array(array), Kind::Array3) => {
+                    let items: Vec<String> = array.data.iter().map(|x| format!("{x:?}")).collect();
+                    passed.push(format!("[{}]", items.join(", ")));
+                }
+                (Arg::Array(array), _) => {
+                    let items: Vec<String> = array.data.iter().map(|x| format!("{x:?}")).collect();
+                    lets += &format!("let {name}: Vec<f64> = vec![{}];\n", items.join(", "));
+                    passed.push(format!("&{name}"));
+                }
+            }
+            if f.is_wrt(&param.name) {
+                prints.push(format!("print!(\" {{:?}}\", g.{name});"));
+                match arg {
+                    Arg::Num(_) => {
+                        numbers.push(run.gradient[scalar]);
+                        scalar += 1;
+                    }
+                    Arg::Array(_) => numbers.extend(
+                        run.array_gradients[i]
+                            .as_ref()
+                            .map(|a| a.data.clone())
+                            .unwrap_or_default(),
+                    ),
+                }
+            }
+        }
+        main += &format!(
+            "mod p{n} {{\nuse autograd::grad;\ngrad! {{\n{source}\n}}\npub fn run() {{\n{lets}\
+             let (v, g) = f_grad({});\nprint!(\"{n} {{:?}}\", v);\n{}\nprintln!();\n}}\n}}\n",
+            passed.join(", "),
+            prints.join("\n")
+        );
+        calls += &format!("p{n}::run();\n");
+        let numbers: Vec<String> = numbers.iter().map(|x| format!("{x:?}")).collect();
+        expected += &format!("{n} {}\n", numbers.join(" "));
+    }
+    main += &format!("fn main() {{\n{calls}}}\n");
+    std::fs::write(&path, main).expect("main.rs");
+    let dir = std::path::Path::new(&path)
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("a crate");
+    std::fs::write(dir.join("expected.txt"), expected).expect("expected.txt");
 }
