@@ -472,7 +472,7 @@ impl State<'_> {
             Op::Saved(forward, k) => self
                 .saved
                 .get(forward)
-                .expect("a saved value is read where its forward loop's tape is in scope")[*k],
+                .expect("a saved value is read only where its forward loop's tape is in scope")[*k],
             Op::Load(place) => {
                 let place = &graph.places[*place];
                 let index: Vec<usize> = place.index.iter().map(|i| self.index(i)).collect();
