@@ -6,7 +6,17 @@
 //! them. Slice lengths are random, 0 and 1 included; the generator knows them, so every read is
 //! in bounds. The derived value must be the AST evaluator's, and the derived gradient (of every
 //! scalar and of every element of every differentiated array) central finite differences of
-//! the derived value.
+//! the derived value; and the whole expansion must go through without an error.
+//!
+//! `AUTOGRAD_RANDOM_LOOPS=N` runs N programs (200 by default). `AUTOGRAD_RANDOM_LOOPS_BEYOND=1`
+//! also writes the patterns `grad!` gets wrong today, kept out of the default run until they
+//! are fixed or rejected: a store into a local array in an `if` arm (lost from the gradient),
+//! `h[j] += e` then a read of `h[j]` in the same iteration (the reverse loop replays the `+=`),
+//! and a loop in an `if` arm (its tape is out of the reverse arm's scope). Tools, all
+//! `#[ignore]`d: `many_loop_programs` (runs many seeds, counts, prints the shortest failures),
+//! `print_samples`, `probe` and `probe_values` (a program from a file), and `compile_check`
+//! (writes a crate that runs the compiled `f_grad` of the programs, to compare with the
+//! interpreter).
 
 use std::collections::HashMap;
 
@@ -58,7 +68,8 @@ struct Gen {
     inputs: Vec<(String, usize, bool)>,
     /// Input rows: name and number of rows (of 2).
     rows: Vec<(String, usize)>,
-    /// Whether to also write the patterns `grad!` gets wrong today (see `BEYOND`).
+    /// Whether to also write the patterns `grad!` gets wrong today
+    /// (`AUTOGRAD_RANDOM_LOOPS_BEYOND`, see the module's documentation).
     beyond: bool,
     locals: Vec<Local>,
     /// Numbers in scope.
