@@ -12,7 +12,8 @@
 //! also writes the patterns `grad!` gets wrong today, kept out of the default run until they
 //! are fixed or rejected: a store into a local array in an `if` arm (lost from the gradient),
 //! `h[j] += e` then a read of `h[j]` in the same iteration (the reverse loop replays the `+=`),
-//! and a loop in an `if` arm (its tape is out of the reverse arm's scope). Tools, all
+//! a loop in an `if` arm (its tape is out of the reverse arm's scope), and a local array
+//! written again after a loop read it (that loop's reverse replays it on the new values). Tools, all
 //! `#[ignore]`d: `many_loop_programs` (runs many seeds, counts, prints the shortest failures),
 //! `print_samples`, `probe` and `probe_values` (a program from a file), and `compile_check`
 //! (writes a crate that runs the compiled `f_grad` of the programs, to compare with the
@@ -232,6 +233,10 @@ impl Gen {
                 for l in 0..self.locals.len() {
                     if self.locals[l].stored && self.chance(2) {
                         self.locals[l].writable = false;
+                    } else if self.beyond && !self.locals[l].writable && self.chance(4) {
+                        // Written again after loops read it: the reverse of those loops
+                        // replays them on the new values.
+                        self.locals[l].writable = true;
                     }
                 }
             }
