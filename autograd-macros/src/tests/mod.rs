@@ -6,5 +6,6 @@ mod evaluate;
 mod fastpath;
 mod interpret;
 mod no_panic;
+mod random_loops;
 mod random_programs;
 mod snapshots;

@@ -34,7 +34,7 @@ impl Rng {
     }
 }
 
-const CALLEES: &str = "
+pub const CALLEES: &str = "
     fn helper(a, b) { a * b.sin() + a.tanh() }
     #[wrt(a)]
     fn helper_wrt(a, k) { (a * k).sin() + k }
@@ -146,7 +146,7 @@ pub fn program(seed: u64, params: usize) -> String {
     )
 }
 
-fn parse_all(source: &str) -> Vec<Function> {
+pub fn parse_all(source: &str) -> Vec<Function> {
     let mut errors = Errors::default();
     let functions = parse_bang(source.parse().expect("tokens"), &mut errors);
     let signatures = Signatures::new(&functions);
@@ -159,7 +159,7 @@ fn parse_all(source: &str) -> Vec<Function> {
     functions
 }
 
-fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate::ir::Program> {
+pub fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate::ir::Program> {
     let signatures = Signatures::new(functions);
     functions
         .iter()
@@ -191,7 +191,8 @@ proptest! {
         let source = program(seed, params);
         let functions = parse_all(&source);
         let programs = derive_all(&source, &functions);
-        let interpreter = Interpreter { functions: &programs };
+        let names: HashMap<String, Vec<String>> = HashMap::new();
+        let interpreter = Interpreter { functions: &programs, params: &names };
         let f = &programs["f"];
         let x = &point[..params];
         let run = interpreter.run(f, x);
@@ -199,7 +200,7 @@ proptest! {
         // The derived value is the function's, as Rust runs its source.
         let by_name: HashMap<String, &Function> =
             functions.iter().map(|f| (f.name.to_string(), f)).collect();
-        let evaluator = Evaluator { functions: &by_name };
+        let evaluator = Evaluator::new(&by_name);
         let reference = evaluator.call(by_name["f"], x);
         prop_assert!(
             (run.value - reference).abs() <= 1e-12 * (1.0 + reference.abs()),
