@@ -1,11 +1,12 @@
 //! W5 of issue 15: gradients of functions with arrays and loops (DESIGN.md §2b), f64, one
-//! thread, every contender of a workload in one run so the ratios compare seconds-apart
-//! measurements.
+//! thread, every contender of a workload in the same run, in `W5_ROUNDS` rounds (default 5;
+//! each round starts with another contender, as W1–W3 do, `common/rounds.rs`).
 //!
 //! - W5a Rosenbrock over a slice at N = 10, 1,000, 100,000: `rosen_grad_into` (one reused
-//!   gradient), a hand-written fused loop (value and gradient in one pass), the `reverse` tape
-//!   crate (tape cleared and reused), num-dual's `gradient` on `DVector` (forward mode with N
-//!   tangents, so O(N²): measured at N = 10 and 1,000 only).
+//!   gradient), two hand-written loops (`hand`: value and gradient fused in one pass, each
+//!   `g[i]` written once; `hand_zeroed`: `g.fill(0)` then `g[i] +=`, `g[i + 1] +=`, W1b's
+//!   hand-written gradient over a slice), the `reverse` tape crate (tape cleared and reused),
+//!   num-dual's `gradient` on `DVector` (forward mode with N tangents, so O(N²): N ≤ 1,000).
 //! - W5b least squares of a quadratic model over 1,000,000 samples, gradient in (w0, w1, w2):
 //!   `quad_sse_grad` (loop over the slices), a hand-written fused loop, and the runtime's
 //!   `batch::mean_grad` around a per-sample `grad!` kernel (its mean scaled back to a sum).
@@ -13,15 +14,15 @@
 //!   in (w, u, c, h0): `rnn_grad`, hand-written backprop through time (same `tanh_fast`, h of
 //!   every step stored), num-dual forward mode with 4 tangents (`DualSVec64<4>`).
 //! - W5d micrograd's MLP(3, [4, 4, 1]) written with arrays, local arrays and loops, against W1c's
-//!   unrolled `grad!` function and its hand-written gradient (benches/common/w1.rs).
+//!   unrolled `grad!` function and its hand-written gradient (`common/w1.rs`).
 //!
 //! Before anything is timed, every contender's value and gradient is checked against the
-//! hand-written one (relative 1e-9; num-dual's glibc `tanh` against our `tanh_fast`: 1e-9 too,
-//! both are within about 2 ulp). `bench/w5_table.py` turns criterion's medians into the W5
-//! tables of BENCHMARKS.md (ratios to the hand-written contender).
+//! hand-written one (relative 1e-9; num-dual computes `tanh` with glibc, we with `tanh_fast`,
+//! both within 2 ulp). `bench/w5_table.py` turns criterion's medians into the W5 section of
+//! BENCHMARKS.md (ratios to the hand-written contender, the median of the rounds' ratios).
 //!
 //! ```sh
-//! cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3
+//! W5_ROUNDS=3 cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3
 //! python3 bench/w5_table.py
 //! ```
 
@@ -32,9 +33,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Samp
 use criterion::{measurement::WallTime, Throughput};
 use nalgebra::{DVector, SVector};
 use num_dual::{DualDVec64, DualNum, DualSVec64};
+use rounds::{rotated, rounds};
 
-// Only for `w1.rs`, which uses its groups; W5 runs each workload once.
-#[allow(dead_code)]
 #[path = "common/rounds.rs"]
 mod rounds;
 #[path = "common/w1.rs"]
@@ -124,10 +124,16 @@ fn check(name: &str, got: (f64, &[f64]), want: (f64, &[f64]), tol: f64) {
 
 const EXACT: f64 = 1e-9;
 
-/// A group for calls of a microsecond or more: flat sampling, 30 samples, so criterion does not
-/// stretch the measurement time for its 100 linear samples.
-fn slow_group<'c>(c: &'c mut Criterion, name: &str) -> BenchmarkGroup<'c, WallTime> {
-    let mut grp = c.benchmark_group(name);
+/// The group of workload `name` in round `round` (`W5b`, `W5b_r2`, ...; see `common/rounds.rs`).
+/// Warm-up and measurement times come from the command line (criterion's defaults otherwise).
+fn group<'c>(c: &'c mut Criterion, name: &str, round: usize) -> BenchmarkGroup<'c, WallTime> {
+    c.benchmark_group(rounds::group_name(name, round))
+}
+
+/// [`group`] for calls of a microsecond or more: flat sampling, 30 samples, so criterion does
+/// not stretch the measurement time for its 100 linear samples.
+fn slow_group<'c>(c: &'c mut Criterion, name: &str, round: usize) -> BenchmarkGroup<'c, WallTime> {
+    let mut grp = group(c, name, round);
     grp.sampling_mode(SamplingMode::Flat).sample_size(30);
     grp
 }
@@ -151,6 +157,22 @@ fn rosen_hand(x: &[f64], g: &mut [f64]) -> f64 {
         carry = 200.0 * t;
     }
     g[n - 1] = carry;
+    f
+}
+
+/// The loop most people write (W1b's hand-written gradient over a slice): zero the gradient,
+/// then add each term's two partials in place.
+#[inline(never)]
+fn rosen_hand_zeroed(x: &[f64], g: &mut [f64]) -> f64 {
+    g.fill(0.0);
+    let mut f = 0.0;
+    for i in 0..x.len() - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        let u = 1.0 - x[i];
+        f += 100.0 * t * t + u * u;
+        g[i] += -400.0 * t * x[i] - 2.0 * u;
+        g[i + 1] += 200.0 * t;
+    }
     f
 }
 
@@ -190,11 +212,22 @@ fn rosen_num_dual(x: &DVector<f64>) -> (f64, DVector<f64>) {
     )
 }
 
+/// A timed call: the contender's value (the gradient stays in the closure's buffers).
+type Call<'a> = (&'static str, Box<dyn FnMut(&[f64]) -> f64 + 'a>);
+
 fn w5a(c: &mut Criterion) {
     for n in [10, 1_000, 100_000] {
         let x = uniform(n, 1, -1.2, 1.2);
         let mut g_hand = vec![0.0; n];
         let want = rosen_hand(&x, &mut g_hand);
+        let mut g_zeroed = vec![1.0; n];
+        let got = rosen_hand_zeroed(&x, &mut g_zeroed);
+        check(
+            &format!("W5a/{n} hand_zeroed"),
+            (got, &g_zeroed),
+            (want, &g_hand),
+            EXACT,
+        );
         let mut g = RosenGrad::default();
         let got = rosen_ours(&x, &mut g);
         check(
@@ -206,37 +239,41 @@ fn w5a(c: &mut Criterion) {
         let tape = reverse::Tape::new();
         let (v, d) = rosen_reverse(&tape, &x);
         check(&format!("W5a/{n} reverse"), (v, &d), (want, &g_hand), EXACT);
-        let xd = DVector::from_vec(x.clone());
+        // num-dual carries N tangents through every operation: O(N²), about 1 s a call at
+        // N = 100,000 would be 10⁴ times N = 1,000's; not run there.
         let dual = n <= 1_000;
+        let xd = DVector::from_vec(x.clone());
         if dual {
             let (v, d) = rosen_num_dual(&xd);
-            check(
-                &format!("W5a/{n} num_dual"),
-                (v, d.as_slice()),
-                (want, &g_hand),
-                EXACT,
-            );
+            let name = format!("W5a/{n} num_dual");
+            check(&name, (v, d.as_slice()), (want, &g_hand), EXACT);
         }
 
-        let mut grp = if n <= 10 {
-            c.benchmark_group(format!("W5a/{n}"))
-        } else {
-            slow_group(c, &format!("W5a/{n}"))
-        };
-        grp.throughput(Throughput::Elements(n as u64));
-        grp.bench_function("hand", |b| {
-            b.iter(|| rosen_hand(black_box(&x), black_box(&mut g_hand)))
-        });
-        grp.bench_function("ours", |b| {
-            b.iter(|| rosen_ours(black_box(&x), black_box(&mut g)))
-        });
-        grp.bench_function("reverse", |b| {
-            b.iter(|| rosen_reverse(&tape, black_box(&x)))
-        });
+        let mut calls: Vec<Call<'_>> = vec![
+            ("hand", Box::new(|x| rosen_hand(x, &mut g_hand))),
+            (
+                "hand_zeroed",
+                Box::new(|x| rosen_hand_zeroed(x, &mut g_zeroed)),
+            ),
+            ("ours", Box::new(|x| rosen_ours(x, &mut g))),
+            ("reverse", Box::new(|x| rosen_reverse(&tape, x).0)),
+        ];
         if dual {
-            grp.bench_function("num_dual", |b| b.iter(|| rosen_num_dual(black_box(&xd))));
+            calls.push(("num_dual", Box::new(|_| rosen_num_dual(black_box(&xd)).0)));
         }
-        grp.finish();
+        for round in rounds("W5_ROUNDS") {
+            let name = format!("W5a/{n}");
+            let mut grp = if n <= 10 {
+                group(c, &name, round)
+            } else {
+                slow_group(c, &name, round)
+            };
+            grp.throughput(Throughput::Elements(n as u64));
+            for (id, f) in rotated(&mut calls, round) {
+                grp.bench_function(*id, |b| b.iter(|| f(black_box(&x))));
+            }
+            grp.finish();
+        }
     }
 }
 
@@ -299,14 +336,17 @@ fn w5b(c: &mut Criterion) {
             EXACT,
         );
     }
-    let mut grp = slow_group(c, "W5b");
-    grp.throughput(Throughput::Bytes((2 * SAMPLES * 8) as u64));
-    for (id, f) in contenders {
-        grp.bench_function(id, |b| {
-            b.iter(|| f(black_box(&xs), black_box(&ys), black_box(Q)))
-        });
+    let mut contenders = contenders;
+    for round in rounds("W5_ROUNDS") {
+        let mut grp = slow_group(c, "W5b", round);
+        grp.throughput(Throughput::Bytes((2 * SAMPLES * 8) as u64));
+        for &mut (id, f) in rotated(&mut contenders, round) {
+            grp.bench_function(id, |b| {
+                b.iter(|| f(black_box(&xs), black_box(&ys), black_box(Q)))
+            });
+        }
+        grp.finish();
     }
-    grp.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,14 +424,17 @@ fn w5c(c: &mut Criterion) {
             EXACT,
         );
     }
-    let mut grp = slow_group(c, "W5c");
-    grp.throughput(Throughput::Elements(STEPS as u64));
-    for (id, f) in contenders {
-        grp.bench_function(id, |b| {
-            b.iter(|| f(black_box(P), black_box(Y), black_box(&xs)))
-        });
+    let mut contenders = contenders;
+    for round in rounds("W5_ROUNDS") {
+        let mut grp = slow_group(c, "W5c", round);
+        grp.throughput(Throughput::Elements(STEPS as u64));
+        for &mut (id, f) in rotated(&mut contenders, round) {
+            grp.bench_function(id, |b| {
+                b.iter(|| f(black_box(P), black_box(Y), black_box(&xs)))
+            });
+        }
+        grp.finish();
     }
-    grp.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,11 +480,14 @@ fn w5d(c: &mut Criterion) {
             EXACT,
         );
     }
-    let mut grp = c.benchmark_group("W5d");
-    for (id, f) in contenders {
-        grp.bench_function(id, |b| b.iter(|| f(black_box(&p))));
+    let mut contenders = contenders;
+    for round in rounds("W5_ROUNDS") {
+        let mut grp = group(c, "W5d", round);
+        for &mut (id, f) in rotated(&mut contenders, round) {
+            grp.bench_function(id, |b| b.iter(|| f(black_box(&p))));
+        }
+        grp.finish();
     }
-    grp.finish();
 }
 
 criterion_group!(benches, w5a, w5b, w5c, w5d);
