@@ -105,7 +105,8 @@ def main():
         "`g[i]` once (the `g[i + 1]` term carried to the next iteration); `zero then +=` is W1b's "
         "hand-written gradient over a slice (`g.fill(0)`, then `g[i] += ..; g[i + 1] += ..`). "
         "`reverse`: the tape cleared and reused, `grad()` allocating its adjoints. num-dual: "
-        "`num_dual::gradient` on a `DVector` (N tangents per value, O(N²); not run at 100,000).\n"
+        "`num_dual::gradient` on a `DVector` (N tangents per value, O(N²); not run at 100,000). "
+        "The row in italics is not a contender: the forward function alone.\n"
     )
     for n in (10, 1000, 100000):
         md.append(f"N = {n:,}:\n")
@@ -115,6 +116,7 @@ def main():
             ("hand_zeroed", "hand-written, zero then `+=`"),
             ("reverse", "`reverse` tape"),
             ("num_dual", "num-dual `gradient` (`DVector`)"),
+            ("forward", "*`rosen` alone (value, no gradient)*"),
         ], ("ns / element", lambda ns, n=n: f"{ns / n:.2f}"))
 
     md.append("### W5b: least squares of a quadratic model, 1,000,000 samples\n")
@@ -123,12 +125,13 @@ def main():
         "`quad_sse_grad` (`#[wrt(w0, w1, w2)]`, `xs: &[T], ys: &[T]`); `fused`: one loop with one "
         "accumulator per output; `batch`: `autograd::batch::mean_grad` (serial) around the "
         "per-sample `grad!` kernel `quad_grad`, its mean scaled back to the sum. GB/s counts the "
-        "16 MB of x and y once.\n"
+        "16 MB of x and y once. The row in italics is the forward function alone.\n"
     )
     table(md, "W5b", ("hand", "fused"), [
         ("ours", "ours (`quad_sse_grad`)"),
         ("hand", "hand-written, fused"),
         ("batch", "`batch::mean_grad` + per-sample `grad!`"),
+        ("forward", "*`quad_sse` alone (value, no gradient)*"),
     ], ("GB/s", lambda ns: f"{16e6 / ns:.1f}"))
 
     md.append("### W5c: recurrence, T = 1,000\n")

@@ -236,6 +236,8 @@ fn w5a(c: &mut Criterion) {
             (want, &g_hand),
             EXACT,
         );
+        let v = rosen(&x);
+        check(&format!("W5a/{n} forward"), (v, &[]), (want, &[]), EXACT);
         let tape = reverse::Tape::new();
         let (v, d) = rosen_reverse(&tape, &x);
         check(&format!("W5a/{n} reverse"), (v, &d), (want, &g_hand), EXACT);
@@ -257,6 +259,8 @@ fn w5a(c: &mut Criterion) {
             ),
             ("ours", Box::new(|x| rosen_ours(x, &mut g))),
             ("reverse", Box::new(|x| rosen_reverse(&tape, x).0)),
+            // Not a contender: the value alone, what the forward loop of `rosen_grad_into` costs.
+            ("forward", Box::new(rosen::<f64>)),
         ];
         if dual {
             calls.push(("num_dual", Box::new(|_| rosen_num_dual(black_box(&xd)).0)));
@@ -326,6 +330,7 @@ fn w5b(c: &mut Criterion) {
         ("ours", quad_ours),
         ("batch", quad_batch),
     ];
+    let forward: Kernel = |xs, ys, w| (quad_sse(w[0], w[1], w[2], xs, ys), [0.0; 3]);
     for (id, f) in contenders {
         let got = f(&xs, &ys, Q);
         // Sums of a million terms in different orders: agree to about 1e-13 relative.
@@ -336,7 +341,15 @@ fn w5b(c: &mut Criterion) {
             EXACT,
         );
     }
-    let mut contenders = contenders;
+    let v = forward(&xs, &ys, Q).0;
+    check("W5b forward", (v, &[]), (want.0, &[]), EXACT);
+    // Not a contender: the value alone, what the forward loop of `quad_sse_grad` costs.
+    let mut contenders = [
+        contenders[0],
+        contenders[1],
+        contenders[2],
+        ("forward", forward),
+    ];
     for round in rounds("W5_ROUNDS") {
         let mut grp = slow_group(c, "W5b", round);
         grp.throughput(Throughput::Bytes((2 * SAMPLES * 8) as u64));

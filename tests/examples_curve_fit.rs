@@ -42,9 +42,9 @@ fn standard_errors(ts: &[f64]) -> [f64; 4] {
             rhs.swap(col, pivot);
             for r in 0..4 {
                 if r != col {
-                    let f = m[r][col] / m[col][col];
-                    for c in 0..4 {
-                        m[r][c] -= f * m[col][c];
+                    let (f, pivot_row) = (m[r][col] / m[col][col], m[col]);
+                    for (v, p) in m[r].iter_mut().zip(pivot_row) {
+                        *v -= f * p;
                     }
                     rhs[r] -= f * rhs[col];
                 }
