@@ -190,7 +190,8 @@ def main():
     md.append("# Benchmarks\n")
     md.append(
         "The four workloads of issue 4: W1 the latency of one scalar gradient, W2 the throughput of a "
-        "batch gradient, W3 one training step, W4 the macro's expansion time. Written by `bench/run` "
+        "batch gradient, W3 one training step, W4 the macro's expansion time; and W5 of issue 15, "
+        "gradients of functions with arrays and loops (its tables from `bench/w5_table.py`). Written by `bench/run` "
         "through `bench/report.py`; do not edit by hand. Each table gives criterion's median, the "
         "fastest and slowest of its sample means, and the ratio to ours from the same binary run; "
         "every contender is first checked to compute the same value and gradient as the reference. "

@@ -86,6 +86,28 @@ def table(md, group, ref, rows, extra=None):
     md.append("")
 
 
+def run_line():
+    """When the results were written (criterion's files), on which commit (`W5_COMMIT`, else
+    HEAD) and anything to add about the machine (`W5_NOTE`)."""
+    import datetime
+    import subprocess
+    times = []
+    for root, _, files in os.walk(CRIT):
+        rel = os.path.relpath(root, CRIT)
+        if rel.startswith("W5") and "estimates.json" in files and root.endswith("new"):
+            times.append(os.path.getmtime(os.path.join(root, "estimates.json")))
+    if not times:
+        return "Run: no results in target/criterion."
+    t = lambda x: datetime.datetime.fromtimestamp(x, datetime.timezone.utc)
+    commit = os.environ.get("W5_COMMIT") or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    note = os.environ.get("W5_NOTE", "")
+    return (f"Run: {t(min(times)):%Y-%m-%d %H:%M}–{t(max(times)):%H:%M} UTC, commit {commit}, "
+            "`W5_ROUNDS=3 cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3`"
+            + (f"; {note}" if note else "") + ".")
+
+
 def main():
     md = []
     n_rounds = max((len(rounds(g)) for g in ("W5b", "W5c", "W5d")), default=0)
@@ -98,6 +120,7 @@ def main():
         "ratio: the median over rounds of the ratio within a round.\n"
     )
 
+    md.append(run_line() + "\n")
     md.append("### W5a: Rosenbrock over a slice\n")
     md.append(
         "`rosen_grad_into(&x, &mut g)` with one gradient reused across calls, against two "
@@ -181,7 +204,7 @@ def main():
     def t(name, r, ok):
         if r is None:
             return
-        md.append(f"| {name} | {'yes' if ok(r) else '**no**'} | {r:.2f} |")
+        md.append(f"| {name} | {'yes' if ok(r) else '**no**'} | {r:.3f} |")
 
     for n in (10, 1000, 100000):
         t(f"W5a N = {n:,}: ours / hand-written fused ≤ 1.10", ratio(f"W5a/{n}", "ours", "hand"), lambda r: r <= 1.10)
