@@ -29,6 +29,9 @@ SRC = {
 META = os.path.join(ROOT, "target", "bench-run", "meta.json")
 HISTORY = os.path.join(ROOT, "bench", "history.tsv")
 W4_REVIEW = os.path.join(ROOT, "bench", "w4-review.md")
+# W5 (issue 15): the tables `bench/w5_table.py --write bench/w5.md` writes from the last
+# `w5_loops` run, and the analysis of the targets it misses, by hand.
+W5_SECTIONS = [os.path.join(ROOT, "bench", f) for f in ("w5.md", "w5-analysis.md")]
 
 
 def load(src, group, bench):
@@ -187,7 +190,8 @@ def main():
     md.append("# Benchmarks\n")
     md.append(
         "The four workloads of issue 4: W1 the latency of one scalar gradient, W2 the throughput of a "
-        "batch gradient, W3 one training step, W4 the macro's expansion time. Written by `bench/run` "
+        "batch gradient, W3 one training step, W4 the macro's expansion time; and W5 of issue 15, "
+        "gradients of functions with arrays and loops (its tables from `bench/w5_table.py`). Written by `bench/run` "
         "through `bench/report.py`; do not edit by hand. Each table gives criterion's median, the "
         "fastest and slowest of its sample means, and the ratio to ours from the same binary run; "
         "every contender is first checked to compute the same value and gradient as the reference. "
@@ -386,6 +390,9 @@ def main():
             t("W4 (fan-in shape): growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f}")
     if os.path.exists(W4_REVIEW):
         md.append(open(W4_REVIEW).read().strip() + "\n")
+    for section in W5_SECTIONS:
+        if os.path.exists(section):
+            md.append(open(section).read().strip() + "\n")
 
     md.append("## Targets of issue 4\n")
     md.append("| target | met? | measured |\n| --- | --- | --- |")
@@ -402,6 +409,9 @@ def main():
         "cargo bench --bench w1_scalar --bench w2_batch --bench w3_train       # W1, W2, W3: ours and the hand-written code",
         "(cd bench-peers && RAYON_NUM_THREADS=1 cargo bench)                   # W1 and W3 with every peer",
         "cargo bench -p autograd-macros --bench expand -- 'W4(_fanin)?/1000'   # W4 at 1,000 operations",
+        "W5_ROUNDS=3 cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3   # W5, 6 min",
+        "cargo bench -p autograd-macros --bench expand -- W4_loops            # W4 of rosen and the MLP with loops",
+        "python3 bench/w5_table.py --write bench/w5.md                        # W5's tables from the two runs above",
         "python3 bench/gen_w1.py            # regenerate W1's functions for every contender",
         "python3 bench/tanh_accuracy.py     # accuracy of tanh_fast against a 50-digit reference",
         "```",

@@ -109,6 +109,94 @@ enum Shape {
 fn bench(c: &mut Criterion) {
     run(c, "W4", Shape::Spread);
     run(c, "W4_fanin", Shape::FanIn);
+    loops(c);
+}
+
+/// Rosenbrock over a slice (issue 15, W5a's function).
+const ROSEN: &str = "
+    pub fn rosen(x: &[T]) {
+        let mut s = 0.0;
+        for i in 0..x.len() - 1 {
+            s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+        }
+        s
+    }";
+
+/// Rosenbrock over an array of `{n}` elements, to see that the expansion does not grow with N.
+const ROSEN_N: &str = "
+    pub fn rosen_n(x: [T; {n}]) {
+        let mut s = 0.0;
+        for i in 0..{n} - 1 {
+            s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+        }
+        s
+    }";
+
+/// micrograd's MLP(3, [{n}, {n}, 1]) with arrays, local arrays and loops (W5d's function at
+/// `{n}` = 4).
+const MLP: &str = "
+    #[wrt(w1, b1, w2, b2, w3, b3)]
+    pub fn mlp(w1: [[T; 3]; {n}], b1: [T; {n}], w2: [[T; {n}]; {n}], b2: [T; {n}], w3: [T; {n}], b3, x: [T; 3]) {
+        let mut h = [0.0; {n}];
+        for j in 0..{n} {
+            let mut a = b1[j];
+            for k in 0..3 {
+                a += w1[j][k] * x[k];
+            }
+            h[j] = a.tanh();
+        }
+        let mut g = [0.0; {n}];
+        for j in 0..{n} {
+            let mut a = b2[j];
+            for k in 0..{n} {
+                a += w2[j][k] * h[k];
+            }
+            g[j] = a.tanh();
+        }
+        let mut o = b3;
+        for k in 0..{n} {
+            o += w3[k] * g[k];
+        }
+        (o.tanh() - 1.0).powi(2)
+    }";
+
+/// The expansion of `source` with `{n}` replaced by `n`; panics on a `compile_error!`.
+fn expand_sized(source: &str, n: usize) -> String {
+    let tokens = TokenStream::from_str(&source.replace("{n}", &n.to_string())).expect("tokens");
+    let out = expand::grad(tokens).to_string();
+    assert!(!out.contains("compile_error"), "expansion failed:\n{out}");
+    out
+}
+
+/// W4 for loops (issue 15): the expansion time of `rosen` and of the MLP, and a check that
+/// the expansion does not depend on N: at N = 7 and N = 99,999 the output is the same text
+/// but for the number.
+fn loops(c: &mut Criterion) {
+    for (name, source) in [("rosen_n", ROSEN_N), ("mlp", MLP)] {
+        let small = expand_sized(source, 7);
+        let large = expand_sized(source, 99_999);
+        assert_eq!(
+            large.replace("99999", "7"),
+            small,
+            "the expansion of {name} depends on N beyond the number itself"
+        );
+        eprintln!(
+            "W4_loops {name}: {} characters of output at N = 7, {} at N = 99,999 (the same but for the digits)",
+            small.len(),
+            large.len()
+        );
+    }
+    let mut grp = c.benchmark_group("W4_loops");
+    grp.sampling_mode(SamplingMode::Flat).sample_size(20);
+    for (name, source) in [("rosen", ROSEN), ("mlp", MLP)] {
+        let out = expand_sized(source, 4);
+        eprintln!("W4_loops {name}: {} characters of output", out.len());
+        let tokens = TokenStream::from_str(&source.replace("{n}", "4")).expect("tokens");
+        grp.bench_with_input(BenchmarkId::from_parameter(name), &tokens, |b, t| {
+            b.iter_batched(|| t.clone(), expand::grad, BatchSize::PerIteration)
+        });
+    }
+    grp.finish();
 }
 
 fn run(c: &mut Criterion, name: &str, shape: Shape) {
