@@ -129,7 +129,7 @@ pub fn signature(function: &Function, scalar: &Scalar) -> Signature {
 
 /// Attributes for a generated function: the user's (docs only where asked), plus `#[inline]`
 /// unless the user chose an inline attribute.
-fn fn_attrs(function: &Function, keep_docs: bool) -> TokenStream {
+pub fn fn_attrs(function: &Function, keep_docs: bool) -> TokenStream {
     let attrs = function
         .attrs
         .iter()

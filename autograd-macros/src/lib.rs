@@ -14,6 +14,7 @@ mod fallback;
 mod fastpath;
 mod forward;
 mod hash;
+mod higher;
 mod ir;
 mod lower;
 mod parse;

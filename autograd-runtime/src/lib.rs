@@ -1,5 +1,6 @@
 //! The runtime of `autograd`: the scalar trait [`Real`] that generated code is generic over,
-//! the [`Gradient`] trait that generated gradient structs implement, and what training needs:
+//! the [`Gradient`] trait that generated gradient structs implement, the dual numbers [`Dual`]
+//! and [`DualN`] of second derivatives, and what training needs:
 //! batch loops, layers, losses, optimizers, data loading and a training loop.
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
@@ -8,6 +9,7 @@
 extern crate self as autograd;
 
 mod checkpoint;
+mod dual;
 mod error;
 mod exp;
 mod gradient;
@@ -27,6 +29,7 @@ pub mod train;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use dual::{Dual, DualN};
 pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
 pub use real::Real;
