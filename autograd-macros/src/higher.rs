@@ -79,7 +79,11 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
         })
         .collect();
 
-    let fields = wrt.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ");
+    let fields = wrt
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let jvp_doc = format!(
         " Value and directional derivative of [`{name}`] along `{v}`, by forward mode: \
          `({name}(..), ∇{name} · {v})`.\n\n `{v}` has one component per differentiated \

@@ -21,7 +21,9 @@
 use core::fmt;
 use core::iter::Sum;
 use core::num::FpCategory;
-use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign};
+use core::ops::{
+    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
+};
 
 use num_traits::{Float, Num, NumCast, One, ToPrimitive, Zero};
 
