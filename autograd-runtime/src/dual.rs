@@ -305,6 +305,8 @@ macro_rules! dual_impls {
             type Output = Self;
             /// `(a b)' = a' b + a b'`
             #[inline(always)]
+            #[allow(clippy::suspicious_arithmetic_impl)] // the product rule
+
             fn mul(self, rhs: Self) -> Self {
                 let (x, y) = (self.re, rhs.re);
                 self.zip_eps(rhs, x * y, |a, b| a * y + b * x)
