@@ -451,7 +451,10 @@ mod tests {
         // The noise term: 8 eps max|f| / h, max|f| = (1 + 2h)^3.
         let h = r.step;
         let noise = 8.0 * f64::EPSILON * (1.0 + 2.0 * h).powi(3) / h;
-        assert!((r.allowed - (1e-9 * r.numeric.abs() + noise)).abs() < 1e-20, "{r}");
+        assert!(
+            (r.allowed - (1e-9 * r.numeric.abs() + noise)).abs() < 1e-20,
+            "{r}"
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::Real;
 /// product (what the generated `f_hvp` does).
 ///
 /// ```
-/// use autograd::{grad, Dual, Real};
+/// use autograd::{grad, Dual, Float};
 /// grad! { fn f(x, y) { x * x * y + y.sin() } }
 /// // d/dt f(1 + t, 2) at t = 0: ∂f/∂x = 2xy = 4.
 /// let d = f(Dual::variable(1.0), Dual::constant(2.0));
@@ -318,8 +318,8 @@ macro_rules! dual_impls {
             /// `(a / b)' = (a' - (a/b) b') / b`
             #[inline(always)]
             fn div(self, rhs: Self) -> Self {
-                let inv = T::one() / rhs.re;
-                let q = self.re * inv;
+                let q = self.re / rhs.re;
+                let inv = rhs.re.recip();
                 self.zip_eps(rhs, q, |a, b| (a - q * b) * inv)
             }
         }
