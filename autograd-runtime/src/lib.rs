@@ -30,10 +30,10 @@ pub mod train;
 pub mod __private;
 
 pub use dual::{Dual, DualN};
+pub use error::{Error, Result};
+pub use gradient::{Gradient, Partials};
 /// `num_traits::Float`, the supertrait of [`Real`]: import it to call its methods (`sin`,
 /// `max`, ...) on a [`Dual`] outside generic code.
 pub use num_traits::Float;
-pub use error::{Error, Result};
-pub use gradient::{Gradient, Partials};
 pub use real::Real;
 pub use scalar::Scalar;
