@@ -10,6 +10,9 @@
 //! - the Hessian is symmetric, to rounding;
 //! - `f_hvp(.., v)` is `H·v` and `f_jvp(.., v)` is `∇f·v`, to rounding.
 
+// `H[i][j]` and `v[j]` read as the math.
+#![allow(clippy::needless_range_loop)]
+
 use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
 use autograd::{differentiable, grad, Real};
 
@@ -30,12 +33,18 @@ const FD: Options = Options {
 /// against the sum of `H[i][j] v[j]`), relative to the sum of the magnitudes added.
 const ROUNDING: f64 = 1e-13;
 
+/// `(f, ∇f, H)`.
+type ValueGradHessian<const N: usize> = (f64, [f64; N], [[f64; N]; N]);
+
+/// `(f, ∇f, H·v)`.
+type ValueGradHv<const N: usize> = (f64, [f64; N], [f64; N]);
+
 /// One function's second-order API on arrays: its differentiated parameters in declaration
 /// order, the others fixed.
 struct Second<const N: usize> {
     grad: fn([f64; N]) -> (f64, [f64; N]),
-    hessian: fn([f64; N]) -> (f64, [f64; N], [[f64; N]; N]),
-    hvp: fn([f64; N], [f64; N]) -> (f64, [f64; N], [f64; N]),
+    hessian: fn([f64; N]) -> ValueGradHessian<N>,
+    hvp: fn([f64; N], [f64; N]) -> ValueGradHv<N>,
     jvp: fn([f64; N], [f64; N]) -> (f64, f64),
 }
 
@@ -221,7 +230,8 @@ grad! {
     }
 
     // From the random-program generator of `autograd-macros/src/tests/random_programs.rs`
-    // (`program(seed, 3)`), with its callees.
+    // (`program(seed, 3)`), with its callees; two edits, because rustc and clippy warn:
+    // seed 11's `-(-(p2))` and seed 101's `(m3) - (m3)` (here `(m3) - (v5)`).
     fn helper(a, b) { a * b.sin() + a.tanh() }
     #[wrt(a)]
     fn helper_wrt(a, k) { (a * k).sin() + k }
@@ -276,7 +286,7 @@ grad! {
         let mut m3 = (v2).softplus();
         if (3).tanh() > p2 { if ((v2) * (v2) + 0.5).ln() > 0.5 { return (v0).tanh().exp(); } m3 += ((v2) * (v2) + 0.5).ln(); }
         let v5 = ((v2).cos()).atan();
-        if (0.7).cos() < (v5).sigmoid() { let t6 = ((m3) - (m3)) + (3); if t6 > 0.0 { return t6; } m3 *= 0.5; } else { m3 -= (0.7).cos(); }
+        if (0.7).cos() < (v5).sigmoid() { let t6 = ((m3) - (v5)) + (3); if t6 > 0.0 { return t6; } m3 *= 0.5; } else { m3 -= (0.7).cos(); }
         v0 * v5 + v2
     }
 }

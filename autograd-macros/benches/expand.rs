@@ -33,6 +33,8 @@ mod fastpath;
 mod forward;
 #[path = "../src/hash.rs"]
 mod hash;
+#[path = "../src/higher.rs"]
+mod higher;
 #[path = "../src/ir.rs"]
 mod ir;
 #[path = "../src/lower.rs"]

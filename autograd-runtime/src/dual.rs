@@ -317,6 +317,7 @@ macro_rules! dual_impls {
             type Output = Self;
             /// `(a / b)' = (a' - (a/b) b') / b`
             #[inline(always)]
+            #[allow(clippy::suspicious_arithmetic_impl)] // the quotient rule
             fn div(self, rhs: Self) -> Self {
                 let q = self.re / rhs.re;
                 let inv = rhs.re.recip();
@@ -328,6 +329,7 @@ macro_rules! dual_impls {
             type Output = Self;
             /// `a % b = a - b·trunc(a/b)`: `(a % b)' = a' - trunc(a/b) b'`
             #[inline]
+            #[allow(clippy::suspicious_arithmetic_impl)] // the derivative of the remainder
             fn rem(self, rhs: Self) -> Self {
                 let k = (self.re / rhs.re).trunc();
                 self.zip_eps(rhs, self.re % rhs.re, |a, b| a - k * b)
