@@ -95,7 +95,7 @@ impl<T: Real> Dual<T> {
     /// A constant: tangent 0.
     ///
     /// ```
-    /// use autograd::{Dual, Real};
+    /// use autograd::{Dual, Float};
     /// assert_eq!(Dual::constant(2.0_f64).exp().eps, 0.0);
     /// ```
     #[inline(always)]
@@ -106,7 +106,7 @@ impl<T: Real> Dual<T> {
     /// The variable differentiated with respect to: tangent 1.
     ///
     /// ```
-    /// use autograd::{Dual, Real};
+    /// use autograd::{Dual, Float};
     /// assert_eq!(Dual::variable(0.0_f64).sin().eps, 1.0); // cos 0
     /// ```
     #[inline(always)]
