@@ -29,6 +29,9 @@ SRC = {
 META = os.path.join(ROOT, "target", "bench-run", "meta.json")
 HISTORY = os.path.join(ROOT, "bench", "history.tsv")
 W4_REVIEW = os.path.join(ROOT, "bench", "w4-review.md")
+# W6 (issue 16) is measured by `cargo bench --bench w6_hessian`, outside bench/run; its section
+# is kept by hand (`python3 bench/w6_summary.py` prints its tables).
+W6_SECTION = os.path.join(ROOT, "bench", "w6.md")
 
 
 def load(src, group, bench):
@@ -386,6 +389,8 @@ def main():
             t("W4 (fan-in shape): growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f}")
     if os.path.exists(W4_REVIEW):
         md.append(open(W4_REVIEW).read().strip() + "\n")
+    if os.path.exists(W6_SECTION):
+        md.append(open(W6_SECTION).read().strip() + "\n")
 
     md.append("## Targets of issue 4\n")
     md.append("| target | met? | measured |\n| --- | --- | --- |")
@@ -402,6 +407,7 @@ def main():
         "cargo bench --bench w1_scalar --bench w2_batch --bench w3_train       # W1, W2, W3: ours and the hand-written code",
         "(cd bench-peers && RAYON_NUM_THREADS=1 cargo bench)                   # W1 and W3 with every peer",
         "cargo bench -p autograd-macros --bench expand -- 'W4(_fanin)?/1000'   # W4 at 1,000 operations",
+        "W6_ROUNDS=3 cargo bench --bench w6_hessian && python3 bench/w6_summary.py   # W6 (issue 16)",
         "python3 bench/gen_w1.py            # regenerate W1's functions for every contender",
         "python3 bench/tanh_accuracy.py     # accuracy of tanh_fast against a 50-digit reference",
         "```",
