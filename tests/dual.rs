@@ -486,3 +486,68 @@ fn constants_and_conversions_have_tangent_zero() {
     let s: D = [Dual::new(1.0, 1.0), Dual::new(2.0, 3.0)].into_iter().sum();
     assert_eq!((s.re, s.eps), (3.0, 4.0));
 }
+
+/// The predicates and constants of `Float`, through the `Real` bound: the value's.
+fn predicates<T: Real>(x: T) -> [bool; 7] {
+    [
+        x.is_nan(),
+        x.is_infinite(),
+        x.is_finite(),
+        x.is_normal(),
+        x.is_subnormal(),
+        x.is_sign_positive(),
+        x.is_sign_negative(),
+    ]
+}
+
+fn more_constants<T: Real>() -> [T; 4] {
+    [
+        T::neg_zero(),
+        T::neg_infinity(),
+        T::min_value(),
+        T::min_positive_value(),
+    ]
+}
+
+#[test]
+fn predicates_and_constants_are_the_value_s() {
+    for x in [
+        0.0,
+        -0.0,
+        1.5,
+        -2.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::MIN_POSITIVE / 4.0,
+    ] {
+        assert_eq!(predicates(Dual::new(x, 3.0)), predicates(x), "at {x}");
+        assert_eq!(predicates(DualN::new(x, [3.0])), predicates(x), "at {x}");
+        assert_eq!(Dual::new(x, 3.0).classify(), x.classify());
+    }
+    let duals = more_constants::<D>();
+    let floats = more_constants::<f64>();
+    for (d, f) in duals.iter().zip(floats) {
+        assert_eq!((d.re.to_bits(), d.eps), (f.to_bits(), 0.0));
+    }
+    assert_eq!(parse::<D>("2.5").map(|d| (d.re, d.eps)), Some((2.5, 0.0)));
+    assert_eq!(D::default().re, 0.0);
+    assert_eq!(DualN::<f64, 3>::default().eps, [0.0; 3]);
+}
+
+fn parse<T: Real>(text: &str) -> Option<T> {
+    T::from_str_radix(text, 10).ok()
+}
+
+#[test]
+fn copysign_and_clamp_carry_the_tangent_of_what_they_return() {
+    // copysign(x, s) = ±x: tangent ±ε.
+    let d = Dual::new(2.0, 1.0).copysign(Dual::new(-1.0, 5.0));
+    assert_eq!((d.re, d.eps), (-2.0, -1.0));
+    let d = Dual::new(2.0, 1.0).copysign(Dual::new(3.0, 5.0));
+    assert_eq!((d.re, d.eps), (2.0, 1.0));
+    // clamp(x, lo, hi): x's tangent inside, the bound's outside.
+    let (lo, hi) = (Dual::new(0.0, 7.0), Dual::new(1.0, 9.0));
+    assert_eq!(Dual::new(0.5, 1.0).clamp(lo, hi).eps, 1.0);
+    assert_eq!(Dual::new(-0.5, 1.0).clamp(lo, hi).eps, 7.0);
+    assert_eq!(Dual::new(1.5, 1.0).clamp(lo, hi).eps, 9.0);
+}
