@@ -46,10 +46,51 @@ pub struct Function {
 
 pub struct Param {
     pub name: Ident,
-    /// `None` for the DSL's untyped parameters.
+    /// The number type: `None` for the DSL's untyped parameters (and for `&[T]` inside
+    /// `grad!`, whose `T` is the generic number type). For an array, its element's type.
     pub ty: Option<Type>,
+    /// A number, or an array of them.
+    pub shape: Shape,
     /// Written `mut x` (an error, already reported; the body may then assign `x`).
     pub mutable: bool,
+}
+
+/// What a parameter holds: one number, or numbers in an array.
+#[derive(Clone)]
+pub enum Shape {
+    /// `x`, `x: f64`
+    Scalar,
+    /// `xs: &[T]`: any length; its gradient is a `Vec<T>`.
+    Slice,
+    /// `x: [T; N]`: its gradient is a `[T; N]`.
+    Array(Dim),
+    /// `m: &[[T; N]]`: rows of `N`; its gradient is a `Vec<[T; N]>`.
+    Rows(Dim),
+    /// `m: [[T; N]; M]`: `M` rows of `N`; its gradient is a `[[T; N]; M]`.
+    Matrix { rows: Dim, cols: Dim },
+}
+
+/// A length known at compile time: an integer literal or a constant (`N`, `consts::DIM`).
+pub type Dim = syn::Expr;
+
+impl Shape {
+    pub fn is_scalar(&self) -> bool {
+        matches!(self, Shape::Scalar)
+    }
+
+    /// How many indices reach a number: 0, 1 or 2.
+    pub fn rank(&self) -> usize {
+        match self {
+            Shape::Scalar => 0,
+            Shape::Slice | Shape::Array(_) => 1,
+            Shape::Rows(_) | Shape::Matrix { .. } => 2,
+        }
+    }
+
+    /// Whether the gradient holds it in a `Vec` (its length is known only at run time).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, Shape::Slice | Shape::Rows(_))
+    }
 }
 
 /// `{ stmt; stmt; tail }`. A trailing expression without `;` is `Stmt::Tail`.
@@ -102,6 +143,16 @@ pub enum Stmt {
     If(IfExpr),
     /// `return value;`
     Return { value: Expr, span: Span },
+    /// `for i in a..b { ... }`, `for &x in xs { ... }`
+    For(Box<ForLoop>),
+    /// `h[j] = value;`, `h[j] += value;`: an element of a local array.
+    SetElem {
+        array: VarName,
+        index: Vec<IndexExpr>,
+        op: AssignOp,
+        op_span: Span,
+        value: Expr,
+    },
     /// The block's value: its last expression, without `;`.
     Tail(Expr),
     /// A statement the DSL does not take.
@@ -164,6 +215,23 @@ pub enum Expr {
         args: Vec<Expr>,
     },
     If(Box<IfExpr>),
+    /// `xs[i]`, `m[i][j]`: an element of an array.
+    Index {
+        array: VarName,
+        index: Vec<IndexExpr>,
+        span: Span,
+    },
+    /// `xs.len()` used as a number (`s / xs.len()`): the length converted to the number type.
+    Len {
+        array: VarName,
+        span: Span,
+    },
+    /// `[0.0; N]`: a local array of `N` copies of a number.
+    Repeat {
+        value: Box<Expr>,
+        len: Box<Dim>,
+        span: Span,
+    },
     /// An expression the DSL does not take; `inner` holds the parts of it that are
     /// expressions (the operands of `%`, the value of a cast), still checked.
     Unsupported {
@@ -171,6 +239,95 @@ pub enum Expr {
         what: String,
         inner: Vec<Expr>,
     },
+}
+
+/// A `for` loop.
+pub struct ForLoop {
+    pub for_span: Span,
+    pub kind: ForKind,
+    pub body: Block,
+}
+
+pub enum ForKind {
+    /// `for i in start..end` or `start..=end`.
+    Range {
+        var: VarName,
+        start: IndexExpr,
+        end: IndexExpr,
+        inclusive: bool,
+    },
+    /// `for &x in xs` (one array) or `for (&x, &y) in xs.iter().zip(ys)` (several): each name
+    /// takes the arrays' elements in turn, as far as the shortest goes.
+    Elements {
+        elems: Vec<VarName>,
+        arrays: Vec<VarName>,
+    },
+}
+
+/// An integer: an index or a loop bound. Loop variables, integer literals, constants,
+/// `xs.len()`, and `+ - * / %` of them.
+#[derive(Clone)]
+pub enum IndexExpr {
+    Var(VarName),
+    Lit {
+        value: u64,
+        span: Span,
+    },
+    Const(Path),
+    /// `xs.len()`, or `m[i].len()` (a row's length, `rows == true`).
+    Len {
+        array: VarName,
+        rows: bool,
+    },
+    Binary {
+        op: IndexOp,
+        op_span: Span,
+        operands: Box<[IndexExpr; 2]>,
+    },
+    /// `(e)`, kept as written.
+    Paren(Box<IndexExpr>),
+    /// `a.min(b)`: the trip count of a zip.
+    Min(Box<[IndexExpr; 2]>),
+    Unsupported {
+        span: Span,
+        what: String,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum IndexOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl IndexOp {
+    pub fn text(self) -> &'static str {
+        match self {
+            IndexOp::Add => "+",
+            IndexOp::Sub => "-",
+            IndexOp::Mul => "*",
+            IndexOp::Div => "/",
+            IndexOp::Rem => "%",
+        }
+    }
+}
+
+impl IndexExpr {
+    /// Every part, this one first.
+    pub fn visit(&self, f: &mut impl FnMut(&IndexExpr)) {
+        f(self);
+        match self {
+            IndexExpr::Binary { operands, .. } | IndexExpr::Min(operands) => {
+                operands[0].visit(f);
+                operands[1].visit(f);
+            }
+            IndexExpr::Paren(inner) => inner.visit(f),
+            _ => {}
+        }
+    }
 }
 
 pub struct IfExpr {
@@ -218,9 +375,23 @@ impl Block {
             _ => false,
         })
     }
+
+    /// Whether the block holds a `for` loop, at any depth.
+    pub fn has_loop(&self) -> bool {
+        self.stmts.iter().any(|stmt| match stmt {
+            Stmt::For(_) => true,
+            Stmt::If(if_expr) => if_expr.has_loop(),
+            _ => false,
+        })
+    }
 }
 
 impl IfExpr {
+    /// Whether an arm holds a `for` loop.
+    pub fn has_loop(&self) -> bool {
+        self.then_branch.has_loop() || self.else_branch.as_ref().is_some_and(Block::has_loop)
+    }
+
     /// Whether both arms always end in a value.
     pub fn completes(&self) -> bool {
         self.then_branch.completes() && self.else_branch.as_ref().is_some_and(Block::completes)
@@ -232,6 +403,8 @@ impl Stmt {
     pub fn span(&self) -> Span {
         match self {
             Stmt::Let { name, .. } | Stmt::Assign { name, .. } => name.span(),
+            Stmt::SetElem { array, .. } => array.span(),
+            Stmt::For(for_loop) => for_loop.for_span,
             Stmt::If(if_expr) => if_expr.if_span,
             Stmt::Return { span, .. } | Stmt::Unsupported { span, .. } => *span,
             Stmt::Tail(expr) => expr.span(),
@@ -287,9 +460,12 @@ impl Expr {
     /// The span of the expression, for errors (its first token's span).
     pub fn span(&self) -> Span {
         match self {
-            Expr::Lit { span, .. } | Expr::Neg { span, .. } | Expr::Unsupported { span, .. } => {
-                *span
-            }
+            Expr::Lit { span, .. }
+            | Expr::Neg { span, .. }
+            | Expr::Unsupported { span, .. }
+            | Expr::Index { span, .. }
+            | Expr::Len { span, .. }
+            | Expr::Repeat { span, .. } => *span,
             Expr::Var(name) => name.span(),
             Expr::Const(path) => path
                 .segments

@@ -5,14 +5,15 @@
 //! path ends in a value. All errors are collected; nothing stops at the first.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::Ident;
 
 use crate::ast::{
-    is_constant_name, is_constant_text, with_text, Block, Cond, Expr, Function, IfExpr, Scalar,
-    Signatures, Stmt, VarName,
+    is_constant_name, is_constant_text, with_text, AssignOp, Block, Cond, Dim, Expr, ForKind,
+    ForLoop, Function, IfExpr, IndexExpr, Scalar, Shape, Signatures, Stmt, VarName,
 };
 use crate::errors::Errors;
 use crate::ir::{supported_methods, Method};
@@ -63,6 +64,13 @@ pub fn check_function(
             signatures,
             errors,
             scopes: Scopes::new(),
+            loop_depth: 0,
+            in_arm: false,
+            loops: Vec::new(),
+            loop_count: 0,
+            locals: 0,
+            accesses: Vec::new(),
+            local_depths: vec![0],
         };
         checker.scopes.push_frame();
         for p in &function.params {
@@ -74,6 +82,12 @@ pub fn check_function(
                 .is_some_and(|ty| !is_number_type(function, ty))
             {
                 Binding::Poisoned
+            } else if !p.shape.is_scalar() {
+                Binding::Array {
+                    rank: p.shape.rank(),
+                    local: false,
+                    id: NO_LOCAL,
+                }
             } else if p.mutable {
                 Binding::LetMut
             } else {
@@ -82,6 +96,7 @@ pub fn check_function(
             checker.scopes.declare_ident(&p.name, binding);
         }
         checker.result_block(body);
+        checker.check_accesses();
         if !body.completes() {
             let span = body.stmts.last().map_or(body.span, Stmt::span);
             errors.push(
@@ -116,6 +131,9 @@ fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
             );
         }
         seen.push(&param.name);
+        for dim in dims(&param.shape) {
+            check_dim(dim, errors);
+        }
         if is_constant_name(&param.name) {
             errors.push(
                 param.name.span(),
@@ -154,6 +172,42 @@ fn check_signature(function: &Function, errors: &mut Errors) -> Option<Scalar> {
     scalar_type(function, errors)
 }
 
+/// The lengths a parameter's shape names.
+fn dims(shape: &Shape) -> Vec<&Dim> {
+    match shape {
+        Shape::Scalar | Shape::Slice => Vec::new(),
+        Shape::Array(n) | Shape::Rows(n) => vec![n],
+        Shape::Matrix { rows, cols } => vec![rows, cols],
+    }
+}
+
+/// A length known at compile time: an integer literal or a constant.
+fn check_dim(dim: &Dim, errors: &mut Errors) {
+    let ok = match dim {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(_),
+            ..
+        }) => true,
+        syn::Expr::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| is_constant_name(&s.ident))
+        }
+        _ => false,
+    };
+    if !ok {
+        errors.push_error(syn::Error::new_spanned(
+            dim,
+            "an array's length must be known at compile time: an integer literal or a constant \
+             in capitals (`[T; 3]`, `[T; N]`); for a length known only at run time take a slice, \
+             `&[T]`",
+        ));
+    }
+}
+
 /// The type's name when it is a plain name: `f64`, `T`.
 pub fn type_name(ty: &syn::Type) -> Option<Ident> {
     match ty {
@@ -184,13 +238,24 @@ fn instead_of(ty: &syn::Type) -> Option<&'static str> {
         syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Vec"),
         _ => false,
     };
+    if matches!(ty, syn::Type::Reference(r) if r.mutability.is_some()) {
+        return Some(
+            "`&mut` parameters are not supported: parameters are inputs; the gradient comes \
+             back in the `_grad` function's result",
+        );
+    }
     match elem {
-        syn::Type::Slice(_) => Some(SLICE_INSTEAD),
-        _ if is_vec(elem) => Some(SLICE_INSTEAD),
-        syn::Type::Array(_) => Some(
-            "arrays are not supported yet; pass each element as its own parameter \
-             (`fn f(p0, p1, p2)`), or, for data, write the loss of one sample with number \
-             parameters and run it over your data with `autograd::batch::mean_grad`",
+        _ if is_vec(elem) => Some(
+            "`Vec` is not supported as a parameter; take a slice, `xs: &[T]` (a `&Vec<T>` \
+             argument passes as one)",
+        ),
+        syn::Type::Array(_) if matches!(ty, syn::Type::Reference(_)) => Some(
+            "references to arrays are not supported; take the array by value, `x: [T; N]`, or \
+             a slice, `x: &[T]`",
+        ),
+        syn::Type::Slice(_) | syn::Type::Array(_) => Some(
+            "arrays hold numbers, or rows of numbers: `&[T]`, `[T; N]`, `&[[T; N]]`, \
+             `[[T; N]; M]`",
         ),
         _ if matches!(ty, syn::Type::Reference(_)) && type_name(elem).is_some() => {
             Some("references are not supported; take the number by value")
@@ -198,10 +263,6 @@ fn instead_of(ty: &syn::Type) -> Option<&'static str> {
         _ => None,
     }
 }
-
-const SLICE_INSTEAD: &str = "slices and vectors are not supported yet; write the loss of one \
-    sample with number parameters (`x: f64`) and run it over your data with \
-    `autograd::batch::mean_grad`";
 
 /// The function's number type: all parameters untyped (generic), or all of one type.
 fn scalar_type(function: &Function, errors: &mut Errors) -> Option<Scalar> {
@@ -338,6 +399,16 @@ enum Binding {
     Param,
     Let,
     LetMut,
+    /// A loop variable: an integer, for indexing.
+    Index,
+    /// An array parameter (`local: false`, read-only) or a local array, indexed `rank` times.
+    Array {
+        rank: usize,
+        local: bool,
+        /// A local array's number, for the order of its reads and writes (`NO_LOCAL` for a
+        /// parameter).
+        id: usize,
+    },
     /// A name whose value was rejected: using it is no further error.
     Poisoned,
 }
@@ -347,6 +418,34 @@ struct Checker<'a> {
     signatures: &'a Signatures,
     errors: &'a mut Errors,
     scopes: Scopes<Binding>,
+    /// How many `for` loops enclose the code being checked.
+    loop_depth: usize,
+    /// Whether the code being checked is in an arm of an `if` (inside the innermost loop).
+    in_arm: bool,
+    /// The loops that enclose the code being checked: their number and variable.
+    loops: Vec<(usize, Rc<str>)>,
+    loop_count: usize,
+    /// How many local arrays have been declared.
+    locals: usize,
+    /// Every read and write of an element of a local array, in order.
+    accesses: Vec<Access>,
+    /// For each local array (by number, from 1), how many loops enclose its declaration.
+    local_depths: Vec<usize>,
+}
+
+/// The `id` of an array parameter's binding.
+const NO_LOCAL: usize = 0;
+
+/// A read or a write of an element of a local array.
+struct Access {
+    local: usize,
+    write: bool,
+    /// The index as written, and its first part if that is a plain name.
+    index: String,
+    first: Option<String>,
+    /// The loops around it, outermost first.
+    loops: Vec<(usize, Rc<str>)>,
+    span: Span,
 }
 
 impl Checker<'_> {
@@ -413,6 +512,30 @@ impl Checker<'_> {
             Stmt::Let {
                 name,
                 mutable,
+                init: Expr::Repeat { value, len, span },
+            } => {
+                self.local_array(value, len, *span);
+                if self.in_arm {
+                    self.errors.push(
+                        name.span(),
+                        format!(
+                            "declare the local array `{name}` at the top of the function body or \
+                             of a loop body, not inside an `if`; set its elements inside the `if`"
+                        ),
+                    );
+                }
+                self.locals += 1;
+                self.local_depths.push(self.loops.len());
+                let binding = Binding::Array {
+                    rank: 1,
+                    local: *mutable,
+                    id: self.locals,
+                };
+                self.declare(name, binding);
+            }
+            Stmt::Let {
+                name,
+                mutable,
                 init,
             } => {
                 self.expr(init);
@@ -423,9 +546,70 @@ impl Checker<'_> {
                 };
                 self.declare(name, binding);
             }
+            Stmt::SetElem {
+                array,
+                index,
+                value,
+                op,
+                op_span,
+            } => {
+                if matches!(op, AssignOp::Mul | AssignOp::Div) {
+                    self.errors.push(
+                        *op_span,
+                        format!(
+                            "`*=` and `/=` on an element are not supported; write \
+                             `{array}[..] = {array}[..] * x;` (elements take `=`, `+=`, `-=`)"
+                        ),
+                    );
+                }
+                self.expr(value);
+                self.indices(index);
+                match self.lookup(array) {
+                    Some(Binding::Array {
+                        local: true,
+                        rank,
+                        id,
+                    }) => {
+                        self.rank(array, rank, index.len(), array.span());
+                        if !matches!(op, AssignOp::Mul | AssignOp::Div) {
+                            self.access(id, true, index, array.span());
+                        }
+                    }
+                    Some(Binding::Array { local: false, .. }) if self.is_param(array) => {
+                        self.errors.push(
+                            array.span(),
+                            format!(
+                                "`{array}` is an input: its elements cannot be assigned; copy \
+                                 what you need into a local array, `let mut h = [0.0; N];`"
+                            ),
+                        )
+                    }
+                    Some(Binding::Array { local: false, .. }) => self.errors.push(
+                        array.span(),
+                        format!(
+                            "`{array}` is not mutable: declare it with `let mut {array} = [0.0; N];`"
+                        ),
+                    ),
+                    Some(Binding::Poisoned) => {}
+                    Some(_) => self.errors.push(
+                        array.span(),
+                        format!("`{array}` is a number, not an array: it cannot be indexed"),
+                    ),
+                    None => self.unknown(array),
+                }
+            }
+            Stmt::For(for_loop) => self.for_loop(for_loop),
             Stmt::Assign { name, value, .. } => {
                 self.expr(value);
                 match self.lookup(name) {
+                    Some(Binding::Index) => self.errors.push(
+                        name.span(),
+                        format!("`{name}` is a loop variable: it cannot be assigned"),
+                    ),
+                    Some(Binding::Array { .. }) => self.errors.push(
+                        name.span(),
+                        format!("`{name}` is an array: assign its elements, `{name}[i] = ...;`"),
+                    ),
                     Some(Binding::LetMut | Binding::Poisoned) => {}
                     Some(Binding::Let) => self.errors.push(
                         name.span(),
@@ -456,7 +640,14 @@ impl Checker<'_> {
                 }
             }
             Stmt::Return { value, span } => {
-                if !returns_allowed {
+                if self.loop_depth > 0 {
+                    self.errors.push(
+                        *span,
+                        "`return` inside a `for` loop is not supported: a loop runs its whole \
+                         range; keep the value in a variable (`let mut best = ...;`) and return \
+                         it after the loop",
+                    );
+                } else if !returns_allowed {
                     self.errors.push(
                         *span,
                         "`return` is supported in the function body and in the branches of \
@@ -476,15 +667,286 @@ impl Checker<'_> {
                     ),
                 }
             }
-            Stmt::Tail(expr) => self.expr(expr),
+            Stmt::Tail(expr) => {
+                if let Expr::Var(name) = expr {
+                    if matches!(self.lookup(name), Some(Binding::Array { .. })) {
+                        self.errors.push(
+                            name.span(),
+                            format!(
+                                "`{name}` is an array, but a differentiable function returns \
+                                 one number; return a number computed from it (a sum, a \
+                                 loss), or write one function per element"
+                            ),
+                        );
+                        return;
+                    }
+                }
+                self.expr(expr)
+            }
             Stmt::Unsupported { span, what } => self.errors.push(*span, what),
+        }
+    }
+
+    fn is_param(&self, name: &VarName) -> bool {
+        self.function.params.iter().any(|p| p.name == name.ident)
+    }
+
+    fn unknown(&mut self, name: &VarName) {
+        self.errors.push(
+            name.span(),
+            format!(
+                "unknown name `{name}`; in scope: {}. A constant from outside is spelled in \
+                 capitals (`SCALE`) or as a path (`std::f64::consts::PI`)",
+                self.names_in_scope()
+            ),
+        );
+    }
+
+    // let mut h = [0.0; N];
+    fn local_array(&mut self, value: &Expr, len: &Dim, span: proc_macro2::Span) {
+        match value {
+            Expr::Lit { .. } | Expr::Const(_) => {}
+            Expr::Repeat { span, .. } => self.errors.push(
+                *span,
+                "local arrays have one dimension: `let mut h = [0.0; N];`",
+            ),
+            other => self.errors.push(
+                other.span(),
+                "a local array starts as copies of a number: `let mut h = [0.0; N];`; set \
+                 its elements afterwards",
+            ),
+        }
+        let known = match len {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(_),
+                ..
+            }) => true,
+            syn::Expr::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| is_constant_name(&s.ident)),
+            _ => false,
+        };
+        if !known {
+            self.errors.push_error(syn::Error::new_spanned(
+                len,
+                "the length of a local array must be known at compile time: an integer \
+                 literal or a constant in capitals (`[0.0; 8]`, `[0.0; N]`); a length known \
+                 only at run time would need a `Vec`, which a differentiable function does \
+                 not allocate",
+            ));
+        }
+        let _ = span;
+    }
+
+    /// `for i in a..b { .. }`, `for &x in xs { .. }`
+    fn for_loop(&mut self, for_loop: &ForLoop) {
+        self.scopes.push_frame();
+        match &for_loop.kind {
+            ForKind::Range {
+                var, start, end, ..
+            } => {
+                self.index(start);
+                self.index(end);
+                if self.lookup(var) == Some(Binding::Index) && &*var.text != "_" {
+                    self.errors.push(
+                        var.span(),
+                        format!(
+                            "`{var}` is already the variable of an enclosing loop; give this \
+                             loop's variable another name"
+                        ),
+                    );
+                }
+                self.declare(var, Binding::Index);
+            }
+            ForKind::Elements { elems, arrays } => {
+                for array in arrays {
+                    match self.lookup(array) {
+                        Some(Binding::Array { rank: 1, .. } | Binding::Poisoned) => {}
+                        Some(Binding::Array { .. }) => self.errors.push(
+                            array.span(),
+                            format!(
+                                "`{array}` holds rows: loop over its rows by index, \
+                                 `for i in 0..{array}.len()`, and read `{array}[i][j]`"
+                            ),
+                        ),
+                        Some(_) => self.errors.push(
+                            array.span(),
+                            format!(
+                                "`{array}` is a number, not an array: it cannot be looped over"
+                            ),
+                        ),
+                        None => self.unknown(array),
+                    }
+                }
+                for elem in elems {
+                    self.declare(elem, Binding::Let);
+                }
+            }
+        }
+        self.loop_depth += 1;
+        self.loop_count += 1;
+        let var = match &for_loop.kind {
+            ForKind::Range { var, .. } => var.text.clone(),
+            ForKind::Elements { .. } => Rc::from(""),
+        };
+        self.loops.push((self.loop_count, var));
+        let in_arm = std::mem::replace(&mut self.in_arm, false);
+        self.block(&for_loop.body, false);
+        self.in_arm = in_arm;
+        self.loops.pop();
+        self.loop_depth -= 1;
+        if let Some(Stmt::Tail(expr)) = for_loop.body.stmts.last() {
+            self.errors.push(
+                expr.span(),
+                "this value is unused: a loop's body ends in statements; accumulate the value \
+                 into a variable declared before the loop (`s += ...;`)",
+            );
+        }
+        self.scopes.pop_frame();
+    }
+
+    /// Records a read or a write of an element of local array `local`.
+    fn access(&mut self, local: usize, write: bool, index: &[IndexExpr], span: Span) {
+        if local == NO_LOCAL {
+            return;
+        }
+        let mut text = proc_macro2::TokenStream::new();
+        for part in index {
+            crate::print::write_index(part, &mut text);
+            text.extend(quote::quote!(,));
+        }
+        let first = match index.first() {
+            Some(IndexExpr::Var(name)) => Some(name.text.to_string()),
+            _ => None,
+        };
+        self.accesses.push(Access {
+            local,
+            write,
+            index: text.to_string(),
+            first,
+            loops: self.loops.clone(),
+            span,
+        });
+    }
+
+    /// The gradient of a loop computes its body again, from the arrays as the forward code
+    /// left them, so a read of a local array inside a loop must see what the forward read saw:
+    /// no write to the array may come after it, except a write in the same iteration before it
+    /// at the same element, indexed by that loop's variable (`h[j] = ..; .. h[j] ..`).
+    fn check_accesses(&mut self) {
+        let mut reported = Vec::new();
+        for (r, read) in self.accesses.iter().enumerate() {
+            // Loops around the array's declaration make a new array each iteration: only the
+            // loops inside it repeat accesses to one array.
+            let depth = self.local_depths.get(read.local).copied().unwrap_or(0);
+            let read_loops = read.loops.get(depth..).unwrap_or_default();
+            // A read in the function's body, outside loops, is not computed again.
+            if read.write || (depth == 0 && read_loops.is_empty()) {
+                continue;
+            }
+            for (w, write) in self.accesses.iter().enumerate() {
+                if !write.write || write.local != read.local || reported.contains(&w) {
+                    continue;
+                }
+                let write_loops = write.loops.get(depth..).unwrap_or_default();
+                let common = read_loops
+                    .iter()
+                    .zip(write_loops)
+                    .take_while(|(a, b)| a.0 == b.0)
+                    .count();
+                let same_iteration = w < r
+                    && common > 0
+                    && write.index == read.index
+                    && read
+                        .first
+                        .as_deref()
+                        .is_some_and(|first| *read_loops[common - 1].1 == *first);
+                if w > r || (common > 0 && !same_iteration) {
+                    reported.push(w);
+                    self.errors.push(
+                        write.span,
+                        "this element is written after a read of the same local array inside \
+                         a loop (or in a later iteration of it), which the gradient does not \
+                         support: it computes a loop again from the arrays as they are at the \
+                         end; write every element first and read them afterwards (fill the \
+                         array in one loop, read it in the next), or, in one loop, write \
+                         `h[j]` before reading `h[j]`, with `j` that loop's variable",
+                    );
+                }
+            }
+        }
+    }
+
+    fn indices(&mut self, index: &[IndexExpr]) {
+        for i in index {
+            self.index(i);
+        }
+    }
+
+    /// An index or a bound: integers only.
+    fn index(&mut self, index: &IndexExpr) {
+        index.visit(&mut |part| match part {
+            IndexExpr::Var(name) => match self.lookup(name) {
+                Some(Binding::Index | Binding::Poisoned) => {}
+                Some(Binding::Array { .. }) => self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{name}` is an array, not an integer: write `{name}.len()` or an index"
+                    ),
+                ),
+                Some(_) => self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{name}` is a number, not an integer: an index is built from loop \
+                         variables, integer literals, constants and `xs.len()`"
+                    ),
+                ),
+                None => self.unknown(name),
+            },
+            IndexExpr::Len { array, rows } => match self.lookup(array) {
+                Some(Binding::Array { rank, .. }) if !*rows || rank == 2 => {}
+                Some(Binding::Poisoned) => {}
+                Some(Binding::Array { .. }) => self.errors.push(
+                    array.span(),
+                    format!("`{array}` has no rows: write `{array}.len()`"),
+                ),
+                Some(_) => self.errors.push(
+                    array.span(),
+                    format!("`{array}` is a number, not an array: it has no length"),
+                ),
+                None => self.unknown(array),
+            },
+            IndexExpr::Unsupported { span, what } => self.errors.push(*span, what),
+            _ => {}
+        });
+    }
+
+    /// An array of `rank` indexed `count` times gives a number only when the two agree.
+    fn rank(&mut self, array: &VarName, rank: usize, count: usize, span: proc_macro2::Span) {
+        if rank != count {
+            let example = if rank == 2 {
+                format!("{array}[i][j]")
+            } else {
+                format!("{array}[i]")
+            };
+            self.errors.push(
+                span,
+                format!(
+                    "`{array}` takes {rank} ind{}, found {count}: an element is `{example}`",
+                    if rank == 1 { "ex" } else { "ices" }
+                ),
+            );
         }
     }
 
     /// An arm of a statement `if`. In a result block its tail is the result (when the `if`
     /// is the last statement); elsewhere a tail would be a value nobody uses.
     fn arm(&mut self, block: &Block, returns_allowed: bool) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, returns_allowed);
+        self.in_arm = in_arm;
         if let Some(Stmt::Tail(expr)) = block.stmts.last() {
             self.errors.push(
                 expr.span(),
@@ -496,7 +958,9 @@ impl Checker<'_> {
 
     /// An arm of the `if` that gives the function's result: a result block.
     fn result_arm(&mut self, block: &Block) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, true);
+        self.in_arm = in_arm;
         if !block.completes() {
             self.errors.push(
                 block.span,
@@ -519,7 +983,9 @@ impl Checker<'_> {
 
     /// The arm of an `if` used as a value: statements, then the value.
     fn value_block(&mut self, block: &Block) {
+        let in_arm = std::mem::replace(&mut self.in_arm, true);
         self.block(block, false);
+        self.in_arm = in_arm;
         // A misplaced `return` at the end is reported already.
         if !matches!(
             block.stmts.last(),
@@ -551,18 +1017,51 @@ impl Checker<'_> {
     fn expr(&mut self, expr: &Expr) {
         match expr {
             Expr::Lit { .. } | Expr::Const(_) => {}
-            Expr::Var(name) => {
-                if self.lookup(name).is_none() {
-                    self.errors.push(
-                        name.span(),
-                        format!(
-                            "unknown name `{name}`; in scope: {}. A constant from outside is \
-                             spelled in capitals (`SCALE`) or as a path (`std::f64::consts::PI`)",
-                            self.names_in_scope()
-                        ),
-                    );
+            Expr::Var(name) => match self.lookup(name) {
+                None => self.unknown(name),
+                Some(Binding::Index) => self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{name}` is a loop variable, an integer: it indexes arrays (`xs[{name}]`) \
+                         but is not a number of the function; pass the numbers you need as data"
+                    ),
+                ),
+                Some(Binding::Array { .. }) => self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{name}` is an array: use an element, `{name}[i]`, or loop over it, \
+                         `for &x in {name}`"
+                    ),
+                ),
+                Some(_) => {}
+            },
+            Expr::Index { array, index, span } => {
+                self.indices(index);
+                match self.lookup(array) {
+                    Some(Binding::Array { rank, id, .. }) => {
+                        self.rank(array, rank, index.len(), *span);
+                        self.access(id, false, index, *span);
+                    }
+                    Some(Binding::Poisoned) => {}
+                    Some(_) => self.errors.push(
+                        array.span(),
+                        format!("`{array}` is a number, not an array: it cannot be indexed"),
+                    ),
+                    None => self.unknown(array),
                 }
             }
+            Expr::Len { array, .. } => match self.lookup(array) {
+                Some(Binding::Array { .. } | Binding::Poisoned) => {}
+                Some(_) => self.errors.push(
+                    array.span(),
+                    format!("`{array}` is a number, not an array: it has no length"),
+                ),
+                None => self.unknown(array),
+            },
+            Expr::Repeat { span, .. } => self.errors.push(
+                *span,
+                "a local array is declared on its own: `let mut h = [0.0; N];`",
+            ),
             Expr::Binary { operands, .. } => {
                 let [lhs, rhs] = &**operands;
                 self.expr(lhs);
@@ -585,7 +1084,21 @@ impl Checker<'_> {
             Expr::Powi { receiver, .. } => self.expr(receiver),
             Expr::Call { func, args } => {
                 for arg in args {
-                    self.expr(arg);
+                    match arg {
+                        Expr::Var(name)
+                            if matches!(self.lookup(name), Some(Binding::Array { .. })) =>
+                        {
+                            self.errors.push(
+                                name.span(),
+                                format!(
+                                    "passing the array `{name}` to `{func}` is not supported \
+                                     yet; write `{func}`'s loop in this function, or pass \
+                                     numbers"
+                                ),
+                            )
+                        }
+                        _ => self.expr(arg),
+                    }
                 }
                 self.call(func, args.len());
             }

@@ -5,10 +5,10 @@
 //! (many arguments, repeated names), never on the user's crate.
 
 use proc_macro2::{Delimiter, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident};
 
-use crate::ast::{Form, Function, Scalar};
+use crate::ast::{Form, Function, Scalar, Shape};
 use crate::forward;
 use crate::ir::Program;
 use crate::render::Renderer;
@@ -32,7 +32,10 @@ pub fn emit(
 /// number), parameters the gradient does not need, rule constants such as `ln 2` written out,
 /// the casts of constants to the function's type, and `x = x + y` (the body language's math
 /// style, which the forward function keeps as written).
-pub fn allowed_lints() -> TokenStream {
+pub fn allowed_lints(function: &Function) -> TokenStream {
+    // A loop keeps the user's index loops (`for i in 0..xs.len()`), and declares its carried
+    // variables `mut` even where the reverse loop does not change them.
+    let loops = uses_arrays(function).then(|| quote!(unused_mut, clippy::needless_range_loop,));
     quote! {
         #[allow(
             unused_variables,
@@ -40,10 +43,20 @@ pub fn allowed_lints() -> TokenStream {
             clippy::many_single_char_names,
             clippy::excessive_precision,
             clippy::approx_constant,
-                        clippy::unnecessary_cast,
+            clippy::unnecessary_cast,
             clippy::assign_op_pattern,
+            #loops
         )]
     }
+}
+
+/// Whether the function takes arrays or loops over something.
+pub fn uses_arrays(function: &Function) -> bool {
+    function.params.iter().any(|p| !p.shape.is_scalar())
+        || function
+            .body
+            .as_ref()
+            .is_some_and(crate::ast::Block::has_loop)
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -70,12 +83,14 @@ pub fn signature(function: &Function, scalar: &Scalar) -> Signature {
     let ty = scalar.ident().clone();
     // Each name once, even in the stubs of a function that declared one twice.
     let mut names: Vec<&Ident> = Vec::new();
+    let mut types: Vec<TokenStream> = Vec::new();
     for param in &function.params {
         if !names.contains(&&param.name) {
             names.push(&param.name);
+            types.push(param_type(&param.shape, &ty));
         }
     }
-    let params = quote!(#(#names: #ty),*);
+    let params = quote!(#(#names: #types),*);
     match (scalar, &function.form) {
         (Scalar::Generic(_), Form::Attribute(_)) => {
             let (generics, _, where_clause) = function.generics.split_for_impl();
@@ -127,6 +142,39 @@ pub fn signature(function: &Function, scalar: &Scalar) -> Signature {
     }
 }
 
+/// A parameter's type: `T`, `&[T]`, `[T; N]`, `&[[T; N]]`, `[[T; N]; M]`.
+pub fn param_type(shape: &Shape, ty: &Ident) -> TokenStream {
+    match shape {
+        Shape::Scalar => quote!(#ty),
+        Shape::Slice => quote!(&[#ty]),
+        Shape::Array(n) => quote!([#ty; #n]),
+        Shape::Rows(n) => quote!(&[[#ty; #n]]),
+        Shape::Matrix { rows, cols } => quote!([[#ty; #cols]; #rows]),
+    }
+}
+
+/// A gradient field's type: `T`, `Vec<T>`, `[T; N]`, `Vec<[T; N]>`, `[[T; N]; M]`.
+fn field_type(shape: &Shape, ty: &Ident) -> TokenStream {
+    match shape {
+        Shape::Scalar => quote!(#ty),
+        Shape::Slice => quote!(::std::vec::Vec<#ty>),
+        Shape::Array(n) => quote!([#ty; #n]),
+        Shape::Rows(n) => quote!(::std::vec::Vec<[#ty; #n]>),
+        Shape::Matrix { rows, cols } => quote!([[#ty; #cols]; #rows]),
+    }
+}
+
+/// The zero of a gradient field: `T::zero()`, `[T::zero(); N]`, ... (a `Vec` field is empty).
+fn field_zero(shape: &Shape, ty: &Ident) -> TokenStream {
+    let zero = quote!(<#ty as ::autograd::Real>::lit(0.0));
+    match shape {
+        Shape::Scalar => zero,
+        Shape::Slice | Shape::Rows(_) => quote!(::std::vec::Vec::new()),
+        Shape::Array(n) => quote!([#zero; #n]),
+        Shape::Matrix { rows, cols } => quote!([[#zero; #cols]; #rows]),
+    }
+}
+
 /// Attributes for a generated function: the user's (docs only where asked), plus `#[inline]`
 /// unless the user chose an inline attribute.
 pub fn fn_attrs(function: &Function, keep_docs: bool) -> TokenStream {
@@ -154,11 +202,11 @@ fn forward_fn(function: &mut Function, scalar: &Scalar) -> TokenStream {
     match &function.form {
         Form::Attribute(_) => original_item(function),
         Form::Bang => {
+            let lints = allowed_lints(function);
             let Some(body) = function.body.take() else {
                 return TokenStream::new();
             };
             let attrs = fn_attrs(function, true);
-            let lints = allowed_lints();
             let vis = &function.vis;
             let name = &function.name;
             let Signature {
@@ -180,8 +228,11 @@ fn forward_fn(function: &mut Function, scalar: &Scalar) -> TokenStream {
 }
 
 fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> syn::Result<TokenStream> {
+    if function.params.iter().any(|p| !p.shape.is_scalar()) {
+        return array_grad_fns(function, scalar, program);
+    }
     let attrs = fn_attrs(function, false);
-    let lints = allowed_lints();
+    let lints = allowed_lints(function);
     let vis = &function.vis;
     let name = &function.name;
     let grad_name = function.grad_fn_name();
@@ -234,6 +285,155 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> syn::Resu
     Ok(out)
 }
 
+/// The `_grad` function of a function with array parameters, and its `_grad_into` when the
+/// gradient holds a `Vec`: the reverse code adds into `d_xs[i]`, which is the gradient's own
+/// field, zeroed first.
+fn array_grad_fns(
+    function: &Function,
+    scalar: &Scalar,
+    program: &Program,
+) -> syn::Result<TokenStream> {
+    let attrs = fn_attrs(function, false);
+    let lints = allowed_lints(function);
+    let vis = &function.vis;
+    let name = &function.name;
+    let grad_name = function.grad_fn_name();
+    let into_name = format_ident!("{}_grad_into", function.name, span = function.name.span());
+    let struct_name = function.struct_name();
+    let Signature {
+        generics,
+        params,
+        where_clause,
+        ty,
+    } = signature(function, scalar);
+    let param_names: Vec<Ident> = function.params.iter().map(|p| p.name.clone()).collect();
+    let out_name = if param_names.iter().any(|p| p == "grad") {
+        format_ident!("grad_out")
+    } else {
+        format_ident!("grad")
+    };
+    let mut reserved = vec![struct_name.to_string(), out_name.to_string()];
+    for (_, call) in program.graph.calls.iter() {
+        reserved.push(call.name.to_string());
+        reserved.push(format!("{}_grad", call.name));
+    }
+    let mut renderer = Renderer::new(program, scalar, &param_names, &reserved);
+    let mut body = if matches!(scalar, Scalar::Concrete(_)) && renderer.uses_real_trait() {
+        quote!(
+            use ::autograd::Real as _;
+        )
+    } else {
+        TokenStream::new()
+    };
+    let has_vec = function
+        .params
+        .iter()
+        .any(|p| function.is_wrt(&p.name) && p.shape.is_dynamic());
+    let zero = quote!(<#ty as ::autograd::Real>::lit(0.0));
+    // The gradient's arrays, zeroed, as `d_` + the parameter's name.
+    for param in &function.params {
+        if param.shape.is_scalar() || !function.is_wrt(&param.name) {
+            continue;
+        }
+        let field = &param.name;
+        let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+        body.extend(match &param.shape {
+            Shape::Slice => quote!(
+                #out_name.#field.clear();
+                #out_name.#field.resize(#field.len(), #zero);
+                let #d_name = &mut #out_name.#field;
+            ),
+            Shape::Rows(n) => quote!(
+                #out_name.#field.clear();
+                #out_name.#field.resize(#field.len(), [#zero; #n]);
+                let #d_name = &mut #out_name.#field;
+            ),
+            shape => {
+                let zeros = field_zero(shape, &ty);
+                if has_vec {
+                    quote!(
+                        #out_name.#field = #zeros;
+                        let #d_name = &mut #out_name.#field;
+                    )
+                } else {
+                    quote!(let mut #d_name = #zeros;)
+                }
+            }
+        });
+    }
+    renderer.write_block(program.root, &mut body);
+    let value = renderer.expr(program.value);
+    let mut scalar_fields = Vec::new();
+    for (param, grad) in function.params.iter().zip(&program.grads) {
+        if let Some(grad) = grad {
+            let grad = renderer.expr(*grad);
+            scalar_fields.push((&param.name, grad));
+        }
+    }
+    renderer.finish()?;
+    let args = param_names.iter();
+    if has_vec {
+        for (field, grad) in &scalar_fields {
+            body.extend(quote!(#out_name.#field = #grad;));
+        }
+        body.extend(value);
+        let into_doc = format!(
+            " Value of [`{name}`], and its gradient written into `{out_name}`: every field is \
+             overwritten, and a `Vec` field is resized only when its length differs, so a loop \
+             that reuses one gradient allocates nothing after the first call.\n\n Generated by \
+             `autograd::grad!`."
+        );
+        let doc = format!(
+            " Value and gradient of [`{name}`], in one pass: `({name}(..), {struct_name} {{ .. }})`. \
+             To reuse the gradient's memory, call [`{into_name}`].\n\n Generated by `autograd::grad!`."
+        );
+        let mut out = quote! {
+            #[doc = #doc]
+            #attrs
+            #lints
+            #vis fn #grad_name #generics (#params) -> (#ty, #struct_name<#ty>) #where_clause {
+                let mut #out_name = <#struct_name<#ty> as ::core::default::Default>::default();
+                let value = #into_name(#(#args,)* &mut #out_name);
+                (value, #out_name)
+            }
+
+            #[doc = #into_doc]
+            #attrs
+            #lints
+            #vis fn #into_name #generics (#params, #out_name: &mut #struct_name<#ty>) -> #ty #where_clause
+        };
+        tokens::group(&mut out, Delimiter::Brace, body, Span::call_site());
+        return Ok(out);
+    }
+    let fields = function.params.iter().filter_map(|param| {
+        let field = &param.name;
+        if !function.is_wrt(field) {
+            return None;
+        }
+        if param.shape.is_scalar() {
+            let (_, grad) = scalar_fields.iter().find(|(f, _)| *f == field)?;
+            Some(quote!(#field: #grad))
+        } else {
+            let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+            Some(quote!(#field: #d_name))
+        }
+    });
+    let fields: Vec<TokenStream> = fields.collect();
+    body.extend(quote!((#value, #struct_name { #(#fields),* })));
+    let doc = format!(
+        " Value and gradient of [`{name}`], in one pass: `({name}(..), {struct_name} {{ .. }})`.\n\n \
+         Generated by `autograd::grad!`."
+    );
+    let mut out = quote! {
+        #[doc = #doc]
+        #attrs
+        #lints
+        #vis fn #grad_name #generics (#params) -> (#ty, #struct_name<#ty>) #where_clause
+    };
+    tokens::group(&mut out, Delimiter::Brace, body, Span::call_site());
+    Ok(out)
+}
+
 /// The differentiated parameters.
 pub fn wrt_params(function: &Function) -> Vec<&Ident> {
     let mut names: Vec<&Ident> = Vec::new();
@@ -245,8 +445,59 @@ pub fn wrt_params(function: &Function) -> Vec<&Ident> {
     names
 }
 
+/// `NameGrad<T>` of a function with array parameters: fields that mirror them, `Default`
+/// (zeros, empty `Vec`s), and `Copy` unless a field is a `Vec`.
+fn array_grad_struct(function: &Function) -> TokenStream {
+    let vis = &function.vis;
+    let name = &function.name;
+    let struct_name = function.struct_name();
+    let cfgs = function.attrs.iter().filter(|a| is_cfg(a));
+    let cfgs = quote!(#(#cfgs)*);
+    let ty = Ident::new("T", Span::call_site());
+    let params: Vec<&crate::ast::Param> = function
+        .params
+        .iter()
+        .filter(|p| function.is_wrt(&p.name))
+        .collect();
+    let fields: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+    let types: Vec<TokenStream> = params.iter().map(|p| field_type(&p.shape, &ty)).collect();
+    let zeros: Vec<TokenStream> = params.iter().map(|p| field_zero(&p.shape, &ty)).collect();
+    let copy = if params.iter().any(|p| p.shape.is_dynamic()) {
+        quote!()
+    } else {
+        quote!(Copy,)
+    };
+    let field_list: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    let doc = format!(
+        " Gradient of [`{name}`]: one field per differentiated parameter ({}), shaped like it.\n\n \
+         Generated by `autograd::grad!`.",
+        field_list.join(", ")
+    );
+    let field_docs = fields.iter().map(|f| format!(" `∂{name}/∂{f}`"));
+    quote! {
+        #[doc = #doc]
+        #cfgs
+        #[derive(Debug, Clone, #copy PartialEq)]
+        #vis struct #struct_name<T> {
+            #( #[doc = #field_docs] pub #fields: #types, )*
+        }
+
+        #cfgs
+        impl<T: ::autograd::Real> ::core::default::Default for #struct_name<T> {
+            /// Zeros, and empty `Vec`s (which `_grad_into` sizes).
+            #[inline]
+            fn default() -> Self {
+                Self { #(#fields: #zeros),* }
+            }
+        }
+    }
+}
+
 /// `NameGrad<T>` with `to_array`, `Gradient`, `+`, `+=`, `* scalar` and `Partials`.
 pub fn grad_struct(function: &Function) -> TokenStream {
+    if function.params.iter().any(|p| !p.shape.is_scalar()) {
+        return array_grad_struct(function);
+    }
     let vis = &function.vis;
     let name = &function.name;
     let struct_name = function.struct_name();

@@ -86,7 +86,12 @@ pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Progr
         .iter()
         .map(|p| function.is_wrt(&p.name))
         .collect();
-    let mut program = reverse::differentiate(lowered, &wrt)?;
+    let arrays: Vec<bool> = function
+        .params
+        .iter()
+        .map(|p| !p.shape.is_scalar())
+        .collect();
+    let mut program = reverse::differentiate(lowered, &wrt, &arrays)?;
     verify(&program, true)?;
     simplify::simplify(&mut program);
     verify(&program, true)?;

@@ -41,7 +41,7 @@ fn stub_items(function: &Function, scalar: &Scalar) -> TokenStream {
     let name = &function.name;
     let grad_name = function.grad_fn_name();
     let struct_name = function.struct_name();
-    let lints = allowed_lints();
+    let lints = allowed_lints(function);
     let Signature {
         generics,
         where_clause,
@@ -125,7 +125,10 @@ fn stub_params(function: &Function, scalar: &Scalar) -> TokenStream {
                     quote!(#name: impl ::core::marker::Sized)
                 }
             }
-            _ => quote!(#name: #ty),
+            _ => {
+                let param_ty = crate::emit::param_type(&param.shape, ty);
+                quote!(#name: #param_ty)
+            }
         });
     }
     quote!(#(#params),*)

@@ -5,9 +5,13 @@ use proc_macro2::{Delimiter, Span, TokenStream};
 use quote::quote;
 use syn::Ident;
 
-use crate::ast::{with_text, AssignOp, BinOp, Block, Cond, Expr, IfExpr, Scalar, Stmt};
+use crate::ast::{
+    with_text, AssignOp, BinOp, Block, Cond, Expr, ForKind, ForLoop, IfExpr, Scalar, Stmt,
+};
 use crate::ir::Method;
-use crate::print::{constant, literal_prec, prec, write_literal, Printer};
+use crate::print::{
+    constant, literal_prec, prec, write_count, write_element, write_literal, write_range, Printer,
+};
 use crate::tokens;
 
 /// The statements of the forward function. The body is taken: its names are moved into the
@@ -84,6 +88,16 @@ impl Printer for ForwardPrinter<'_> {
                 self.write_args(args, out);
             }
             Expr::If(if_expr) => self.if_expr(*if_expr, out),
+            Expr::Index { array, index, .. } => write_element(&array.ident, &index, out),
+            Expr::Len { array, span } => write_count(&array.ident, self.scalar, span, out),
+            // [0.0; N]
+            Expr::Repeat { value, len, span } => {
+                let mut inner = TokenStream::new();
+                self.write(*value, prec::IF, &mut inner);
+                tokens::op(&mut inner, ";", span);
+                inner.extend(quote!(#len));
+                tokens::group(out, Delimiter::Bracket, inner, span);
+            }
             // Rejected by `check`: never printed.
             Expr::Unsupported { .. } => tokens::group(
                 out,
@@ -121,17 +135,23 @@ impl ForwardPrinter<'_> {
                 value,
             } => {
                 tokens::push_ident(out, name.ident);
-                let op = match op {
-                    AssignOp::Set => "=",
-                    AssignOp::Add => "+=",
-                    AssignOp::Sub => "-=",
-                    AssignOp::Mul => "*=",
-                    AssignOp::Div => "/=",
-                };
-                tokens::op(out, op, op_span);
+                tokens::op(out, assign_text(op), op_span);
                 self.write(value, prec::IF, out);
                 tokens::op(out, ";", site);
             }
+            Stmt::SetElem {
+                array,
+                index,
+                op,
+                op_span,
+                value,
+            } => {
+                write_element(&array.ident, &index, out);
+                tokens::op(out, assign_text(op), op_span);
+                self.write(value, prec::IF, out);
+                tokens::op(out, ";", site);
+            }
+            Stmt::For(for_loop) => self.for_loop(*for_loop, out),
             Stmt::If(if_expr) => self.if_expr(if_expr, out),
             Stmt::Return { value, span } => {
                 tokens::word(out, "return", span);
@@ -141,6 +161,38 @@ impl ForwardPrinter<'_> {
             Stmt::Tail(expr) => self.write(expr, prec::IF, out),
             Stmt::Unsupported { .. } => {}
         }
+    }
+
+    // for i in a..b { ... }   for &x in xs.iter() { ... }
+    fn for_loop(&mut self, for_loop: ForLoop, out: &mut TokenStream) {
+        let span = for_loop.for_span;
+        tokens::word(out, "for", span);
+        match for_loop.kind {
+            ForKind::Range {
+                var,
+                start,
+                end,
+                inclusive,
+            } => {
+                tokens::push_ident(out, var.ident);
+                tokens::word(out, "in", span);
+                write_range(&start, &end, inclusive, out);
+            }
+            ForKind::Elements { elems, arrays } => {
+                let elems = elems.iter().map(|e| &e.ident);
+                let arrays: Vec<&Ident> = arrays.iter().map(|a| &a.ident).collect();
+                match arrays.as_slice() {
+                    [one] => out.extend(quote!(#(&#elems)* in #one.iter())),
+                    [first, rest @ ..] => out.extend(quote!(
+                        (#(&#elems),*) in #first.iter() #(.zip(#rest.iter()))*
+                    )),
+                    [] => {}
+                }
+            }
+        }
+        let mut body = TokenStream::new();
+        self.stmts(for_loop.body, &mut body);
+        tokens::group(out, Delimiter::Brace, body, span);
     }
 
     // if cond { ... } else { ... }
@@ -200,6 +252,16 @@ impl ForwardPrinter<'_> {
     }
 }
 
+fn assign_text(op: AssignOp) -> &'static str {
+    match op {
+        AssignOp::Set => "=",
+        AssignOp::Add => "+=",
+        AssignOp::Sub => "-=",
+        AssignOp::Mul => "*=",
+        AssignOp::Div => "/=",
+    }
+}
+
 /// Whether the body calls a method of `autograd::Real` (which a concrete-typed function must
 /// bring into scope).
 fn uses_real_trait(block: &Block) -> bool {
@@ -220,6 +282,7 @@ fn uses_real_trait(block: &Block) -> bool {
             Expr::Powi { receiver, .. } => in_expr(receiver),
             Expr::Call { args, .. } => args.iter().any(in_expr),
             Expr::If(if_expr) => in_if(if_expr),
+            Expr::Repeat { value, .. } => in_expr(value),
             _ => false,
         }
     }
@@ -239,9 +302,11 @@ fn uses_real_trait(block: &Block) -> bool {
     block.stmts.iter().any(|stmt| match stmt {
         Stmt::Let { init: e, .. }
         | Stmt::Assign { value: e, .. }
+        | Stmt::SetElem { value: e, .. }
         | Stmt::Return { value: e, .. }
         | Stmt::Tail(e) => in_expr(e),
         Stmt::If(if_expr) => in_if(if_expr),
+        Stmt::For(for_loop) => uses_real_trait(&for_loop.body),
         Stmt::Unsupported { .. } => false,
     })
 }

@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use proc_macro2::Span;
 
-use crate::ast::CmpOp;
+use crate::ast::{CmpOp, IndexExpr};
 
 /// An index into one arena.
 pub trait Id: Copy {
@@ -70,6 +70,18 @@ id!(
 id!(
     /// A call of another differentiable function.
     CallId
+);
+id!(
+    /// An element of an array: which array, at which index (`Op::Load`, `Op::Store`).
+    PlaceId
+);
+id!(
+    /// A loop's header: its variable and range.
+    LoopId
+);
+id!(
+    /// A local array (`let mut h = [0.0; N];`).
+    LocalId
 );
 
 /// A vector indexed by one kind of id (rustc's `IndexVec`).
@@ -441,6 +453,23 @@ pub enum Op {
     Partial(usize),
     /// The i-th result of a region.
     Result(RegionId, usize),
+    /// The value of a loop's k-th carried variable at the start of an iteration: defined at
+    /// the start of the loop's body; the body yields its value for the next iteration.
+    Carried(RegionId, usize),
+    /// In a reverse loop: the forward loop's k-th carried variable at the start of the same
+    /// iteration, as the forward loop saved it.
+    Saved(RegionId, usize),
+    /// An element of an array: `xs[i]` (an input: read where it is used), `h[j]` (a local
+    /// array) or `d_h[j]` (an adjoint array; local and adjoint reads are bound where they
+    /// stand, since later stores change them).
+    Load(PlaceId),
+    /// `place = value` or (`true`) `place += value`: changes an element of a local array or
+    /// of an adjoint array. Its one argument is the value; it has no value of its own.
+    Store(PlaceId, bool),
+    /// `let mut h = [init; N];` (and, `true`, its adjoint array `d_h`, zeroed).
+    Declare(LocalId, bool),
+    /// `xs.len()` as a number of the function's type.
+    Count(ArrayRef),
     Cmp(CmpOp),
     And,
     Or,
@@ -448,11 +477,13 @@ pub enum Op {
     Bool(bool),
 }
 
-/// What a value is. Room for what loops bring: an index, an array.
+/// What a value is. Indices and arrays live in the places and loop headers, not in values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Type {
     Real,
     Bool,
+    /// A statement: a store or a declaration; nothing uses it.
+    Unit,
 }
 
 impl Op {
@@ -466,16 +497,30 @@ impl Op {
     fn result_type(&self) -> Type {
         match self {
             Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_) => Type::Bool,
+            Op::Store(..) | Op::Declare(..) => Type::Unit,
             _ => Type::Real,
         }
+    }
+
+    /// A statement that changes memory: kept where it stands, never removed as dead.
+    pub fn has_effect(&self) -> bool {
+        matches!(self, Op::Store(..) | Op::Declare(..))
     }
 
     /// The types of its arguments, and how many (`None`: any number, all real).
     fn arg_types(&self) -> (Type, Option<usize>) {
         match self {
-            Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) | Op::Result(..) => {
-                (Type::Real, Some(0))
-            }
+            Op::Param(_)
+            | Op::Lit(_)
+            | Op::Const(_)
+            | Op::Bool(_)
+            | Op::Result(..)
+            | Op::Carried(..)
+            | Op::Saved(..)
+            | Op::Load(_)
+            | Op::Declare(..)
+            | Op::Count(_) => (Type::Real, Some(0)),
+            Op::Store(..) => (Type::Real, Some(1)),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (Type::Real, Some(2)),
             Op::Neg | Op::Powi(_) | Op::Partial(_) => (Type::Real, Some(1)),
             Op::Method(method) => (Type::Real, Some(1 + method.extra_args())),
@@ -535,6 +580,47 @@ pub struct Block {
 pub enum RegionKind {
     /// `if args[0] { bodies[0] } else { bodies[1] }`.
     If,
+    /// `for var in range { bodies[0] }`: `args[k]` is carried variable k's value on entry,
+    /// `Carried(k)` its value at the start of an iteration, `yields[0][k]` at the end of one,
+    /// `results[k]` after the loop.
+    Loop(LoopId),
+}
+
+/// A loop's variable and range: `for var in start..end` (`..=` when `inclusive`), run
+/// backwards when `reversed`. A reverse loop names the forward loop whose saved values it
+/// reads (`Op::Saved`).
+#[derive(Clone)]
+pub struct LoopHeader {
+    pub var: syn::Ident,
+    pub start: IndexExpr,
+    pub end: IndexExpr,
+    pub inclusive: bool,
+    pub reversed: bool,
+    pub forward: Option<RegionId>,
+}
+
+/// What an element belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrayRef {
+    /// The i-th parameter.
+    Param(usize),
+    Local(LocalId),
+}
+
+/// An element: `array[index[0]][index[1]]`, or of its adjoint array (`d_` + its name).
+#[derive(Clone)]
+pub struct Place {
+    pub array: ArrayRef,
+    pub index: Vec<IndexExpr>,
+    pub adjoint: bool,
+}
+
+/// `let mut name = [init; len];`
+#[derive(Clone)]
+pub struct LocalArray {
+    pub name: syn::Ident,
+    pub init: f64,
+    pub len: syn::Expr,
 }
 
 #[derive(Clone, Debug)]
@@ -575,6 +661,9 @@ pub struct Graph {
     pub regions: IdVec<RegionId, Region>,
     pub consts: IdVec<ConstId, syn::Path>,
     pub calls: IdVec<CallId, CallSite>,
+    pub places: IdVec<PlaceId, Place>,
+    pub loops: IdVec<LoopId, LoopHeader>,
+    pub locals: IdVec<LocalId, LocalArray>,
 }
 
 /// A function with its gradient, as IR: what `reverse` makes, `simplify` cleans and `emit`
@@ -640,6 +729,32 @@ impl Graph {
         });
         self.blocks[block].insts.push(Inst::Region(id));
         id
+    }
+
+    /// Adds a loop with an empty body at the end of `block`; `carried` are the carried
+    /// variables' values on entry. Returns it and the `Carried` value of each.
+    pub fn push_loop(
+        &mut self,
+        block: BlockId,
+        header: LoopHeader,
+        carried: &[ValueId],
+        span: Span,
+    ) -> (RegionId, Vec<ValueId>) {
+        let header = self.loops.push(header);
+        let region = self.push_region(block, RegionKind::Loop(header), carried, 1, span);
+        let body = self.regions[region].bodies[0];
+        let values = (0..carried.len())
+            .map(|k| self.push(body, Op::Carried(region, k), [], span))
+            .collect();
+        (region, values)
+    }
+
+    /// A loop's header.
+    pub fn header(&self, region: RegionId) -> Option<&LoopHeader> {
+        match self.regions.get(region)?.kind {
+            RegionKind::Loop(header) => self.loops.get(header),
+            RegionKind::If => None,
+        }
     }
 
     /// Adds an `if` on `cond` with empty arms at the end of `block`.
@@ -877,6 +992,18 @@ impl Verifier<'_> {
                 .first()
                 .is_some_and(|&call| matches!(self.graph.values[call].op, Op::Call(_))),
             Op::Result(..) => false,
+            Op::Load(place) | Op::Store(place, _) => self.graph.places.has(place),
+            Op::Declare(local, _) => self.graph.locals.has(local),
+            Op::Carried(region, k) => self.graph.regions.get(region).is_some_and(|r| {
+                matches!(r.kind, RegionKind::Loop(_))
+                    && r.bodies.first() == Some(&block)
+                    && k < r.args.len()
+            }),
+            Op::Saved(region, k) => self
+                .graph
+                .regions
+                .get(region)
+                .is_some_and(|r| matches!(r.kind, RegionKind::Loop(_)) && k < r.args.len()),
             _ => true,
         };
         if !in_range {
@@ -909,6 +1036,12 @@ impl Verifier<'_> {
             .collect::<syn::Result<_>>()?;
         let shape_ok = match region.kind {
             RegionKind::If => arg_types == [Type::Bool] && region.bodies.len() == 2,
+            RegionKind::Loop(header) => {
+                self.graph.loops.has(header)
+                    && region.bodies.len() == 1
+                    && arg_types.iter().all(|&ty| ty == Type::Real)
+                    && region.results.len() == region.args.len()
+            }
         };
         if !shape_ok || region.yields.len() != region.bodies.len() {
             return Err(internal(

@@ -18,11 +18,12 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::ast::{
-    with_text, AssignOp, BinOp, Block, Cond, Expr, Form, Function, IfExpr, Signatures, Stmt,
-    VarName,
+    with_text, AssignOp, BinOp, Block, Cond, Expr, ForKind, ForLoop, Form, Function, IfExpr,
+    IndexExpr, Signatures, Stmt, VarName,
 };
 use crate::ir::{
-    internal, BlockId, CallId, CallSite, Graph, Id, Method, NameKind, Op, RegionId, ValueId,
+    internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, LocalArray, LoopHeader, Method,
+    NameKind, Op, Place, RegionId, ValueId,
 };
 use crate::scopes::Scopes;
 
@@ -46,16 +47,22 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
     let mut params = Vec::new();
     let mut scopes = Scopes::new();
     scopes.push_frame();
+    let mut arrays = Vec::new();
     for (i, param) in function.params.iter().enumerate() {
         let value = graph.push(root, Op::Param(i), [], param.name.span());
         graph.name(value, param.name.to_string(), NameKind::User);
         params.push(value);
-        scopes.declare_ident(&param.name, value);
+        if param.shape.is_scalar() {
+            scopes.declare_ident(&param.name, value);
+        } else {
+            arrays.push((crate::ast::shared_text(&param.name), ArrayRef::Param(i)));
+        }
     }
     let mut lowerer = Lowerer {
         graph,
         block: root,
         scopes,
+        arrays,
         signatures,
         keeps_user_fn: matches!(function.form, Form::Attribute(_)),
     };
@@ -95,6 +102,9 @@ struct Lowerer<'a> {
     block: BlockId,
     /// Each variable in scope, and the value it holds now.
     scopes: Scopes<ValueId>,
+    /// The arrays by name, latest last: array parameters, then local arrays as declared
+    /// (`check` made sure every use names one in scope).
+    arrays: Vec<(Rc<str>, ArrayRef)>,
     signatures: &'a Signatures,
     /// The attribute form: its `_grad` computes the user's function as written (see
     /// `Method::as_generated`).
@@ -143,6 +153,113 @@ impl Lowerer<'_> {
 
     fn push(&mut self, op: Op, args: impl Into<crate::ir::Args>, span: Span) -> ValueId {
         self.graph.push(self.block, op, args, span)
+    }
+
+    fn array(&self, name: &VarName) -> syn::Result<ArrayRef> {
+        self.arrays
+            .iter()
+            .rev()
+            .find(|(text, _)| **text == *name.text)
+            .map(|&(_, array)| array)
+            .ok_or_else(|| internal(name.span(), "unresolved array"))
+    }
+
+    /// `array[index]`, as a place.
+    fn place(&mut self, array: &VarName, index: &[IndexExpr]) -> syn::Result<crate::ir::PlaceId> {
+        let array = self.array(array)?;
+        Ok(self.graph.places.push(Place {
+            array,
+            index: index.to_vec(),
+            adjoint: false,
+        }))
+    }
+
+    /// `for ... { body }`: a loop region whose carried variables are the variables in scope
+    /// that the body assigns.
+    fn for_loop(&mut self, for_loop: &ForLoop) -> syn::Result<()> {
+        let span = for_loop.for_span;
+        let mut assigned = Vec::new();
+        assigned_names(&for_loop.body, &mut assigned);
+        let mut carried: Vec<(Rc<str>, ValueId)> = Vec::new();
+        for name in assigned {
+            if carried.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if let Some(&value) = self.scopes.get(&name) {
+                carried.push((name, value));
+            }
+        }
+        let (var, start, end, inclusive) = match &for_loop.kind {
+            ForKind::Range {
+                var,
+                start,
+                end,
+                inclusive,
+            } => (var.ident.clone(), start.clone(), end.clone(), *inclusive),
+            ForKind::Elements { elems, arrays } => {
+                let first = elems
+                    .first()
+                    .ok_or_else(|| internal(span, "a loop over no elements"))?;
+                let var =
+                    syn::Ident::new(&format!("{}_i", first.text.trim_start_matches("r#")), span);
+                let len = |array: &VarName| IndexExpr::Len {
+                    array: array.clone(),
+                    rows: false,
+                };
+                let end = match arrays.as_slice() {
+                    [one] => len(one),
+                    [a, b] => IndexExpr::Min(Box::new([len(a), len(b)])),
+                    _ => return Err(internal(span, "a zip of more than two arrays")),
+                };
+                (var, IndexExpr::Lit { value: 0, span }, end, false)
+            }
+        };
+        let header = LoopHeader {
+            var: var.clone(),
+            start,
+            end,
+            inclusive,
+            reversed: false,
+            forward: None,
+        };
+        let inits: Vec<ValueId> = carried.iter().map(|&(_, v)| v).collect();
+        let (region, values) = self.graph.push_loop(self.block, header, &inits, span);
+        for ((name, _), &value) in carried.iter().zip(&values) {
+            self.name_value(value, name);
+            if let Some(variable) = self.scopes.get_mut(name) {
+                *variable = value;
+            }
+        }
+        let outer = self.block;
+        self.block = self.graph.regions[region].bodies[0];
+        self.scopes.push_frame();
+        if let ForKind::Elements { elems, arrays } = &for_loop.kind {
+            for (elem, array) in elems.iter().zip(arrays) {
+                let index = [IndexExpr::Var(VarName::new(var.clone()))];
+                let place = self.place(array, &index)?;
+                let value = self.push(Op::Load(place), [], elem.span());
+                self.declare(elem, value);
+            }
+        }
+        let arrays_before = self.arrays.len();
+        for stmt in &for_loop.body.stmts {
+            self.stmt(stmt)?;
+        }
+        self.arrays.truncate(arrays_before);
+        self.scopes.pop_frame();
+        self.block = outer;
+        for (name, _) in &carried {
+            let value = *self
+                .scopes
+                .get(name)
+                .ok_or_else(|| internal(span, "a carried variable went out of scope"))?;
+            let result = self.graph.add_result(region, &[value]);
+            self.name_value(result, name);
+            if let Some(variable) = self.scopes.get_mut(name) {
+                *variable = result;
+            }
+        }
+        Ok(())
     }
 
     /// Lowers `stmts` in the current block and scope, to their end or their `return`. Once
@@ -369,10 +486,50 @@ impl Lowerer<'_> {
     /// A statement that does not end the path.
     fn stmt(&mut self, stmt: &Stmt) -> syn::Result<()> {
         match stmt {
+            // let mut h = [0.0; N];
+            Stmt::Let {
+                name,
+                init: Expr::Repeat { value, len, span },
+                ..
+            } => {
+                let init = match **value {
+                    Expr::Lit { value, .. } => value,
+                    _ => return Err(internal(*span, "a local array of a non-literal")),
+                };
+                let local = self.graph.locals.push(LocalArray {
+                    name: name.ident.clone(),
+                    init,
+                    len: (**len).clone(),
+                });
+                self.push(Op::Declare(local, false), [], *span);
+                self.arrays
+                    .push((name.text.clone(), ArrayRef::Local(local)));
+            }
             Stmt::Let { name, init, .. } => {
                 let value = self.expr(init)?;
                 self.declare(name, value);
             }
+            // h[j] = e;  h[j] += e;  h[j] -= e;
+            Stmt::SetElem {
+                array,
+                index,
+                op,
+                op_span,
+                value,
+            } => {
+                let value = self.expr(value)?;
+                let place = self.place(array, index)?;
+                let (value, add) = match op {
+                    AssignOp::Set => (value, false),
+                    AssignOp::Add => (value, true),
+                    AssignOp::Sub => (self.push(Op::Neg, [value], *op_span), true),
+                    AssignOp::Mul | AssignOp::Div => {
+                        return Err(internal(*op_span, "`*=` on an element"))
+                    }
+                };
+                self.push(Op::Store(place, add), [value], *op_span);
+            }
+            Stmt::For(for_loop) => self.for_loop(for_loop)?,
             Stmt::Assign {
                 name,
                 op,
@@ -537,6 +694,15 @@ impl Lowerer<'_> {
             Expr::If(if_expr) => self
                 .branch(if_expr, true)?
                 .ok_or_else(|| internal(if_expr.if_span, "`if` without a value"))?,
+            Expr::Index { array, index, span } => {
+                let place = self.place(array, index)?;
+                self.push(Op::Load(place), [], *span)
+            }
+            Expr::Len { array, span } => {
+                let array = self.array(array)?;
+                self.push(Op::Count(array), [], *span)
+            }
+            Expr::Repeat { span, .. } => return Err(internal(*span, "a misplaced local array")),
             Expr::Unsupported { span, .. } => {
                 return Err(internal(*span, "unsupported expression"))
             }
@@ -571,6 +737,25 @@ impl Lowerer<'_> {
             partials,
         });
         Ok(call)
+    }
+}
+
+/// The names `block` assigns (`x = ..`, `x += ..`), at any depth, in order of first assignment.
+fn assigned_names(block: &Block, names: &mut Vec<Rc<str>>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Assign { name, .. } if !names.contains(&name.text) => {
+                names.push(name.text.clone());
+            }
+            Stmt::If(if_expr) => {
+                assigned_names(&if_expr.then_branch, names);
+                if let Some(block) = &if_expr.else_branch {
+                    assigned_names(block, names);
+                }
+            }
+            Stmt::For(for_loop) => assigned_names(&for_loop.body, names),
+            _ => {}
+        }
     }
 }
 

@@ -12,8 +12,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Token};
 
 use crate::ast::{
-    is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, Form, Function, IfExpr, Param,
-    Stmt, VarName,
+    is_constant_name, AssignOp, BinOp, Block, CmpOp, Cond, Expr, ForKind, ForLoop, Form, Function,
+    IfExpr, IndexExpr, IndexOp, Param, Shape, Stmt, VarName,
 };
 use crate::errors::Errors;
 use crate::fastpath;
@@ -80,9 +80,11 @@ pub fn parse_attribute(
         match input {
             syn::FnArg::Typed(pat_type) => match &*pat_type.pat {
                 syn::Pat::Ident(pat) if pat.subpat.is_none() && pat.by_ref.is_none() => {
+                    let (ty, shape) = split_shape((*pat_type.ty).clone(), false);
                     params.push(Param {
                         name: pat.ident.clone(),
-                        ty: Some((*pat_type.ty).clone()),
+                        ty,
+                        shape,
                         mutable: pat.mutability.is_some(),
                     });
                 }
@@ -335,13 +337,18 @@ fn parse_params(content: ParseStream, errors: &mut Errors) -> syn::Result<(Vec<P
             }
         } else {
             let name: syn::Ident = content.parse()?;
-            let ty = if content.peek(Token![:]) {
+            let (ty, shape) = if content.peek(Token![:]) {
                 content.parse::<Token![:]>()?;
-                Some(content.parse::<syn::Type>()?)
+                split_shape(content.parse::<syn::Type>()?, true)
             } else {
-                None
+                (None, Shape::Scalar)
             };
-            params.push(Param { name, ty, mutable });
+            params.push(Param {
+                name,
+                ty,
+                shape,
+                mutable,
+            });
         }
         if content.is_empty() {
             break;
@@ -349,6 +356,51 @@ fn parse_params(content: ParseStream, errors: &mut Errors) -> syn::Result<(Vec<P
         content.parse::<Token![,]>()?;
     }
     Ok((params, complete))
+}
+
+/// A parameter's type as its number type and shape: `&[f64]` is `(f64, Slice)`, `[[T; 3]; 2]`
+/// is `(T, Matrix)`. Inside `grad!` (`bang`), an element type `T` is the generic number type,
+/// as an untyped parameter's is. Any other type is a number type, checked later.
+fn split_shape(ty: syn::Type, bang: bool) -> (Option<syn::Type>, Shape) {
+    // `[E; N]`: its element type and length.
+    fn array(ty: &syn::Type) -> Option<(&syn::Type, &syn::Expr)> {
+        match ty {
+            syn::Type::Array(array) => Some((&array.elem, &array.len)),
+            syn::Type::Paren(paren) => array(&paren.elem),
+            syn::Type::Group(group) => array(&group.elem),
+            _ => None,
+        }
+    }
+    let shaped = match &ty {
+        syn::Type::Reference(reference) if reference.mutability.is_none() => {
+            match &*reference.elem {
+                syn::Type::Slice(slice) => Some(match array(&slice.elem) {
+                    Some((elem, cols)) => (elem.clone(), Shape::Rows(cols.clone())),
+                    None => ((*slice.elem).clone(), Shape::Slice),
+                }),
+                _ => None,
+            }
+        }
+        _ => array(&ty).map(|(elem, len)| match array(elem) {
+            Some((inner, cols)) => (
+                inner.clone(),
+                Shape::Matrix {
+                    rows: len.clone(),
+                    cols: cols.clone(),
+                },
+            ),
+            None => (elem.clone(), Shape::Array(len.clone())),
+        }),
+    };
+    match shaped {
+        // An array of arrays of arrays is not a shape: its element type is rejected later.
+        Some((elem, shape)) => {
+            let generic = bang
+                && matches!(&elem, syn::Type::Path(path) if path.qself.is_none() && path.path.is_ident("T"));
+            (if generic { None } else { Some(elem) }, shape)
+        }
+        None => (Some(ty), Shape::Scalar),
+    }
 }
 
 /// Converts a syn block into the DSL's block.
@@ -428,6 +480,42 @@ fn convert_stmt(stmt: &syn::Stmt, is_last: bool, statement_block: bool) -> Stmt 
 
 fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
     match expr {
+        // h[j] = e;
+        syn::Expr::Assign(assign) if matches!(&*assign.left, syn::Expr::Index(_)) => set_elem(
+            &assign.left,
+            AssignOp::Set,
+            assign.eq_token.span,
+            &assign.right,
+        ),
+        // h[j] += e;
+        syn::Expr::Binary(binary)
+            if compound_assign(&binary.op).is_some()
+                && matches!(&*binary.left, syn::Expr::Index(_)) =>
+        {
+            let (op, op_span) =
+                compound_assign(&binary.op).unwrap_or((AssignOp::Set, binary.op.span()));
+            set_elem(&binary.left, op, op_span, &binary.right)
+        }
+        syn::Expr::ForLoop(for_loop) => convert_for(for_loop),
+        syn::Expr::While(while_loop) => unsupported_stmt(
+            while_loop.while_token.span,
+            "`while` loops are not supported: the number of steps must be known when the loop \
+             starts; write `for i in 0..n { ... }`",
+        ),
+        syn::Expr::Loop(loop_expr) => unsupported_stmt(
+            loop_expr.loop_token.span,
+            "`loop` is not supported: the number of steps must be known when the loop starts; \
+             write `for i in 0..n { ... }`",
+        ),
+        syn::Expr::Break(brk) => unsupported_stmt(
+            brk.break_token.span,
+            "`break` is not supported: a `for` loop runs its whole range; compute the range \
+             first, or guard the body with `if`",
+        ),
+        syn::Expr::Continue(cont) => unsupported_stmt(
+            cont.continue_token.span,
+            "`continue` is not supported: guard the rest of the body with `if` instead",
+        ),
         // x = e;
         syn::Expr::Assign(assign) => match assigned_name(&assign.left) {
             Some(name) => Stmt::Assign {
@@ -498,6 +586,260 @@ fn convert_expr_stmt(expr: &syn::Expr, has_semi: bool, is_last: bool) -> Stmt {
              the last expression",
         ),
         other => unsupported_stmt(other.span(), describe_unsupported(other)),
+    }
+}
+
+// h[j] = e;  h[j] += e;
+fn set_elem(target: &syn::Expr, op: AssignOp, op_span: Span, value: &syn::Expr) -> Stmt {
+    match convert_index(target) {
+        Expr::Index { array, index, .. } => Stmt::SetElem {
+            array,
+            index,
+            op,
+            op_span,
+            value: convert_expr(value),
+        },
+        _ => unsupported_stmt(
+            target.span(),
+            "only an element of a local array can be assigned: `h[j] = ...;`",
+        ),
+    }
+}
+
+// for i in a..b { }   for &x in xs { }   for (&x, &y) in xs.iter().zip(ys) { }
+fn convert_for(for_loop: &syn::ExprForLoop) -> Stmt {
+    let for_span = for_loop.for_token.span;
+    if let Some(label) = &for_loop.label {
+        return unsupported_stmt(label.name.apostrophe, "loop labels are not supported");
+    }
+    let body = convert_block(&for_loop.body, true);
+    let kind = match (&*for_loop.pat, strip_parens(&for_loop.expr)) {
+        (syn::Pat::Ident(pat), syn::Expr::Range(range))
+            if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() =>
+        {
+            let (Some(start), Some(end)) = (&range.start, &range.end) else {
+                return unsupported_stmt(
+                    range.span(),
+                    "a loop's range needs both bounds: `for i in 0..n`",
+                );
+            };
+            ForKind::Range {
+                var: VarName::new(pat.ident.clone()),
+                start: convert_index_expr(start),
+                end: convert_index_expr(end),
+                inclusive: matches!(range.limits, syn::RangeLimits::Closed(_)),
+            }
+        }
+        // for _ in 0..n
+        (syn::Pat::Wild(wild), syn::Expr::Range(range)) => {
+            let (Some(start), Some(end)) = (&range.start, &range.end) else {
+                return unsupported_stmt(
+                    range.span(),
+                    "a loop's range needs both bounds: `for i in 0..n`",
+                );
+            };
+            ForKind::Range {
+                var: VarName::new(syn::Ident::new("_", wild.underscore_token.span)),
+                start: convert_index_expr(start),
+                end: convert_index_expr(end),
+                inclusive: matches!(range.limits, syn::RangeLimits::Closed(_)),
+            }
+        }
+        (pat, expr) => match elements(pat, expr) {
+            Some((elems, arrays)) => ForKind::Elements { elems, arrays },
+            None => {
+                // Point at the first adapter the loop does not take: `.map(..)`.
+                let mut span = for_loop.expr.span();
+                let mut expr = strip_parens(&for_loop.expr);
+                while let syn::Expr::MethodCall(call) = expr {
+                    if call.method != "iter" && call.method != "zip" {
+                        span = call.method.span();
+                    }
+                    expr = strip_parens(&call.receiver);
+                }
+                return unsupported_stmt(
+                    span,
+                    "this loop is not supported; loop over a range, `for i in 0..xs.len()`, \
+                     over the elements of an array, `for &x in xs`, or over several side by \
+                     side, `for (&x, &y) in xs.iter().zip(ys)`; iterator adapters and \
+                     closures (`.map(|x| ..)`) are not supported",
+                );
+            }
+        },
+    };
+    Stmt::For(Box::new(ForLoop {
+        for_span,
+        kind,
+        body,
+    }))
+}
+
+fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Paren(paren) => strip_parens(&paren.expr),
+        syn::Expr::Group(group) => strip_parens(&group.expr),
+        other => other,
+    }
+}
+
+/// `&x` in `xs` (or `xs.iter()`), `(&x, &y)` in `xs.iter().zip(ys)`: the names and arrays.
+fn elements(pat: &syn::Pat, expr: &syn::Expr) -> Option<(Vec<VarName>, Vec<VarName>)> {
+    fn elem(pat: &syn::Pat) -> Option<VarName> {
+        match pat {
+            syn::Pat::Reference(reference) if reference.mutability.is_none() => {
+                match &*reference.pat {
+                    syn::Pat::Ident(ident)
+                        if ident.by_ref.is_none()
+                            && ident.mutability.is_none()
+                            && ident.subpat.is_none() =>
+                    {
+                        Some(VarName::new(ident.ident.clone()))
+                    }
+                    _ => None,
+                }
+            }
+            syn::Pat::Paren(paren) => elem(&paren.pat),
+            _ => None,
+        }
+    }
+    // `xs`, `&xs`, `xs.iter()`
+    fn array(expr: &syn::Expr) -> Option<VarName> {
+        match strip_parens(expr) {
+            syn::Expr::Path(path) if path.qself.is_none() => {
+                path.path.get_ident().cloned().map(VarName::new)
+            }
+            syn::Expr::Reference(reference) if reference.mutability.is_none() => {
+                array(&reference.expr)
+            }
+            syn::Expr::MethodCall(call) if call.method == "iter" && call.args.is_empty() => {
+                array(&call.receiver)
+            }
+            _ => None,
+        }
+    }
+    match pat {
+        syn::Pat::Tuple(tuple) => {
+            // xs.iter().zip(ys).zip(zs): ((&x, &y), &z) is not taken; (&x, &y) is.
+            let syn::Expr::MethodCall(call) = strip_parens(expr) else {
+                return None;
+            };
+            if call.method != "zip" || call.args.len() != 1 || tuple.elems.len() != 2 {
+                return None;
+            }
+            let elems = tuple.elems.iter().map(elem).collect::<Option<Vec<_>>>()?;
+            let arrays = vec![array(&call.receiver)?, array(&call.args[0])?];
+            Some((elems, arrays))
+        }
+        _ => Some((vec![elem(pat)?], vec![array(expr)?])),
+    }
+}
+
+// xs[i], m[i][j]
+fn convert_index(expr: &syn::Expr) -> Expr {
+    let mut indices = Vec::new();
+    let mut base = expr;
+    while let syn::Expr::Index(index) = strip_parens(base) {
+        indices.push(convert_index_expr(&index.index));
+        base = &index.expr;
+    }
+    indices.reverse();
+    match strip_parens(base) {
+        syn::Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            let ident = path
+                .path
+                .get_ident()
+                .cloned()
+                .unwrap_or_else(|| syn::Ident::new("_", Span::call_site()));
+            Expr::Index {
+                span: ident.span(),
+                array: VarName::new(ident),
+                index: indices,
+            }
+        }
+        other => unsupported(
+            other.span(),
+            "only a named array can be indexed: `xs[i]`, `m[i][j]`",
+        ),
+    }
+}
+
+/// An index or a loop bound: integers only.
+fn convert_index_expr(expr: &syn::Expr) -> IndexExpr {
+    let unsupported = |span: Span, what: &str| IndexExpr::Unsupported {
+        span,
+        what: what.to_string(),
+    };
+    const INTEGERS: &str = "an index is an integer: loop variables, integer literals, \
+        constants, `xs.len()`, and `+ - * / %` of them";
+    match expr {
+        syn::Expr::Paren(paren) => IndexExpr::Paren(Box::new(convert_index_expr(&paren.expr))),
+        syn::Expr::Group(group) => convert_index_expr(&group.expr),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) if int.suffix().is_empty() || int.suffix() == "usize" => {
+            match int.base10_parse::<u64>() {
+                Ok(value) => IndexExpr::Lit {
+                    value,
+                    span: int.span(),
+                },
+                Err(_) => unsupported(int.span(), "this integer is too large for an index"),
+            }
+        }
+        syn::Expr::Lit(lit) => unsupported(
+            lit.span(),
+            &format!("`{}` is not an integer; {INTEGERS}", lit.to_token_stream()),
+        ),
+        syn::Expr::Path(path) if path.qself.is_none() => match path.path.get_ident() {
+            Some(ident) if !is_constant_name(ident) => IndexExpr::Var(VarName::new(ident.clone())),
+            _ => IndexExpr::Const(path.path.clone()),
+        },
+        // xs.len(), m[i].len()
+        syn::Expr::MethodCall(call) if call.method == "len" && call.args.is_empty() => {
+            match strip_parens(&call.receiver) {
+                syn::Expr::Path(path) if path.path.get_ident().is_some() => IndexExpr::Len {
+                    array: VarName::new(
+                        path.path
+                            .get_ident()
+                            .cloned()
+                            .unwrap_or_else(|| syn::Ident::new("_", Span::call_site())),
+                    ),
+                    rows: false,
+                },
+                syn::Expr::Index(index) => match strip_parens(&index.expr) {
+                    syn::Expr::Path(path) if path.path.get_ident().is_some() => IndexExpr::Len {
+                        array: VarName::new(
+                            path.path
+                                .get_ident()
+                                .cloned()
+                                .unwrap_or_else(|| syn::Ident::new("_", Span::call_site())),
+                        ),
+                        rows: true,
+                    },
+                    other => unsupported(other.span(), "`.len()` of a named array: `xs.len()`"),
+                },
+                other => unsupported(other.span(), "`.len()` of a named array: `xs.len()`"),
+            }
+        }
+        syn::Expr::Binary(binary) => {
+            let op = match binary.op {
+                syn::BinOp::Add(_) => IndexOp::Add,
+                syn::BinOp::Sub(_) => IndexOp::Sub,
+                syn::BinOp::Mul(_) => IndexOp::Mul,
+                syn::BinOp::Div(_) => IndexOp::Div,
+                syn::BinOp::Rem(_) => IndexOp::Rem,
+                _ => return unsupported(binary.op.span(), INTEGERS),
+            };
+            IndexExpr::Binary {
+                op,
+                op_span: binary.op.span(),
+                operands: Box::new([
+                    convert_index_expr(&binary.left),
+                    convert_index_expr(&binary.right),
+                ]),
+            }
+        }
+        other => unsupported(other.span(), INTEGERS),
     }
 }
 
@@ -690,17 +1032,26 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
         syn::Expr::MethodCall(call) => convert_method(call),
         syn::Expr::Call(call) => convert_call(call),
         syn::Expr::If(if_expr) => Expr::If(Box::new(convert_if(if_expr, false))),
+        // xs.len() as f64: the length as a number
+        syn::Expr::Cast(cast)
+            if matches!(strip_parens(&cast.expr), syn::Expr::MethodCall(call)
+                if call.method == "len" && call.args.is_empty()) =>
+        {
+            convert_expr(&cast.expr)
+        }
         // The offending token, and the expression inside, which is still checked.
         syn::Expr::Cast(cast) => unsupported_with(
             cast.as_token.span,
             describe_unsupported(expr),
             vec![convert_expr(&cast.expr)],
         ),
-        syn::Expr::Index(index) => unsupported_with(
-            index.bracket_token.span.join(),
-            describe_unsupported(expr),
-            vec![convert_expr(&index.expr)],
-        ),
+        syn::Expr::Index(_) => convert_index(expr),
+        // [0.0; N]
+        syn::Expr::Repeat(repeat) => Expr::Repeat {
+            span: repeat.bracket_token.span.join(),
+            value: Box::new(convert_expr(&repeat.expr)),
+            len: Box::new((*repeat.len).clone()),
+        },
         syn::Expr::Field(field) => {
             let member = field.member.to_token_stream().to_string();
             let base = match &*field.base {
@@ -730,6 +1081,11 @@ fn operands(binary: &syn::ExprBinary) -> Vec<Expr> {
 fn macro_message(mac: &syn::Macro) -> &'static str {
     let name = mac.path.segments.last().map(|s| s.ident.to_string());
     match name.as_deref() {
+        Some("vec") => {
+            "`vec!` is not supported: a differentiable function allocates nothing; declare a \
+             local array, `let mut h = [0.0; N];` (N a literal or constant), or take the data as \
+             a slice parameter, `xs: &[T]`"
+        }
         Some(
             "print" | "println" | "eprint" | "eprintln" | "dbg" | "assert" | "assert_eq"
             | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne",
@@ -748,22 +1104,21 @@ fn macro_message(mac: &syn::Macro) -> &'static str {
 fn describe_unsupported(expr: &syn::Expr) -> &'static str {
     match expr {
         syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
-            "loops are not supported yet; write the steps out, or call a differentiable \
-             function for each"
+            "a loop is a statement: its value cannot be used; write it on its own and use the \
+             variables it changes"
         }
         syn::Expr::Closure(_) => {
             "closures are not supported; define another function in the same grad! block and \
              call it"
         }
         syn::Expr::Macro(mac) => macro_message(&mac.mac),
-        syn::Expr::Index(_) => {
-            "indexing is not supported: arrays and slices are not supported yet; pass each \
-             number as a parameter"
-        }
         syn::Expr::Reference(_) => {
             "references are not supported: parameters and values are numbers"
         }
-        syn::Expr::Array(_) | syn::Expr::Repeat(_) => "arrays are not supported yet",
+        syn::Expr::Array(_) => {
+            "array literals are not supported; declare a local array as `let mut h = [0.0; N];` \
+             and set its elements"
+        }
         syn::Expr::Tuple(_) => {
             "tuples are not supported: a differentiable function returns one number; write one \
              function per component, in the same grad! block"
@@ -834,6 +1189,54 @@ fn make_method(receiver: Expr, method: syn::Ident, args: &[&syn::Expr]) -> Expr 
 
 // receiver.method(args)
 fn convert_method(call: &syn::ExprMethodCall) -> Expr {
+    // xs.len() as a number
+    if call.method == "len" && call.args.is_empty() {
+        if let syn::Expr::Path(path) = strip_parens(&call.receiver) {
+            if let Some(ident) = path.path.get_ident() {
+                return Expr::Len {
+                    array: VarName::new(ident.clone()),
+                    span: call.method.span(),
+                };
+            }
+        }
+    }
+    let is_iterator = |method: &syn::Ident| {
+        matches!(
+            method.to_string().as_str(),
+            "iter"
+                | "into_iter"
+                | "map"
+                | "sum"
+                | "fold"
+                | "zip"
+                | "product"
+                | "enumerate"
+                | "filter"
+                | "for_each"
+                | "reduce"
+                | "copied"
+                | "cloned"
+        )
+    };
+    if is_iterator(&call.method) {
+        // One error for the whole chain, at its first adapter after `iter()`: `.map(|x| ..)`.
+        let mut span = call.method.span();
+        let mut receiver = &*call.receiver;
+        while let syn::Expr::MethodCall(inner) = strip_parens(receiver) {
+            if !is_iterator(&inner.method) {
+                break;
+            }
+            if inner.method != "iter" && inner.method != "into_iter" {
+                span = inner.method.span();
+            }
+            receiver = &inner.receiver;
+        }
+        return unsupported(
+            span,
+            "iterator methods and closures are not supported; write a `for` loop: \
+             `let mut s = 0.0; for &x in xs { s += ..; }`",
+        );
+    }
     if let Some(turbofish) = &call.turbofish {
         return unsupported(
             turbofish.span(),
@@ -856,6 +1259,14 @@ fn convert_call(call: &syn::ExprCall) -> Expr {
         return unsupported(path.span(), "qualified paths are not supported");
     }
     let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    if segments.first().is_some_and(|s| s.ident == "Vec") {
+        return unsupported(
+            path.span(),
+            "`Vec` is not supported in a differentiable function, which allocates nothing; \
+             declare a local array, `let mut h = [0.0; N];`, or take the data as a slice \
+             parameter, `xs: &[T]`",
+        );
+    }
     let args: Vec<&syn::Expr> = call.args.iter().collect();
     if let [segment] = segments.as_slice() {
         if !segment.arguments.is_none() {

@@ -6,7 +6,7 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{CmpOp, Scalar};
+use crate::ast::{CmpOp, IndexExpr, Scalar};
 use crate::tokens;
 
 /// A printer of one kind of expression tree. It says how tightly each expression binds and
@@ -207,4 +207,83 @@ pub fn cmp_tokens(op: CmpOp, span: Span) -> TokenStream {
         CmpOp::Eq => quote_spanned!(span=> ==),
         CmpOp::Ne => quote_spanned!(span=> !=),
     }
+}
+
+/// An index or a loop bound, as written (integers need no conversion).
+pub fn write_index(index: &IndexExpr, out: &mut TokenStream) {
+    match index {
+        IndexExpr::Var(name) => tokens::ident(out, &name.ident),
+        IndexExpr::Lit { value, span } => {
+            let mut lit = proc_macro2::Literal::u64_unsuffixed(*value);
+            lit.set_span(*span);
+            out.extend([TokenTree::Literal(lit)]);
+        }
+        IndexExpr::Const(path) => out.extend(quote!(#path)),
+        IndexExpr::Len { array, rows } => {
+            tokens::ident(out, &array.ident);
+            if *rows {
+                tokens::group(out, Delimiter::Bracket, quote!(0), Span::call_site());
+            }
+            out.extend(quote!(.len()));
+        }
+        IndexExpr::Binary {
+            op,
+            op_span,
+            operands,
+        } => {
+            write_index(&operands[0], out);
+            tokens::op(out, op.text(), *op_span);
+            write_index(&operands[1], out);
+        }
+        IndexExpr::Paren(inner) => {
+            let mut tokens = TokenStream::new();
+            write_index(inner, &mut tokens);
+            tokens::group(out, Delimiter::Parenthesis, tokens, Span::call_site());
+        }
+        IndexExpr::Min(operands) => {
+            write_index_atom(&operands[0], out);
+            let mut arg = TokenStream::new();
+            write_index(&operands[1], &mut arg);
+            out.extend(quote!(.min));
+            tokens::group(out, Delimiter::Parenthesis, arg, Span::call_site());
+        }
+        // Rejected by `check`: never printed.
+        IndexExpr::Unsupported { span, .. } => {
+            out.extend(quote_spanned!(*span=> 0));
+        }
+    }
+}
+
+/// An index as the receiver of a method: in parentheses unless it is an atom.
+fn write_index_atom(index: &IndexExpr, out: &mut TokenStream) {
+    if let IndexExpr::Binary { .. } = index {
+        let mut inner = TokenStream::new();
+        write_index(index, &mut inner);
+        tokens::group(out, Delimiter::Parenthesis, inner, Span::call_site());
+    } else {
+        write_index(index, out);
+    }
+}
+
+/// `xs[i]`, `m[i][j]`
+pub fn write_element(array: &Ident, indices: &[IndexExpr], out: &mut TokenStream) {
+    tokens::ident(out, array);
+    for index in indices {
+        let mut inner = TokenStream::new();
+        write_index(index, &mut inner);
+        tokens::group(out, Delimiter::Bracket, inner, Span::call_site());
+    }
+}
+
+/// `start..end` (or `start..=end`): a loop's range.
+pub fn write_range(start: &IndexExpr, end: &IndexExpr, inclusive: bool, out: &mut TokenStream) {
+    write_index(start, out);
+    tokens::op(out, if inclusive { "..=" } else { ".." }, Span::call_site());
+    write_index(end, out);
+}
+
+/// `xs.len()` as a number of the function's type.
+pub fn write_count(array: &Ident, scalar: &Scalar, span: Span, out: &mut TokenStream) {
+    let ty = scalar.ident();
+    out.extend(quote_spanned!(span=> ::autograd::__private::count::<#ty>(#array.len())));
 }

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
@@ -17,9 +17,12 @@ use crate::ast::Scalar;
 use crate::errors::Errors;
 use crate::hash::{FastMap, FastSet};
 use crate::ir::{
-    internal, BlockId, CallId, Graph, IdVec, Inst, Op, Program, RegionId, RegionKind, ValueId,
+    internal, ArrayRef, BlockId, CallId, Graph, IdVec, Inst, Op, PlaceId, Program, RegionId,
+    RegionKind, ValueId,
 };
-use crate::print::{constant, literal_prec, prec, write_literal, Printer};
+use crate::print::{
+    constant, literal_prec, prec, write_count, write_element, write_index, write_literal, Printer,
+};
 use crate::tokens;
 
 /// Whether `text` is an identifier as it is (`x`, `d_x`, `t1`; not `r#let`). Names derived
@@ -77,6 +80,18 @@ pub struct Renderer<'a> {
     scratch: String,
     /// Internal errors found while writing (a bound value without a name).
     errors: Errors,
+    /// The parameters' names.
+    params: Vec<Ident>,
+    /// For each loop whose reverse reads saved values: where it saves them, and which of its
+    /// carried variables.
+    tapes: FastMap<RegionId, Tape>,
+}
+
+/// `let mut h_tape = Vec::with_capacity(..)`: a forward loop's carried variables at the start
+/// of each iteration, for its reverse loop.
+struct Tape {
+    name: Ident,
+    carried: Vec<usize>,
 }
 
 impl<'a> Renderer<'a> {
@@ -103,10 +118,29 @@ impl<'a> Renderer<'a> {
             temps: 0,
             scratch: String::new(),
             errors: Errors::default(),
+            params: params.to_vec(),
+            tapes: FastMap::default(),
         };
         renderer
             .taken
             .extend(reserved.iter().map(|name| Rc::from(name.as_str())));
+        // Loop variables, local arrays and adjoint arrays keep their names.
+        let graph = &program.graph;
+        let mut kept: Vec<String> = graph.loops.iter().map(|(_, h)| h.var.to_string()).collect();
+        for (_, local) in graph.locals.iter() {
+            kept.push(local.name.to_string());
+            kept.push(format!("d_{}", unraw(&local.name.to_string())));
+        }
+        for (_, place) in graph.places.iter() {
+            if let (ArrayRef::Param(i), true) = (place.array, place.adjoint) {
+                if let Some(param) = params.get(i) {
+                    kept.push(format!("d_{}", unraw(&param.to_string())));
+                }
+            }
+        }
+        renderer
+            .taken
+            .extend(kept.iter().map(|name| Rc::from(name.as_str())));
         renderer.taken.insert(Rc::from(scalar.ident().to_string()));
         let texts: Vec<Rc<str>> = params.iter().map(|p| Rc::from(p.to_string())).collect();
         renderer.taken.extend(texts.iter().cloned());
@@ -132,7 +166,52 @@ impl<'a> Renderer<'a> {
             .map(|id| renderer.compute_bound(id))
             .collect();
         renderer.assign_names(program.root);
+        renderer.name_tapes();
         renderer
+    }
+
+    /// Finds the forward loops whose reverse loops read saved values, and names their tapes.
+    fn name_tapes(&mut self) {
+        let graph = self.graph();
+        let mut saved: Vec<(RegionId, usize)> = graph
+            .values
+            .iter()
+            .filter_map(|(id, value)| match value.op {
+                Op::Saved(region, k) if self.uses[id] > 0 => Some((region, k)),
+                _ => None,
+            })
+            .collect();
+        saved.sort_unstable();
+        saved.dedup();
+        let mut by_loop: Vec<(RegionId, Vec<usize>)> = Vec::new();
+        for (region, k) in saved {
+            match by_loop.last_mut() {
+                Some((last, carried)) if *last == region => carried.push(k),
+                _ => by_loop.push((region, vec![k])),
+            }
+        }
+        for (region, carried) in by_loop {
+            self.scratch.clear();
+            match carried.as_slice() {
+                [k] => {
+                    let name = graph.regions[region]
+                        .results
+                        .get(*k)
+                        .and_then(|&r| self.texts[r].clone());
+                    match name {
+                        Some(name) => {
+                            self.scratch.push_str(unraw(&name));
+                            self.scratch.push_str("_tape");
+                        }
+                        None => self.scratch.push_str("tape"),
+                    }
+                }
+                _ => self.scratch.push_str("tape"),
+            }
+            let text = self.unique(None);
+            let name = make_ident(&text, graph.regions[region].span);
+            self.tapes.insert(region, Tape { name, carried });
+        }
     }
 
     fn graph(&self) -> &'a Graph {
@@ -180,7 +259,10 @@ impl<'a> Renderer<'a> {
         let node = &self.graph().values[id];
         match node.op {
             Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
-            Op::Partial(_) | Op::Result(..) => true,
+            Op::Store(..) | Op::Declare(..) => false,
+            Op::Partial(_) | Op::Result(..) | Op::Carried(..) | Op::Saved(..) => true,
+            // A local or adjoint element changes: read it where it stands.
+            Op::Load(place) if self.is_mutable(place) => true,
             Op::Call(_) if self.has_partials(id) => true,
             _ => {
                 let single_local_use =
@@ -194,6 +276,11 @@ impl<'a> Renderer<'a> {
                 !single_local_use || (node.name.is_some() && !named_by_phi)
             }
         }
+    }
+
+    fn is_mutable(&self, place: PlaceId) -> bool {
+        let place = &self.graph().places[place];
+        place.adjoint || matches!(place.array, ArrayRef::Local(_))
     }
 
     fn has_partials(&self, call: ValueId) -> bool {
@@ -305,7 +392,10 @@ impl<'a> Renderer<'a> {
         for inst in &graph.blocks[block].insts {
             match *inst {
                 Inst::Value(id) => {
-                    if matches!(graph.values[id].op, Op::Partial(_)) || !self.is_bound(id) {
+                    if matches!(graph.values[id].op, Op::Partial(_))
+                        || !self.is_bound(id)
+                        || self.names[id].is_some()
+                    {
                         continue;
                     }
                     self.assign_name(id);
@@ -313,8 +403,34 @@ impl<'a> Renderer<'a> {
                         self.name_partials(id, site);
                     }
                 }
-                Inst::Region(region) => {
-                    let region = &graph.regions[region];
+                Inst::Region(region_id) => {
+                    let region = &graph.regions[region_id];
+                    if let RegionKind::Loop(_) = region.kind {
+                        // A carried variable has one name: before, inside and after the loop.
+                        let body = region.bodies[0];
+                        for (k, &result) in region.results.iter().enumerate() {
+                            self.assign_name(result);
+                            let carried =
+                                graph.blocks[body]
+                                    .insts
+                                    .iter()
+                                    .find_map(|inst| match *inst {
+                                        Inst::Value(id)
+                                            if graph.values[id].op == Op::Carried(region_id, k) =>
+                                        {
+                                            Some(id)
+                                        }
+                                        _ => None,
+                                    });
+                            if let (Some(carried), Some(text)) =
+                                (carried, self.texts[result].clone())
+                            {
+                                self.set_name(carried, text);
+                            }
+                        }
+                        self.assign_names(body);
+                        continue;
+                    }
                     for &body in &region.bodies {
                         self.assign_names(body);
                     }
@@ -360,6 +476,34 @@ impl<'a> Renderer<'a> {
             match *inst {
                 Inst::Value(id) => {
                     let node = &graph.values[id];
+                    match node.op {
+                        Op::Store(place, add) => {
+                            self.write_store(place, add, node.args.as_slice(), node.span, out);
+                            continue;
+                        }
+                        Op::Declare(local, with_adjoint) => {
+                            let local = &graph.locals[local];
+                            let name = &local.name;
+                            let len = &local.len;
+                            let mut init = TokenStream::new();
+                            write_literal(local.init, self.scalar, node.span, &mut init);
+                            out.extend(quote_spanned!(node.span=> let mut #name = [#init; #len];));
+                            if with_adjoint {
+                                let d_name = make_ident(
+                                    &format!("d_{}", unraw(&name.to_string())),
+                                    node.span,
+                                );
+                                let mut zero = TokenStream::new();
+                                write_literal(0.0, self.scalar, node.span, &mut zero);
+                                out.extend(
+                                    quote_spanned!(node.span=> let mut #d_name = [#zero; #len];),
+                                );
+                            }
+                            continue;
+                        }
+                        Op::Carried(..) | Op::Saved(..) => continue,
+                        _ => {}
+                    }
                     if matches!(node.op, Op::Partial(_)) || !self.is_bound(id) {
                         continue;
                     }
@@ -376,6 +520,7 @@ impl<'a> Renderer<'a> {
                 }
                 Inst::Region(region) => match graph.regions[region].kind {
                     RegionKind::If => self.write_if(region, out),
+                    RegionKind::Loop(_) => self.write_loop(region, out),
                 },
             }
         }
@@ -405,6 +550,199 @@ impl<'a> Renderer<'a> {
                 let (#(#many),*) = if #cond { #then_arm } else { #else_arm };
             )),
         }
+    }
+
+    // let mut s = s0;
+    // for i in a..b { ...; s = s + ...; }
+    // (a reverse loop: `for i in (a..b).rev()`, or `for (i, &h) in (a..b).zip(&h_tape).rev()`
+    // when it reads what the forward loop saved)
+    fn write_loop(&mut self, region_id: RegionId, out: &mut TokenStream) {
+        let graph = self.graph();
+        let region = &graph.regions[region_id];
+        let span = region.span;
+        let Some(header) = graph.header(region_id) else {
+            self.errors
+                .push_error(internal(span, format!("{region_id:?} has no loop header")));
+            return;
+        };
+        let body = region.bodies[0];
+        let carried: Vec<Option<ValueId>> = (0..region.args.len())
+            .map(|k| {
+                graph.blocks[body]
+                    .insts
+                    .iter()
+                    .find_map(|inst| match *inst {
+                        Inst::Value(id) if graph.values[id].op == Op::Carried(region_id, k) => {
+                            Some(id)
+                        }
+                        _ => None,
+                    })
+            })
+            .collect();
+        let mut updates = Vec::new();
+        for (k, (&init, &result)) in region.args.iter().zip(&region.results).enumerate() {
+            let out_value = region.yields[0].get(k).copied();
+            let changes = out_value.is_some() && out_value != carried[k];
+            let init = self.expr(init);
+            tokens::let_binding(out, changes, self.names[result].clone(), span);
+            out.extend(init);
+            tokens::op(out, ";", span);
+            if let (true, Some(value)) = (changes, out_value) {
+                updates.push((result, carried[k], value));
+            }
+        }
+        let tape = self.tapes.get(&region_id).map(|tape| {
+            let names: Vec<Option<Ident>> = tape
+                .carried
+                .iter()
+                .map(|&k| {
+                    carried
+                        .get(k)
+                        .copied()
+                        .flatten()
+                        .and_then(|c| self.names[c].clone())
+                })
+                .collect();
+            (tape.name.clone(), names)
+        });
+        let var = &header.var;
+        let mut range = TokenStream::new();
+        write_index(&header.start, &mut range);
+        let mut end = TokenStream::new();
+        write_index(&header.end, &mut end);
+        if let Some((tape, _)) = &tape {
+            let mut capacity = range.clone();
+            if header.inclusive {
+                capacity.extend(quote!(..=#end));
+            } else {
+                capacity.extend(quote!(..#end));
+            }
+            out.extend(quote_spanned!(span=>
+                let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count());
+            ));
+        }
+        let saved_from = header.forward.and_then(|forward| self.tapes.get(&forward));
+        let head = match (header.reversed, saved_from) {
+            (false, _) if header.inclusive => quote!(#var in #range..=#end),
+            (false, _) => quote!(#var in #range..#end),
+            (true, None) if header.inclusive => quote!(#var in (#range..=#end).rev()),
+            (true, None) => quote!(#var in (#range..#end).rev()),
+            (true, Some(tape)) => {
+                let tape_name = tape.name.clone();
+                let names: Vec<TokenStream> = tape
+                    .carried
+                    .iter()
+                    .map(|&k| {
+                        let saved = graph.blocks[body]
+                            .insts
+                            .iter()
+                            .find_map(|inst| match *inst {
+                                Inst::Value(id)
+                                    if Some(graph.values[id].op.clone())
+                                        == header.forward.map(|f| Op::Saved(f, k)) =>
+                                {
+                                    Some(id)
+                                }
+                                _ => None,
+                            });
+                        match saved.and_then(|id| self.names[id].clone()) {
+                            Some(name) => quote!(#name),
+                            None => quote!(_),
+                        }
+                    })
+                    .collect();
+                let pattern = match names.as_slice() {
+                    [one] => quote!(&#one),
+                    many => quote!(&(#(#many),*)),
+                };
+                let bound = if header.inclusive {
+                    quote!(#end + 1)
+                } else {
+                    end.clone()
+                };
+                quote!((#var, #pattern) in (#range..#bound).zip(&#tape_name).rev())
+            }
+        };
+        let mut stmts = TokenStream::new();
+        if let Some((tape, names)) = &tape {
+            let names: Vec<&Ident> = names.iter().flatten().collect();
+            match names.as_slice() {
+                [one] => stmts.extend(quote!(#tape.push(#one);)),
+                many => stmts.extend(quote!(#tape.push((#(#many),*));)),
+            }
+        }
+        self.write_block(body, &mut stmts);
+        match updates.as_slice() {
+            [] => {}
+            [(result, carried, value)] => {
+                let name = self.names[*result].clone();
+                // s = s + e  is written  s += e
+                let node = &graph.values[*value];
+                let accumulates = node.op == Op::Add
+                    && !self.is_bound(*value)
+                    && carried.is_some_and(|c| node.args.first() == Some(&c));
+                if accumulates {
+                    let term = self.expr(node.args[1]);
+                    stmts.extend(quote_spanned!(span=> #name += #term;));
+                } else {
+                    let value = self.expr(*value);
+                    stmts.extend(quote_spanned!(span=> #name = #value;));
+                }
+            }
+            many => {
+                let names: Vec<Option<Ident>> = many
+                    .iter()
+                    .map(|(r, _, _)| self.names[*r].clone())
+                    .collect();
+                let values: Vec<TokenStream> = many.iter().map(|(_, _, v)| self.expr(*v)).collect();
+                stmts.extend(quote_spanned!(span=> (#(#names),*) = (#(#values),*);));
+            }
+        }
+        out.extend(quote_spanned!(span=> for #head));
+        tokens::group(out, Delimiter::Brace, stmts, span);
+    }
+
+    /// `xs[i] += value;`, `h[j] = value;`
+    fn write_store(
+        &mut self,
+        place: PlaceId,
+        add: bool,
+        args: &[ValueId],
+        span: Span,
+        out: &mut TokenStream,
+    ) {
+        let Some(&value) = args.first() else {
+            self.errors
+                .push_error(internal(span, "a store without a value"));
+            return;
+        };
+        self.write_place(place, out);
+        tokens::op(out, if add { "+=" } else { "=" }, span);
+        self.write(value, prec::IF, out);
+        tokens::op(out, ";", span);
+    }
+
+    /// `xs[i]`, `d_xs[i]`
+    fn write_place(&mut self, place: PlaceId, out: &mut TokenStream) {
+        let graph = self.graph();
+        let place = &graph.places[place];
+        let name = match place.array {
+            ArrayRef::Param(i) => self.params.get(i).cloned(),
+            ArrayRef::Local(local) => graph.locals.get(local).map(|l| l.name.clone()),
+        };
+        let Some(name) = name else {
+            self.errors.push_error(internal(
+                Span::call_site(),
+                "an element of an unknown array",
+            ));
+            return;
+        };
+        let name = if place.adjoint {
+            make_ident(&format!("d_{}", unraw(&name.to_string())), name.span())
+        } else {
+            name
+        };
+        write_element(&name, &place.index, out);
     }
 
     fn tuple(&mut self, values: &[ValueId]) -> TokenStream {
@@ -481,7 +819,23 @@ impl<'a> Renderer<'a> {
         // `verify` checked every op's arity.
         let arg = |i: usize| args[i];
         match &value.op {
-            Op::Param(_) | Op::Result(..) | Op::Partial(_) => self.write_name(id, out),
+            Op::Param(_) | Op::Result(..) | Op::Partial(_) | Op::Carried(..) | Op::Saved(..) => {
+                self.write_name(id, out)
+            }
+            Op::Load(place) => self.write_place(*place, out),
+            Op::Count(array) => {
+                let name = match array {
+                    ArrayRef::Param(i) => self.params.get(*i).cloned(),
+                    ArrayRef::Local(local) => graph.locals.get(*local).map(|l| l.name.clone()),
+                };
+                if let Some(name) = name {
+                    write_count(&name, self.scalar, span, out);
+                }
+            }
+            Op::Store(..) | Op::Declare(..) => self.errors.push_error(internal(
+                span,
+                format!("{id:?} is a statement, used as a value"),
+            )),
             Op::Lit(value) => write_literal(*value, self.scalar, span, out),
             Op::Const(index) => out.extend(constant(&graph.consts[*index], self.scalar)),
             Op::Add => self.write_binary(arg(0), ("+", span), prec::ADD, arg(1), out),

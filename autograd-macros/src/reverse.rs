@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use crate::errors::Errors;
 use crate::hash::FastMap;
 use crate::ir::{
-    internal, BlockId, Builder, Graph, IdVec, Inst, NameKind, Op, Program, RegionId, RegionKind,
-    ValueId,
+    internal, ArrayRef, BlockId, Builder, Graph, IdVec, Inst, LocalId, LoopHeader, NameKind, Op,
+    PlaceId, Program, RegionId, RegionKind, Type, ValueId,
 };
 use crate::lower::Lowered;
 use crate::rules;
@@ -45,14 +45,29 @@ impl Terms {
     }
 }
 
-pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
+/// `wrt[i]`: whether parameter i is differentiated; `arrays[i]`: whether it is an array, whose
+/// gradient the reverse code stores element by element into `d_` + its name.
+pub fn differentiate(lowered: Lowered, wrt: &[bool], arrays: &[bool]) -> syn::Result<Program> {
     let Lowered {
         mut graph,
         root,
         params,
         result,
     } = lowered;
-    let active = activity(&graph, root, wrt);
+    let scalar_wrt: Vec<bool> = wrt
+        .iter()
+        .zip(arrays)
+        .map(|(&wrt, &array)| wrt && !array)
+        .collect();
+    let active = activity(&graph, root, &scalar_wrt, wrt);
+    // Local arrays declared in the function's body keep their adjoint array there too.
+    for inst in graph.blocks[root].insts.clone() {
+        if let Inst::Value(id) = inst {
+            if let Op::Declare(local, _) = graph.values[id].op {
+                graph.values[id].op = Op::Declare(local, true);
+            }
+        }
+    }
     let mut reverse = Reverse {
         graph: &mut graph,
         active,
@@ -77,7 +92,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
         .iter()
         .enumerate()
         .map(|(i, &param)| {
-            if !wrt.get(i).copied().unwrap_or(false) {
+            if !scalar_wrt.get(i).copied().unwrap_or(false) {
                 return None;
             }
             Some(param_adjoints.get(&param).copied().unwrap_or_else(|| {
@@ -96,45 +111,115 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool]) -> syn::Result<Program> {
     Ok(program)
 }
 
-/// Which values depend on a differentiated parameter.
-fn activity(graph: &Graph, root: BlockId, wrt: &[bool]) -> IdVec<ValueId, bool> {
-    let mut active = IdVec::filled(false, graph.values.len());
-    mark_active(graph, root, wrt, &mut active);
-    active
+/// Which values depend on a differentiated parameter: `scalars[i]` says whether parameter i
+/// is a differentiated number, `wrt[i]` whether it is differentiated at all (an array's
+/// elements are then active). A local array is active once an active value is stored in it;
+/// a loop's carried variable once its value on entry or at the end of the body is. Both can
+/// make values before them active, so the marking runs until nothing changes.
+fn activity(graph: &Graph, root: BlockId, scalars: &[bool], wrt: &[bool]) -> Activity {
+    let mut activity = Activity {
+        values: IdVec::filled(false, graph.values.len()),
+        locals: IdVec::filled(false, graph.locals.len()),
+        changed: true,
+    };
+    while activity.changed {
+        activity.changed = false;
+        activity.mark(graph, root, scalars, wrt);
+    }
+    activity
 }
 
-fn mark_active(graph: &Graph, block: BlockId, wrt: &[bool], active: &mut IdVec<ValueId, bool>) {
-    for inst in &graph.blocks[block].insts {
-        match *inst {
-            Inst::Value(id) => {
-                let value = &graph.values[id];
-                active[id] = match value.op {
-                    Op::Param(i) => wrt.get(i).copied().unwrap_or(false),
-                    Op::Lit(_) | Op::Const(_) | Op::Partial(_) => false,
-                    _ if graph.is_bool(id) => false,
-                    _ => value.args.iter().any(|&arg| active[arg]),
-                };
-            }
-            Inst::Region(region) => {
-                let region = &graph.regions[region];
-                for &body in &region.bodies {
-                    mark_active(graph, body, wrt, active);
+struct Activity {
+    values: IdVec<ValueId, bool>,
+    locals: IdVec<LocalId, bool>,
+    changed: bool,
+}
+
+impl Activity {
+    fn set(&mut self, id: ValueId, active: bool) {
+        if active && !self.values[id] {
+            self.values[id] = true;
+            self.changed = true;
+        }
+    }
+
+    fn mark(&mut self, graph: &Graph, block: BlockId, scalars: &[bool], wrt: &[bool]) {
+        for inst in &graph.blocks[block].insts {
+            match *inst {
+                Inst::Value(id) => {
+                    let value = &graph.values[id];
+                    let active = match value.op {
+                        Op::Param(i) => scalars.get(i).copied().unwrap_or(false),
+                        Op::Lit(_) | Op::Const(_) | Op::Partial(_) | Op::Count(_) => false,
+                        Op::Load(place) => match graph.places[place].array {
+                            ArrayRef::Param(i) => wrt.get(i).copied().unwrap_or(false),
+                            ArrayRef::Local(local) => self.locals[local],
+                        },
+                        Op::Store(place, _) => {
+                            let stored = value.args.iter().any(|&arg| self.values[arg]);
+                            if let ArrayRef::Local(local) = graph.places[place].array {
+                                if stored && !self.locals[local] {
+                                    self.locals[local] = true;
+                                    self.changed = true;
+                                }
+                            }
+                            false
+                        }
+                        // Set by the loop, below.
+                        Op::Carried(..) => self.values[id],
+                        _ if value.ty != Type::Real => false,
+                        _ => value.args.iter().any(|&arg| self.values[arg]),
+                    };
+                    self.set(id, active);
                 }
-                for (i, &result) in region.results.iter().enumerate() {
-                    active[result] = !graph.is_bool(result)
-                        && region
-                            .yields
-                            .iter()
-                            .any(|yields| yields.get(i).is_some_and(|&v| active[v]));
+                Inst::Region(region_id) => {
+                    let region = &graph.regions[region_id];
+                    if let RegionKind::Loop(_) = region.kind {
+                        for (k, &init) in region.args.iter().enumerate() {
+                            if let Some(carried) = carried_value(graph, region_id, k) {
+                                self.set(carried, self.values[init]);
+                            }
+                        }
+                        self.mark(graph, region.bodies[0], scalars, wrt);
+                        for (k, &out) in region.yields[0].iter().enumerate() {
+                            if let Some(carried) = carried_value(graph, region_id, k) {
+                                self.set(carried, self.values[out]);
+                            }
+                        }
+                    } else {
+                        for &body in &region.bodies {
+                            self.mark(graph, body, scalars, wrt);
+                        }
+                    }
+                    for (i, &result) in region.results.iter().enumerate() {
+                        let active = !graph.is_bool(result)
+                            && region
+                                .yields
+                                .iter()
+                                .any(|yields| yields.get(i).is_some_and(|&v| self.values[v]));
+                        self.set(result, active);
+                    }
                 }
             }
         }
     }
 }
 
+/// The `Carried` value of loop `region`'s variable `k` (at the start of its body).
+pub fn carried_value(graph: &Graph, region: RegionId, k: usize) -> Option<ValueId> {
+    let body = *graph.regions.get(region)?.bodies.first()?;
+    graph.blocks[body]
+        .insts
+        .iter()
+        .find_map(|inst| match *inst {
+            Inst::Value(id) if graph.values[id].op == Op::Carried(region, k) => Some(id),
+            _ => None,
+        })
+}
+
 struct Reverse<'g> {
     graph: &'g mut Graph,
-    active: IdVec<ValueId, bool>,
+    active: Activity,
     param_adjoints: BTreeMap<ValueId, ValueId>,
     errors: Errors,
     /// Where a `d_` name is built.
@@ -143,7 +228,7 @@ struct Reverse<'g> {
 
 impl Reverse<'_> {
     fn is_active(&self, value: ValueId) -> bool {
-        self.active.get(value).copied().unwrap_or(false)
+        self.active.values.get(value).copied().unwrap_or(false)
     }
 
     fn builder(&mut self, block: BlockId, span_of: ValueId) -> Builder<'_> {
@@ -184,6 +269,7 @@ impl Reverse<'_> {
                 Inst::Value(id) => self.value(id, target, terms),
                 Inst::Region(region) => match self.graph.regions[region].kind {
                     RegionKind::If => self.reverse_if(region, target, terms),
+                    RegionKind::Loop(_) => self.reverse_loop(region, target, terms),
                 },
             }
         }
@@ -196,6 +282,33 @@ impl Reverse<'_> {
     }
 
     fn value(&mut self, id: ValueId, target: BlockId, terms: &mut Terms) {
+        // h[j] = e: de = d_h[j], d_h[j] = 0.  h[j] += e: de = d_h[j].
+        if let Op::Store(place, add) = self.graph.values[id].op {
+            let stored = self.graph.values[id].args.first().copied();
+            let local_active = match self.graph.places[place].array {
+                ArrayRef::Local(local) => self.active.locals[local],
+                ArrayRef::Param(_) => false,
+            };
+            if let (Some(stored), true) = (stored, local_active) {
+                let adjoint = self.adjoint_place(place);
+                let span = self.graph.values[id].span;
+                let d = self.graph.push(target, Op::Load(adjoint), [], span);
+                if let Some(name) = self.graph.values[stored].name.clone() {
+                    self.graph.name(
+                        d,
+                        format!("d_{}", name.text.trim_start_matches("r#")),
+                        NameKind::Adjoint,
+                    );
+                }
+                if !add {
+                    let zero = self.graph.push(target, Op::Lit(0.0), [], span);
+                    self.graph
+                        .push(target, Op::Store(adjoint, false), [zero], span);
+                }
+                self.push_term(terms, stored, d);
+            }
+            return;
+        }
         let Some(value_terms) = terms.take(id) else {
             return;
         };
@@ -208,6 +321,13 @@ impl Reverse<'_> {
         match op {
             Op::Param(_) => {
                 self.param_adjoints.insert(id, dy);
+            }
+            // v = xs[i]: d_xs[i] += dv
+            Op::Load(place) => {
+                let adjoint = self.adjoint_place(place);
+                let span = self.graph.values[id].span;
+                self.graph
+                    .push(target, Op::Store(adjoint, true), [dy], span);
             }
             // y = g(a, b): da += dy * ∂g/∂a, db += dy * ∂g/∂b
             Op::Call(site) => {
@@ -309,6 +429,306 @@ impl Reverse<'_> {
             let result = self.graph.add_result(reverse, &sums);
             terms.push(value, result);
         }
+    }
+}
+
+impl Reverse<'_> {
+    /// The same element of the adjoint array.
+    fn adjoint_place(&mut self, place: PlaceId) -> PlaceId {
+        let mut adjoint = self.graph.places[place].clone();
+        adjoint.adjoint = true;
+        self.graph.places.push(adjoint)
+    }
+
+    /// `for i in range { body }` reversed: `for i in range.rev() { body again; reverse(body) }`.
+    /// The body is computed again from the iteration's start (the carried variables as the
+    /// forward loop saved them; `Op::Saved`), so nothing else is stored: inputs are read
+    /// again, and a carried variable whose value the reverse code does not read (a sum) is
+    /// never saved (dead code removes it). The reverse loop carries the adjoints of the
+    /// carried variables backwards, and sums what the body sends to values outside it.
+    fn reverse_loop(&mut self, forward: RegionId, target: BlockId, terms: &mut Terms) {
+        let region = self.graph.regions[forward].clone();
+        let Some(header) = self.graph.header(forward).cloned() else {
+            return;
+        };
+        let span = region.span;
+        let body = region.bodies[0];
+        let mut seeds = Vec::new();
+        for &result in &region.results {
+            let seed = match terms.take(result) {
+                Some(result_terms) if self.is_active(result) => {
+                    Some(self.sum(result, &result_terms, target))
+                }
+                _ => None,
+            };
+            seeds.push(seed);
+        }
+        if seeds.iter().all(Option::is_none) && !self.has_active_store(body) {
+            return;
+        }
+        // The carried variables whose adjoints the reverse loop carries.
+        let active: Vec<usize> = (0..region.results.len())
+            .filter(|&k| self.is_active(region.results[k]))
+            .collect();
+        let inits: Vec<ValueId> = active
+            .iter()
+            .map(|&k| match seeds[k] {
+                Some(seed) => seed,
+                None => self.graph.push(target, Op::Lit(0.0), [], span),
+            })
+            .collect();
+        let reverse_header = LoopHeader {
+            reversed: true,
+            forward: Some(forward),
+            ..header
+        };
+        let (reverse, d_carried) = self.graph.push_loop(target, reverse_header, &inits, span);
+        let reverse_body = self.graph.regions[reverse].bodies[0];
+        for (&k, &d) in active.iter().zip(&d_carried) {
+            self.name_adjoint(d, region.results[k]);
+        }
+
+        // The body again, from the saved carried variables.
+        let mut remap: FastMap<ValueId, ValueId> = FastMap::default();
+        let mut saved = Vec::new();
+        for k in 0..region.args.len() {
+            let value = self
+                .graph
+                .push(reverse_body, Op::Saved(forward, k), [], span);
+            if let Some(carried) = carried_value(self.graph, forward, k) {
+                self.graph.values[value].name = self.graph.values[carried].name.clone();
+                self.copy_activity(carried, value);
+                remap.insert(carried, value);
+            }
+            saved.push(value);
+        }
+        let insts = self.graph.blocks[body].insts.clone();
+        let copied = self.copy_insts(&insts, reverse_body, &mut remap, Some(forward));
+
+        let mut local = Terms::default();
+        for (&k, &d) in active.iter().zip(&d_carried) {
+            if let Some(&out) = region.yields[0].get(k) {
+                let out = remap.get(&out).copied().unwrap_or(out);
+                self.push_term(&mut local, out, d);
+            }
+        }
+        self.block(&copied, reverse_body, &mut local);
+
+        // The adjoints of the carried variables at the start of the iteration.
+        let mut next = Vec::new();
+        for &k in &active {
+            let value = match local.take(saved[k]) {
+                Some(value_terms) => sum_terms(
+                    &mut Builder {
+                        graph: self.graph,
+                        block: reverse_body,
+                        span,
+                    },
+                    &value_terms,
+                ),
+                None => self.graph.push(reverse_body, Op::Lit(0.0), [], span),
+            };
+            next.push(value);
+        }
+        // What the body sends to values outside it is summed over the iterations.
+        let mut sums = Vec::new();
+        for value in local.values() {
+            let Some(value_terms) = local.take(value) else {
+                continue;
+            };
+            // The sum starts at zero, before the loop.
+            let zero = self.graph.push(target, Op::Lit(0.0), [], span);
+            let insts = &mut self.graph.blocks[target].insts;
+            if let Some(at) = insts
+                .iter()
+                .position(|inst| matches!(inst, Inst::Region(r) if *r == reverse))
+            {
+                let zero_inst = insts.pop();
+                if let Some(zero_inst) = zero_inst {
+                    insts.insert(at, zero_inst);
+                }
+            }
+            let k = self.graph.regions[reverse].args.len();
+            let r = &mut self.graph.regions[reverse];
+            r.args = {
+                let mut args = r.args.to_vec();
+                args.push(zero);
+                args.into()
+            };
+            let acc = self
+                .graph
+                .push(reverse_body, Op::Carried(reverse, k), [], span);
+            // Carried values stand at the start of the body.
+            let inst = self.graph.blocks[reverse_body].insts.pop();
+            if let Some(inst) = inst {
+                self.graph.blocks[reverse_body].insts.insert(k, inst);
+            }
+            self.name_adjoint(acc, value);
+            let mut b = Builder {
+                graph: self.graph,
+                block: reverse_body,
+                span,
+            };
+            let total = sum_terms(&mut b, &value_terms);
+            let total = b.add(acc, total);
+            next.push(total);
+            sums.push(value);
+        }
+        let mut results = Vec::new();
+        for value in next {
+            results.push(self.graph.add_result(reverse, &[value]));
+        }
+        for (&k, &result) in active.iter().zip(&results) {
+            self.name_adjoint(result, region.results[k]);
+            if let Some(&init) = region.args.get(k) {
+                self.push_term(terms, init, result);
+            }
+        }
+        for (&value, &result) in sums.iter().zip(&results[active.len()..]) {
+            self.name_adjoint(result, value);
+            self.push_term(terms, value, result);
+        }
+    }
+
+    /// Names `value` `d_` + the name of `primal`, if it has one.
+    fn name_adjoint(&mut self, value: ValueId, primal: ValueId) {
+        if let Some(name) = self.graph.values[primal].name.clone() {
+            let text = format!("d_{}", name.text.trim_start_matches("r#"));
+            self.graph.name(value, text, NameKind::Adjoint);
+        }
+    }
+
+    fn copy_activity(&mut self, from: ValueId, to: ValueId) {
+        let active = self.is_active(from);
+        self.active.values.resize(self.graph.values.len(), false);
+        self.active.values[to] = active;
+    }
+
+    /// Whether `block` stores an active value into a local array, at any depth.
+    fn has_active_store(&self, block: BlockId) -> bool {
+        self.graph.blocks[block]
+            .insts
+            .iter()
+            .any(|inst| match *inst {
+                Inst::Value(id) => match self.graph.values[id].op {
+                    Op::Store(place, _) => match self.graph.places[place].array {
+                        ArrayRef::Local(local) => self.active.locals[local],
+                        ArrayRef::Param(_) => false,
+                    },
+                    _ => false,
+                },
+                Inst::Region(region) => self.graph.regions[region]
+                    .bodies
+                    .iter()
+                    .any(|&body| self.has_active_store(body)),
+            })
+    }
+
+    /// Copies `insts` to the end of `target`, their arguments through `remap` (which learns
+    /// each copy). `Carried` values of loop `skip` are already mapped and not copied. A copied
+    /// local array declares its adjoint array too: the reverse code after it reads that.
+    fn copy_insts(
+        &mut self,
+        insts: &[Inst],
+        target: BlockId,
+        remap: &mut FastMap<ValueId, ValueId>,
+        skip: Option<RegionId>,
+    ) -> Vec<Inst> {
+        let start = self.graph.blocks[target].insts.len();
+        for inst in insts {
+            match *inst {
+                Inst::Value(id) => {
+                    let mut value = self.graph.values[id].clone();
+                    if matches!(value.op, Op::Carried(region, _) if Some(region) == skip) {
+                        continue;
+                    }
+                    for arg in value.args.iter_mut() {
+                        *arg = remap.get(arg).copied().unwrap_or(*arg);
+                    }
+                    match value.op {
+                        Op::Declare(local, _) => value.op = Op::Declare(local, true),
+                        Op::Call(site) => {
+                            let copy = self.graph.calls[site].clone();
+                            value.op = Op::Call(self.graph.calls.push(copy));
+                        }
+                        _ => {}
+                    }
+                    let copy = self.graph.values.push(value);
+                    self.graph.blocks[target].insts.push(Inst::Value(copy));
+                    self.copy_activity(id, copy);
+                    remap.insert(id, copy);
+                }
+                Inst::Region(region_id) => {
+                    let region = self.graph.regions[region_id].clone();
+                    let kind = match region.kind {
+                        RegionKind::Loop(header) => {
+                            let header = self.graph.loops[header].clone();
+                            RegionKind::Loop(self.graph.loops.push(header))
+                        }
+                        kind => kind,
+                    };
+                    let args: Vec<ValueId> = region
+                        .args
+                        .iter()
+                        .map(|arg| remap.get(arg).copied().unwrap_or(*arg))
+                        .collect();
+                    let copy = self.graph.push_region(
+                        target,
+                        kind,
+                        args,
+                        region.bodies.len(),
+                        region.span,
+                    );
+                    let bodies = self.graph.regions[copy].bodies.clone();
+                    for (&from, &to) in region.bodies.iter().zip(&bodies) {
+                        let inner = self.graph.blocks[from].insts.clone();
+                        // A copied loop's carried values are its own.
+                        for inst in &inner {
+                            if let Inst::Value(id) = *inst {
+                                if let Op::Carried(r, k) = self.graph.values[id].op {
+                                    if r == region_id {
+                                        let mut value = self.graph.values[id].clone();
+                                        value.op = Op::Carried(copy, k);
+                                        let new = self.graph.values.push(value);
+                                        self.graph.blocks[to].insts.push(Inst::Value(new));
+                                        self.copy_activity(id, new);
+                                        remap.insert(id, new);
+                                    }
+                                }
+                            }
+                        }
+                        self.copy_insts(&inner, to, remap, Some(region_id));
+                    }
+                    for (b, yields) in region.yields.iter().enumerate() {
+                        let mapped: Vec<ValueId> = yields
+                            .iter()
+                            .map(|v| remap.get(v).copied().unwrap_or(*v))
+                            .collect();
+                        self.graph.regions[copy].yields[b] = mapped;
+                    }
+                    for (i, &result) in region.results.iter().enumerate() {
+                        let mut value = self.graph.values[result].clone();
+                        value.op = Op::Result(copy, i);
+                        let new = self.graph.values.push(value);
+                        self.graph.regions[copy].results.push(new);
+                        self.copy_activity(result, new);
+                        remap.insert(result, new);
+                    }
+                }
+            }
+        }
+        // The copies of calls list the copies of their partials.
+        let copied: Vec<Inst> = self.graph.blocks[target].insts[start..].to_vec();
+        for inst in &copied {
+            if let Inst::Value(id) = *inst {
+                if let Op::Call(site) = self.graph.values[id].op {
+                    for partial in self.graph.calls[site].partials.iter_mut().flatten() {
+                        *partial = remap.get(partial).copied().unwrap_or(*partial);
+                    }
+                }
+            }
+        }
+        copied
     }
 }
 

@@ -59,6 +59,7 @@ impl Peephole {
                     for arg in graph.regions[region].args.iter_mut() {
                         *arg = self.replace[*arg];
                     }
+                    self.fold_invariants(graph, region);
                     for body in graph.regions[region].bodies.clone() {
                         self.block(graph, body);
                     }
@@ -111,6 +112,35 @@ impl Peephole {
         }
     }
 
+    /// A carried variable the loop's body gives back unchanged is its value on entry (a reverse
+    /// loop's adjoint of a sum, say), in the body and after the loop.
+    fn fold_invariants(&mut self, graph: &mut Graph, region: RegionId) {
+        let r = &graph.regions[region];
+        if !matches!(r.kind, RegionKind::Loop(_)) {
+            return;
+        }
+        let body = r.bodies[0];
+        let mut folded = Vec::new();
+        for inst in &graph.blocks[body].insts {
+            let Inst::Value(id) = *inst else { break };
+            let Op::Carried(owner, k) = graph.values[id].op else {
+                break;
+            };
+            if owner == region && r.yields[0].get(k) == Some(&id) {
+                if let (Some(&init), Some(&result)) = (r.args.get(k), r.results.get(k)) {
+                    folded.push((id, init));
+                    folded.push((result, init));
+                }
+            }
+        }
+        for (value, init) in folded {
+            self.replace[value] = init;
+            if graph.values[init].adjoint_of.is_none() {
+                graph.values[init].adjoint_of = graph.values[value].adjoint_of;
+            }
+        }
+    }
+
     /// A result that is `true` from the `then` arm and `false` from the `else` arm is the
     /// condition itself (whether an early return was taken, say); a result that repeats
     /// another is that one.
@@ -120,6 +150,8 @@ impl Peephole {
             value.is_some_and(|&v| graph.values[v].op == Op::Bool(b))
         };
         let mut folded: Vec<(ValueId, ValueId)> = match r.kind {
+            // A loop's results differ with the values they start from.
+            RegionKind::Loop(_) => return,
             RegionKind::If => r
                 .results
                 .iter()
@@ -432,7 +464,16 @@ fn cse_key(graph: &Graph, id: ValueId) -> Option<Key> {
     let mut args = [ValueId::new(usize::MAX); 4];
     args.get_mut(..node.args.len())?.copy_from_slice(&node.args);
     match node.op {
-        Op::Param(_) | Op::Call(_) | Op::Partial(_) | Op::Result(..) | Op::Const(_) => return None,
+        Op::Param(_)
+        | Op::Call(_)
+        | Op::Partial(_)
+        | Op::Result(..)
+        | Op::Const(_)
+        | Op::Carried(..)
+        | Op::Saved(..)
+        | Op::Load(_)
+        | Op::Store(..)
+        | Op::Declare(..) => return None,
         // Commutative: `a * b` and `b * a` are the same value.
         Op::Add | Op::Mul => args[..2].sort_unstable(),
         _ => {}
@@ -453,50 +494,114 @@ fn remove_dead_code(program: &mut Program) {
     for &grad in program.grads.iter().flatten() {
         live[grad] = true;
     }
-    mark_live(graph, program.root, &mut live);
+    let mut carried = FastMap::default();
+    for (id, value) in graph.values.iter() {
+        if let Op::Carried(region, k) = value.op {
+            carried.insert((region, k), id);
+        }
+    }
+    let marker = Marker { graph, carried };
+    marker.mark_live(program.root, &mut live);
     sweep(graph, program.root, &live);
 }
 
-/// Marks what the live values of `block` need, walking backwards. Returns whether anything
-/// in the block is live.
-fn mark_live(graph: &Graph, block: BlockId, live: &mut IdVec<ValueId, bool>) -> bool {
-    let mut any = false;
-    for inst in graph.blocks[block].insts.iter().rev() {
-        match *inst {
-            Inst::Value(id) => {
-                if live[id] {
-                    any = true;
-                    for &arg in &graph.values[id].args {
-                        live[arg] = true;
+struct Marker<'g> {
+    graph: &'g Graph,
+    /// Each loop's carried values, by loop and index.
+    carried: FastMap<(RegionId, usize), ValueId>,
+}
+
+impl Marker<'_> {
+    /// Whether loop `region` keeps its carried variable `k`: its result or its value inside the
+    /// loop is used.
+    fn keeps(&self, region: RegionId, k: usize, live: &IdVec<ValueId, bool>) -> bool {
+        let r = &self.graph.regions[region];
+        r.results.get(k).is_some_and(|&result| live[result])
+            || self.carried.get(&(region, k)).is_some_and(|&c| live[c])
+    }
+
+    /// Marks what the live values of `block` need, walking backwards. Returns whether anything
+    /// in the block is live.
+    fn mark_live(&self, block: BlockId, live: &mut IdVec<ValueId, bool>) -> bool {
+        let graph = self.graph;
+        let mut any = false;
+        for inst in graph.blocks[block].insts.iter().rev() {
+            match *inst {
+                Inst::Value(id) => {
+                    let value = &graph.values[id];
+                    if value.op.has_effect() {
+                        live[id] = true;
                     }
-                }
-            }
-            Inst::Region(region) => {
-                let region = &graph.regions[region];
-                let mut needed = false;
-                for (i, &result) in region.results.iter().enumerate() {
-                    if live[result] {
-                        needed = true;
-                        for yields in &region.yields {
-                            if let Some(&value) = yields.get(i) {
-                                live[value] = true;
+                    if live[id] {
+                        any = true;
+                        for &arg in &value.args {
+                            live[arg] = true;
+                        }
+                        // A saved value needs the forward loop to carry it.
+                        if let Op::Saved(region, k) = value.op {
+                            if let Some(&c) = self.carried.get(&(region, k)) {
+                                live[c] = true;
                             }
                         }
                     }
                 }
-                for &body in &region.bodies {
-                    needed |= mark_live(graph, body, live);
-                }
-                if needed {
-                    any = true;
-                    for &arg in &region.args {
-                        live[arg] = true;
+                Inst::Region(region_id) => {
+                    let region = &graph.regions[region_id];
+                    let mut needed = false;
+                    if let RegionKind::Loop(_) = region.kind {
+                        // What an iteration needs can make more of the previous one live.
+                        loop {
+                            let mut added = false;
+                            for k in 0..region.args.len() {
+                                if self.keeps(region_id, k, live) {
+                                    if let Some(&out) = region.yields[0].get(k) {
+                                        added |= !live[out];
+                                        live[out] = true;
+                                    }
+                                }
+                            }
+                            needed |= self.mark_live(region.bodies[0], live);
+                            let pending = (0..region.args.len()).any(|k| {
+                                self.keeps(region_id, k, live)
+                                    && region.yields[0].get(k).is_some_and(|&out| !live[out])
+                            });
+                            if !pending && !added {
+                                break;
+                            }
+                        }
+                        for k in 0..region.args.len() {
+                            if self.keeps(region_id, k, live) {
+                                needed = true;
+                                live[region.args[k]] = true;
+                            }
+                        }
+                        any |= needed;
+                        continue;
+                    }
+                    for (i, &result) in region.results.iter().enumerate() {
+                        if live[result] {
+                            needed = true;
+                            for yields in &region.yields {
+                                if let Some(&value) = yields.get(i) {
+                                    live[value] = true;
+                                }
+                            }
+                        }
+                    }
+                    for &body in &region.bodies {
+                        needed |= self.mark_live(body, live);
+                    }
+                    if needed {
+                        any = true;
+                        for &arg in &region.args {
+                            live[arg] = true;
+                        }
                     }
                 }
             }
         }
+        any
     }
-    any
 }
 
 fn sweep(graph: &mut Graph, block: BlockId, live: &IdVec<ValueId, bool>) {
@@ -514,7 +619,10 @@ fn sweep(graph: &mut Graph, block: BlockId, live: &IdVec<ValueId, bool>) {
                 for &body in &bodies {
                     sweep(graph, body, live);
                 }
-                retain_results(graph, region, live);
+                match graph.regions[region].kind {
+                    RegionKind::If => retain_results(graph, region, live),
+                    RegionKind::Loop(_) => retain_carried(graph, region, live),
+                }
                 let empty = graph.regions[region].results.is_empty()
                     && bodies
                         .iter()
@@ -526,6 +634,57 @@ fn sweep(graph: &mut Graph, block: BlockId, live: &IdVec<ValueId, bool>) {
         }
     }
     graph.blocks[block].insts = kept;
+}
+
+/// Keeps the carried variables of loop `region` that are used (their value inside the loop
+/// or after it), renumbered, with their values on entry and at the end of the body.
+fn retain_carried(graph: &mut Graph, region: RegionId, live: &IdVec<ValueId, bool>) {
+    let old = graph.regions[region].clone();
+    let body = old.bodies[0];
+    let mut carried = vec![None; old.args.len()];
+    for inst in &graph.blocks[body].insts {
+        if let Inst::Value(id) = *inst {
+            if let Op::Carried(owner, k) = graph.values[id].op {
+                if owner == region && k < carried.len() {
+                    carried[k] = Some(id);
+                }
+            }
+        }
+    }
+    let mut renumber = vec![None; old.args.len()];
+    let (mut args, mut results, mut yields) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..old.args.len() {
+        let used = live[old.results[k]] || carried[k].is_some_and(|c| live[c]);
+        if !used {
+            continue;
+        }
+        let new = args.len();
+        renumber[k] = Some(new);
+        args.push(old.args[k]);
+        graph.values[old.results[k]].op = Op::Result(region, new);
+        results.push(old.results[k]);
+        yields.push(old.yields[0][k]);
+        if let Some(c) = carried[k] {
+            graph.values[c].op = Op::Carried(region, new);
+        }
+    }
+    if renumber.iter().enumerate().all(|(k, n)| *n == Some(k)) {
+        return;
+    }
+    // A reverse loop's saved values name the forward loop's carried variables by number.
+    for id in graph.values.ids() {
+        if let Op::Saved(owner, k) = graph.values[id].op {
+            if owner == region {
+                if let Some(Some(new)) = renumber.get(k) {
+                    graph.values[id].op = Op::Saved(region, *new);
+                }
+            }
+        }
+    }
+    let target = &mut graph.regions[region];
+    target.args = args.into();
+    target.results = results;
+    target.yields = vec![yields];
 }
 
 /// Keeps the live results of `region` (and what each body yields for them), renumbered.

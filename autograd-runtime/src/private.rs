@@ -85,3 +85,10 @@ pub fn partials<T, const N: usize, P: crate::Partials<T, N>>(partials: P) -> [T;
 
 /// For generated code that needs `Float`'s associated functions (`nan()`, `infinity()`).
 pub use num_traits::Float;
+
+/// `xs.len()` as a number of type `T` (`s / xs.len()` in a `grad!` body), rounded to nearest
+/// as `as` rounds.
+#[inline(always)]
+pub fn count<T: Real>(len: usize) -> T {
+    T::lit(len as f64)
+}

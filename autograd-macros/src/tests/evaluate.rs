@@ -77,6 +77,7 @@ impl Evaluator<'_> {
                     break;
                 }
                 Stmt::Unsupported { .. } => panic!("unsupported statement"),
+                Stmt::For(_) | Stmt::SetElem { .. } => panic!("the evaluator takes no loops"),
             }
         }
         scopes.pop();
@@ -155,6 +156,9 @@ impl Evaluator<'_> {
                 }
             }
             Expr::Unsupported { .. } => panic!("unsupported expression"),
+            Expr::Index { .. } | Expr::Len { .. } | Expr::Repeat { .. } => {
+                panic!("the evaluator takes numbers only")
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ fn stmt(stmt: &Stmt) -> String {
         Stmt::Return { value, .. } => format!("return {};", expr_dump(value)),
         Stmt::Tail(e) => format!("tail {}", expr_dump(e)),
         Stmt::Unsupported { what, .. } => format!("unsupported({what})"),
+        Stmt::For(_) => "for".into(),
+        Stmt::SetElem { .. } => "set element".into(),
     }
 }
 
@@ -71,6 +73,7 @@ fn expr_dump(expr: &Expr) -> String {
         Expr::Call { func, args } => format!("call {func}({})", list(args)),
         Expr::If(_) => "if".into(),
         Expr::Unsupported { what, inner, .. } => format!("unsupported({what}; {})", list(inner)),
+        Expr::Index { .. } | Expr::Len { .. } | Expr::Repeat { .. } => "array".into(),
     }
 }
 

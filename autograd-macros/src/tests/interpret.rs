@@ -126,6 +126,12 @@ impl State<'_> {
                 };
                 return;
             }
+            Op::Carried(..)
+            | Op::Saved(..)
+            | Op::Load(_)
+            | Op::Store(..)
+            | Op::Declare(..)
+            | Op::Count(_) => panic!("the interpreter takes no loops"),
         };
         self.values[id] = value;
     }

@@ -35,8 +35,14 @@ fn expansions_match_snapshots() {
     for input in inputs {
         let source = std::fs::read_to_string(&input).expect("readable input");
         let actual = render(&source);
-        // Generated code is `let` bindings on the stack: nothing allocates or dispatches.
+        // Generated code is `let` bindings on the stack: nothing allocates or dispatches. A
+        // gradient of a slice is a `Vec` (sized once by `_grad_into`), and a loop that carries
+        // a variable the reverse loop reads saves it in one `Vec`, allocated at loop entry.
+        let vec_allowed = source.contains("&[T]") || source.contains("tape");
         for forbidden in ["Box", "dyn", "Rc", "RefCell", "Vec", "vec!", "String"] {
+            if forbidden == "Vec" && vec_allowed {
+                continue;
+            }
             let found = actual
                 .split(|c: char| !c.is_alphanumeric() && c != '!')
                 .any(|word| word == forbidden);

@@ -1,10 +1,10 @@
 use autograd::grad;
 
 grad! {
-    fn f(x) {
+    fn f(x, xs: &[T]) {
         let mut y = x;
-        for _ in 0..3 {
-            y *= x;
+        for v in xs.iter().map(|v| v * 2.0) {
+            y *= v;
         }
         y
     }
