@@ -36,7 +36,7 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
         return TokenStream::new();
     }
     let attrs = fn_attrs(function, false);
-    let lints = allowed_lints();
+    let lints = allowed_lints(function);
     let vis = &function.vis;
     let name = &function.name;
     let grad_name = function.grad_fn_name();
@@ -139,11 +139,14 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
     }
 }
 
-/// Every parameter untyped or typed as the generic number type.
+/// Every parameter a number (not an array), untyped or typed as the generic number type.
 fn scalar_params(function: &Function, ty: &Ident) -> bool {
-    function.params.iter().all(|param| match &param.ty {
-        None => true,
-        Some(written) => type_name(written).is_some_and(|name| &name == ty),
+    function.params.iter().all(|param| {
+        param.shape.is_scalar()
+            && match &param.ty {
+                None => true,
+                Some(written) => type_name(written).is_some_and(|name| &name == ty),
+            }
     })
 }
 
