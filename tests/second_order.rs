@@ -58,13 +58,13 @@ macro_rules! second {
                 let [$($w),*] = x;
                 $(let $c = $cv;)*
                 let (value, g) = $grad($($w,)* $($c),*);
-                (value, g.to_array())
+                (value, [$(g.$w),*])
             },
             hessian: |x| {
                 let [$($w),*] = x;
                 $(let $c = $cv;)*
                 let (value, g, h) = $hessian($($w,)* $($c),*);
-                (value, g.to_array(), h)
+                (value, [$(g.$w),*], h)
             },
             hvp: |x, v| {
                 let v = {
@@ -74,7 +74,7 @@ macro_rules! second {
                 let [$($w),*] = x;
                 $(let $c = $cv;)*
                 let (value, g, hv) = $hvp($($w,)* $($c,)* v);
-                (value, g.to_array(), hv.to_array())
+                (value, [$(g.$w),*], [$(hv.$w),*])
             },
             jvp: |x, v| {
                 let v = {
@@ -487,4 +487,153 @@ fn attribute_form() {
         [w, x]
     );
     check("attr_generic", f, -1.5, 1.5);
+}
+
+// ------------------------------------------------------------------------------------------
+// Array parameters: `f_hvp` and `f_jvp` (no `f_hessian`), the direction shaped like the
+// gradient.
+// ------------------------------------------------------------------------------------------
+
+grad! {
+    /// Rosenbrock over a slice.
+    fn rosen_slice(x: &[T]) {
+        let mut s = 0.0;
+        for i in 0..x.len() - 1 {
+            s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+        }
+        s
+    }
+
+    /// A scalar, an array, a matrix, and data as a constant slice.
+    #[wrt(a, u, m)]
+    fn mixed_shapes(a, u: [T; 3], m: [[T; 2]; 2], data: &[T]) {
+        let mut s = a * a * u[0];
+        for i in 0..3 {
+            s += (u[i] * a).sin() * m[i % 2][(i + 1) % 2];
+        }
+        for j in 0..data.len() {
+            s += (m[0][0] * data[j] + m[1][1]).tanh() * u[2];
+        }
+        s + m[0][1] * m[1][0] * a
+    }
+}
+
+/// Checks `(H·v)_i` against the five-point difference of `t ↦ ∂f/∂p_i(p + t v)` at 0.
+fn check_hvp_by_differences(name: &str, grad_at: impl Fn(f64) -> Vec<f64>, hv: &[f64]) {
+    for (i, &hv_i) in hv.iter().enumerate() {
+        let report = check_grad_slice_with(&FD, |t| grad_at(t[0])[i], &[0.0], &[hv_i]);
+        assert!(
+            report.ok(),
+            "{name}: (H·v)[{i}] disagrees with the finite difference of the gradient: {report}, \
+             allowed {:e}",
+            report.allowed
+        );
+    }
+}
+
+#[test]
+fn hvp_and_jvp_of_a_slice_parameter() {
+    let mut rng = Rng(7);
+    for _ in 0..8 {
+        let x: [f64; 6] = rng.point(-1.5, 1.5);
+        let v: [f64; 6] = rng.point(-1.0, 1.0);
+        let (value, g) = rosen_slice_grad(&x);
+        let (hv_value, hv_g, hv) = rosen_hvp(&x, &v);
+        assert_eq!((hv_value.to_bits(), &hv_g.x), (value.to_bits(), &g.x));
+        let at = |t: f64| -> Vec<f64> {
+            let y: Vec<f64> = x.iter().zip(&v).map(|(a, b)| a + t * b).collect();
+            rosen_slice_grad(&y).1.x
+        };
+        check_hvp_by_differences("rosen_slice", at, &hv.x);
+        let (jvp_value, d) = rosen_slice_jvp(&x, RosenSliceGrad { x: v.to_vec() });
+        assert_eq!(jvp_value.to_bits(), value.to_bits());
+        let want: f64 = g.x.iter().zip(&v).map(|(a, b)| a * b).sum();
+        let scale: f64 = g.x.iter().zip(&v).map(|(a, b)| (a * b).abs()).sum();
+        assert!(
+            (d - want).abs() <= ROUNDING * scale,
+            "jvp {d:e}, ∇f·v {want:e}"
+        );
+    }
+}
+
+/// `rosen_slice_hvp` with the direction as a slice.
+fn rosen_hvp(x: &[f64], v: &[f64]) -> (f64, RosenSliceGrad<f64>, RosenSliceGrad<f64>) {
+    rosen_slice_hvp(x, RosenSliceGrad { x: v.to_vec() })
+}
+
+#[test]
+#[should_panic(expected = "a slice of 3 numbers has a direction of 2 numbers")]
+fn a_direction_of_the_wrong_length_is_an_error() {
+    rosen_hvp(&[1.0, 2.0, 3.0], &[1.0, 0.0]);
+}
+
+#[test]
+fn hvp_of_array_and_matrix_parameters_with_constant_data() {
+    let data = [0.3, -0.7, 1.1];
+    let mut rng = Rng(8);
+    for _ in 0..8 {
+        let [a, u0, u1, u2, m00, m01, m10, m11]: [f64; 8] = rng.point(-1.5, 1.5);
+        let v: [f64; 8] = rng.point(-1.0, 1.0);
+        let (u, m) = ([u0, u1, u2], [[m00, m01], [m10, m11]]);
+        let dir = MixedShapesGrad {
+            a: v[0],
+            u: [v[1], v[2], v[3]],
+            m: [[v[4], v[5]], [v[6], v[7]]],
+        };
+        let (value, g) = mixed_shapes_grad(a, u, m, &data);
+        let (hv_value, hv_g, hv) = mixed_shapes_hvp(a, u, m, &data, dir);
+        assert_eq!(hv_value.to_bits(), value.to_bits());
+        assert_eq!(hv_g, g);
+        let flat = |g: &MixedShapesGrad<f64>| -> Vec<f64> {
+            let mut out = vec![g.a];
+            out.extend(g.u);
+            out.extend(g.m.iter().flatten());
+            out
+        };
+        let at = |t: f64| {
+            let p: Vec<f64> = [a, u0, u1, u2, m00, m01, m10, m11]
+                .iter()
+                .zip(&v)
+                .map(|(x, e)| x + t * e)
+                .collect();
+            let (_, g) = mixed_shapes_grad(
+                p[0],
+                [p[1], p[2], p[3]],
+                [[p[4], p[5]], [p[6], p[7]]],
+                &data,
+            );
+            flat(&g)
+        };
+        check_hvp_by_differences("mixed_shapes", at, &flat(&hv));
+        let (jvp_value, d) = mixed_shapes_jvp(a, u, m, &data, dir);
+        assert_eq!(jvp_value.to_bits(), value.to_bits());
+        let want: f64 = flat(&g).iter().zip(&v).map(|(x, e)| x * e).sum();
+        let scale: f64 = flat(&g).iter().zip(&v).map(|(x, e)| (x * e).abs()).sum();
+        assert!(
+            (d - want).abs() <= ROUNDING * scale,
+            "jvp {d:e}, ∇f·v {want:e}"
+        );
+    }
+}
+
+grad! {
+    /// A fit to data: the Hessian over the two numbers, the slices held constant.
+    #[wrt(w, b)]
+    fn sse_fit(w, b, xs: &[T], ys: &[T]) {
+        let mut s = 0.0;
+        for i in 0..xs.len() {
+            let r = (w * xs[i] + b).tanh() - ys[i];
+            s += r * r;
+        }
+        s
+    }
+}
+
+static XS: [f64; 4] = [-1.0, -0.25, 0.5, 1.5];
+static YS: [f64; 4] = [-0.6, -0.1, 0.3, 0.8];
+
+#[test]
+fn hessian_over_numbers_with_data_slices() {
+    let f = second!(sse_fit, sse_fit_grad, sse_fit_hessian, sse_fit_hvp, sse_fit_jvp, SseFitGrad, [w, b], const xs = &XS[..], const ys = &YS[..]);
+    check("sse_fit", f, -1.5, 1.5);
 }

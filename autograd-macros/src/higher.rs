@@ -11,17 +11,20 @@
 //!   against `N` calls of `f_hvp` (W6 in BENCHMARKS.md): the one pass of `DualN` was faster
 //!   on both workloads (10 and 41 parameters).
 //!
-//! So they exist only where `f` and `f_grad` are generic over the number type and every
-//! parameter is a scalar of it: untyped parameters in `grad!`, or `#[differentiable]` on a
+//! So they exist only where `f` and `f_grad` are generic over the number type: untyped
+//! parameters in `grad!` (numbers, or arrays and slices of `T`), or `#[differentiable]` on a
 //! `fn f<T: Real>(x: T, ..)` whose only generic parameter is `T`. A function typed `f64` keeps
 //! only `f` and `f_grad`. The direction `v` is the gradient struct: one component per
-//! differentiated parameter, the others held constant.
+//! differentiated parameter, shaped like it, the others held constant. An array parameter is
+//! passed as an array of dual numbers (`Seed` in the runtime), a slice as a `Vec` of them,
+//! allocated per call; `f_hessian` exists only where every differentiated parameter is a
+//! number (arrays outside `#[wrt]` are data).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{GenericParam, Ident, TypeParamBound, WherePredicate};
 
-use crate::ast::{Form, Function, Scalar};
+use crate::ast::{Form, Function, Param, Scalar};
 use crate::check::type_name;
 use crate::emit::{allowed_lints, fn_attrs, signature, wrt_params, Signature};
 
@@ -54,33 +57,71 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
     let n = proc_macro2::Literal::usize_unsuffixed(wrt.len());
 
     // Each distinct parameter once, in declaration order.
-    let mut names: Vec<&Ident> = Vec::new();
+    let mut params_once: Vec<&Param> = Vec::new();
     for param in &function.params {
-        if !names.contains(&&param.name) {
-            names.push(&param.name);
+        if !params_once.iter().any(|p| p.name == param.name) {
+            params_once.push(param);
         }
     }
+    // The Hessian is over numbers: arrays may be data (outside `#[wrt]`), not variables.
+    let scalars_only = params_once
+        .iter()
+        .all(|p| p.shape.is_scalar() || !wrt.contains(&&p.name));
     let dual = quote!(::autograd::Dual::<#ty>);
     let dual_n = quote!(::autograd::DualN::<#ty, #n>);
-    // `Dual::new(x, v.x)` for a differentiated parameter, `Dual::constant(c)` otherwise.
-    let along: Vec<TokenStream> = names
+    let seed = quote!(::autograd::__private::Seed::<#ty>);
+    // `Dual::new(x, v.x)` for a differentiated number, `Dual::constant(c)` for another; an
+    // array's elements each with their tangent (`Seed`), a slice's in a `Vec` it borrows.
+    let along: Vec<TokenStream> = params_once
         .iter()
-        .map(|p| match wrt.contains(p) {
-            true => quote!(#dual::new(#p, #v.#p)),
-            false => quote!(#dual::constant(#p)),
+        .map(|param| {
+            let p = &param.name;
+            let wrt = wrt.contains(&p);
+            let arg = match (param.shape.is_scalar(), wrt) {
+                (true, true) => quote!(#dual::new(#p, #v.#p)),
+                (true, false) => quote!(#dual::constant(#p)),
+                (false, true) => quote!(#seed::seed(#p, &#v.#p)),
+                (false, false) => quote!(#seed::constant::<#dual>(#p)),
+            };
+            match param.shape.is_dynamic() {
+                true => quote!(&#arg),
+                false => arg,
+            }
         })
         .collect();
     // The i-th differentiated parameter seeded with the i-th unit vector.
-    let seeded: Vec<TokenStream> = names
+    let seeded: Vec<TokenStream> = params_once
         .iter()
-        .map(|p| match wrt.iter().position(|w| w == p) {
-            Some(i) => {
-                let i = proc_macro2::Literal::usize_unsuffixed(i);
-                quote!(#dual_n::variable(#p, #i))
+        .map(|param| {
+            let p = &param.name;
+            let arg = match wrt.iter().position(|w| *w == p) {
+                Some(i) => {
+                    let i = proc_macro2::Literal::usize_unsuffixed(i);
+                    quote!(#dual_n::variable(#p, #i))
+                }
+                None if param.shape.is_scalar() => quote!(#dual_n::constant(#p)),
+                None => quote!(#seed::constant::<#dual_n>(#p)),
+            };
+            match param.shape.is_dynamic() {
+                true => quote!(&#arg),
+                false => arg,
             }
-            None => quote!(#dual_n::constant(#p)),
         })
         .collect();
+    // A field of the gradient at dual numbers, split into values and tangents.
+    let part = |field: &Ident, tangents: bool| {
+        let scalar = params_once
+            .iter()
+            .any(|p| &p.name == field && p.shape.is_scalar());
+        match (scalar, tangents) {
+            (true, false) => quote!(grad.#field.re),
+            (true, true) => quote!(grad.#field.eps),
+            (false, false) => quote!(::autograd::__private::DualParts::values(&grad.#field)),
+            (false, true) => quote!(::autograd::__private::DualParts::tangents(&grad.#field)),
+        }
+    };
+    let values: Vec<TokenStream> = wrt.iter().map(|f| part(f, false)).collect();
+    let tangents: Vec<TokenStream> = wrt.iter().map(|f| part(f, true)).collect();
 
     let fields = wrt
         .iter()
@@ -104,7 +145,21 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
          ({fields}). One call of [`{grad_name}`] at `DualN<T, {n}>`.\n\n Generated by \
          `autograd::grad!`."
     );
-    let values = quote!(#struct_name { #(#wrt: grad.#wrt.re),* });
+    let values = quote!(#struct_name { #(#wrt: #values),* });
+    let hessian = scalars_only.then(|| {
+        quote! {
+            #[doc = #hessian_doc]
+            #attrs
+            #lints
+            #[allow(dead_code)]
+            #vis fn #hessian_name #generics (#params)
+                -> (#ty, #struct_name<#ty>, [[#ty; #n]; #n]) #where_clause
+            {
+                let (value, grad) = #grad_name(#(#seeded),*);
+                (value.re, #values, [#(grad.#wrt.eps),*])
+            }
+        }
+    });
     quote! {
         #[doc = #jvp_doc]
         #attrs
@@ -123,30 +178,18 @@ pub fn emit(function: &Function, scalar: &Scalar) -> TokenStream {
             -> (#ty, #struct_name<#ty>, #struct_name<#ty>) #where_clause
         {
             let (value, grad) = #grad_name(#(#along),*);
-            (value.re, #values, #struct_name { #(#wrt: grad.#wrt.eps),* })
+            (value.re, #values, #struct_name { #(#wrt: #tangents),* })
         }
 
-        #[doc = #hessian_doc]
-        #attrs
-        #lints
-        #[allow(dead_code)]
-        #vis fn #hessian_name #generics (#params)
-            -> (#ty, #struct_name<#ty>, [[#ty; #n]; #n]) #where_clause
-        {
-            let (value, grad) = #grad_name(#(#seeded),*);
-            (value.re, #values, [#(grad.#wrt.eps),*])
-        }
+        #hessian
     }
 }
 
-/// Every parameter a number (not an array), untyped or typed as the generic number type.
+/// Every parameter (or array element) untyped or typed as the generic number type.
 fn scalar_params(function: &Function, ty: &Ident) -> bool {
-    function.params.iter().all(|param| {
-        param.shape.is_scalar()
-            && match &param.ty {
-                None => true,
-                Some(written) => type_name(written).is_some_and(|name| &name == ty),
-            }
+    function.params.iter().all(|param| match &param.ty {
+        None => true,
+        Some(written) => type_name(written).is_some_and(|name| &name == ty),
     })
 }
 

@@ -590,7 +590,7 @@ macro_rules! dual_impls {
             /// `abs'(x) = sign(x)`, 0 at 0.
             #[inline]
             fn abs(self) -> Self {
-                self.chain(self.re.abs(), crate::__private::sign(self.re))
+                self.chain(self.re.abs(), crate::kinks::sign(self.re))
             }
 
             /// `mul_add(a, b) = x a + b`: `x' a + x a' + b'`
@@ -622,8 +622,8 @@ macro_rules! dual_impls {
             #[inline]
             fn powf(self, n: Self) -> Self {
                 let y = self.re.powf(n.re);
-                let dx = crate::__private::powf_base(self.re, n.re);
-                let dn = crate::__private::powf_exponent(self.re, y);
+                let dx = crate::kinks::powf_base(self.re, n.re);
+                let dn = crate::kinks::powf_exponent(self.re, y);
                 self.chain2(n, y, dx, dn)
             }
 
@@ -734,8 +734,8 @@ macro_rules! dual_impls {
             #[inline]
             fn hypot(self, other: Self) -> Self {
                 let h = self.re.hypot(other.re);
-                let da = crate::__private::div_or_zero(self.re, h);
-                let db = crate::__private::div_or_zero(other.re, h);
+                let da = crate::kinks::div_or_zero(self.re, h);
+                let db = crate::kinks::div_or_zero(other.re, h);
                 self.chain2(other, h, da, db)
             }
 
@@ -854,3 +854,162 @@ macro_rules! dual_impls {
 
 dual_impls!({T: Real} Dual<T>);
 dual_impls!({T: Real, const N: usize} DualN<T, N>);
+
+/// A parameter of a generated function at dual numbers: what `f_jvp`, `f_hvp` and
+/// `f_hessian` pass to `f` and `f_grad` for an array parameter. `Tangent` is the parameter's
+/// field in the gradient struct (`[T; N]` for `[T; N]`, `Vec<T>` for `&[T]`, …), the
+/// direction's component; `Of<D>` is the parameter with elements of type `D` (`[D; N]`, or a
+/// `Vec<D>` to borrow for a slice). Generated code calls it through `::autograd::__private`;
+/// not a public API.
+#[doc(hidden)]
+pub trait Seed<T: Real>: Sized {
+    /// The parameter's field in the gradient struct.
+    type Tangent;
+    /// The parameter with elements of type `D` (owned).
+    type Of<D>;
+    /// Each element with its tangent.
+    ///
+    /// # Panics
+    ///
+    /// If a slice and its tangent differ in length.
+    fn seed(self, tangent: &Self::Tangent) -> Self::Of<Dual<T>>;
+    /// Each element a constant `D` (a `Dual` or `DualN` with zero tangents).
+    fn constant<D: From<T>>(self) -> Self::Of<D>;
+}
+
+impl<T: Real, const N: usize> Seed<T> for [T; N] {
+    type Tangent = [T; N];
+    type Of<D> = [D; N];
+    #[inline]
+    fn seed(self, tangent: &[T; N]) -> [Dual<T>; N] {
+        core::array::from_fn(|i| Dual::new(self[i], tangent[i]))
+    }
+    #[inline]
+    fn constant<D: From<T>>(self) -> [D; N] {
+        self.map(D::from)
+    }
+}
+
+impl<T: Real, const N: usize, const M: usize> Seed<T> for [[T; N]; M] {
+    type Tangent = [[T; N]; M];
+    type Of<D> = [[D; N]; M];
+    #[inline]
+    fn seed(self, tangent: &[[T; N]; M]) -> [[Dual<T>; N]; M] {
+        core::array::from_fn(|i| self[i].seed(&tangent[i]))
+    }
+    #[inline]
+    fn constant<D: From<T>>(self) -> [[D; N]; M] {
+        self.map(|row| row.map(D::from))
+    }
+}
+
+impl<T: Real> Seed<T> for &[T] {
+    type Tangent = Vec<T>;
+    type Of<D> = Vec<D>;
+    fn seed(self, tangent: &Vec<T>) -> Vec<Dual<T>> {
+        assert_eq!(
+            self.len(),
+            tangent.len(),
+            "a slice of {} numbers has a direction of {} numbers",
+            self.len(),
+            tangent.len()
+        );
+        self.iter()
+            .zip(tangent)
+            .map(|(&x, &e)| Dual::new(x, e))
+            .collect()
+    }
+    fn constant<D: From<T>>(self) -> Vec<D> {
+        self.iter().map(|&x| D::from(x)).collect()
+    }
+}
+
+impl<T: Real, const N: usize> Seed<T> for &[[T; N]] {
+    type Tangent = Vec<[T; N]>;
+    type Of<D> = Vec<[D; N]>;
+    fn seed(self, tangent: &Vec<[T; N]>) -> Vec<[Dual<T>; N]> {
+        assert_eq!(
+            self.len(),
+            tangent.len(),
+            "a slice of {} rows has a direction of {} rows",
+            self.len(),
+            tangent.len()
+        );
+        self.iter()
+            .zip(tangent)
+            .map(|(row, e)| row.seed(e))
+            .collect()
+    }
+    fn constant<D: From<T>>(self) -> Vec<[D; N]> {
+        self.iter().map(|row| row.map(D::from)).collect()
+    }
+}
+
+/// A gradient field computed at dual numbers, split into values (the gradient) and tangents
+/// (the Hessian-vector product), each shaped like the field. Generated code calls it through
+/// `::autograd::__private`; not a public API.
+#[doc(hidden)]
+pub trait DualParts {
+    /// The field at real numbers.
+    type Real;
+    /// The values.
+    fn values(&self) -> Self::Real;
+    /// The tangents.
+    fn tangents(&self) -> Self::Real;
+}
+
+impl<T: Real> DualParts for Dual<T> {
+    type Real = T;
+    #[inline(always)]
+    fn values(&self) -> T {
+        self.re
+    }
+    #[inline(always)]
+    fn tangents(&self) -> T {
+        self.eps
+    }
+}
+
+impl<T: Real, const N: usize> DualParts for [Dual<T>; N] {
+    type Real = [T; N];
+    #[inline]
+    fn values(&self) -> [T; N] {
+        self.map(|d| d.re)
+    }
+    #[inline]
+    fn tangents(&self) -> [T; N] {
+        self.map(|d| d.eps)
+    }
+}
+
+impl<T: Real, const N: usize, const M: usize> DualParts for [[Dual<T>; N]; M] {
+    type Real = [[T; N]; M];
+    #[inline]
+    fn values(&self) -> [[T; N]; M] {
+        self.map(|row| row.values())
+    }
+    #[inline]
+    fn tangents(&self) -> [[T; N]; M] {
+        self.map(|row| row.tangents())
+    }
+}
+
+impl<T: Real> DualParts for Vec<Dual<T>> {
+    type Real = Vec<T>;
+    fn values(&self) -> Vec<T> {
+        self.iter().map(|d| d.re).collect()
+    }
+    fn tangents(&self) -> Vec<T> {
+        self.iter().map(|d| d.eps).collect()
+    }
+}
+
+impl<T: Real, const N: usize> DualParts for Vec<[Dual<T>; N]> {
+    type Real = Vec<[T; N]>;
+    fn values(&self) -> Vec<[T; N]> {
+        self.iter().map(|row| row.values()).collect()
+    }
+    fn tangents(&self) -> Vec<[T; N]> {
+        self.iter().map(|row| row.tangents()).collect()
+    }
+}

@@ -13,6 +13,7 @@ mod dual;
 mod error;
 mod exp;
 mod gradient;
+mod kinks;
 mod real;
 mod scalar;
 mod simd;
