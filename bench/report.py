@@ -32,6 +32,9 @@ W4_REVIEW = os.path.join(ROOT, "bench", "w4-review.md")
 # W5 (issue 15): the tables `bench/w5_table.py --write bench/w5.md` writes from the last
 # `w5_loops` run, and the analysis of the targets it misses, by hand.
 W5_SECTIONS = [os.path.join(ROOT, "bench", f) for f in ("w5.md", "w5-analysis.md")]
+# W6 (issue 16) is measured by `cargo bench --bench w6_hessian`, outside bench/run; its section
+# is kept by hand (`python3 bench/w6_summary.py` prints its tables).
+W6_SECTION = os.path.join(ROOT, "bench", "w6.md")
 
 
 def load(src, group, bench):
@@ -393,6 +396,8 @@ def main():
     for section in W5_SECTIONS:
         if os.path.exists(section):
             md.append(open(section).read().strip() + "\n")
+    if os.path.exists(W6_SECTION):
+        md.append(open(W6_SECTION).read().strip() + "\n")
 
     md.append("## Targets of issue 4\n")
     md.append("| target | met? | measured |\n| --- | --- | --- |")
@@ -412,6 +417,7 @@ def main():
         "W5_ROUNDS=3 cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3   # W5, 6 min",
         "cargo bench -p autograd-macros --bench expand -- W4_loops            # W4 of rosen and the MLP with loops",
         "python3 bench/w5_table.py --write bench/w5.md                        # W5's tables from the two runs above",
+        "W6_ROUNDS=3 cargo bench --bench w6_hessian && python3 bench/w6_summary.py   # W6 (issue 16)",
         "python3 bench/gen_w1.py            # regenerate W1's functions for every contender",
         "python3 bench/tanh_accuracy.py     # accuracy of tanh_fast against a 50-digit reference",
         "```",

@@ -380,3 +380,32 @@ fn typed_arrays_and_the_attribute_form() {
         "mean_abs",
     );
 }
+
+grad! {
+    /// A store into a local array inside an `if` arm (no loop).
+    fn stored_in_arm(p0, p1) {
+        let mut h = [0.0; 1];
+        if p1 > 0.0 {
+            h[0] = p0 * p0;
+        }
+        h[0]
+    }
+
+    /// The length as a number, in a body without a loop; the gradient has only scalar fields.
+    #[wrt(p0)]
+    fn per_element(p0, xs: &[T]) {
+        p0 / xs.len()
+    }
+}
+
+#[test]
+fn stores_in_arms_and_lengths_without_loops() {
+    assert_eq!(
+        stored_in_arm_grad(0.5, 1.0),
+        (0.25, StoredInArmGrad { p0: 1.0, p1: 0.0 })
+    );
+    assert_eq!(stored_in_arm_grad(0.5, -1.0).1.p0, 0.0);
+    let (value, g) = per_element_grad(0.5, &[1.0, 2.0]);
+    assert_eq!(value, 0.25);
+    assert_eq!(g.to_array(), [0.5]);
+}

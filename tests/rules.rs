@@ -9,6 +9,7 @@
 //! - the f64 gradient agrees with a central difference ([`check_fd`]);
 //! - the f32 gradient agrees with the f64 gradient at the same point ([`check_f32`]).
 
+use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
 use autograd::{grad, Real};
 
 // ------------------------------------------------------------------------------------------
@@ -105,8 +106,10 @@ const RTOL64: f64 = 1e-7;
 /// for libm functions; the stencil's coefficients sum to 1.5 in absolute value.
 const NOISE_ULPS: f64 = 8.0;
 
-/// Checks the f64 gradient against the five-point central difference
-/// `(f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h` in each argument.
+/// How the f64 gradient is checked: the five-point central difference
+/// `(f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h` in each argument, through
+/// `autograd::check` (the one finite-difference checker), allowing [`RTOL64`] relative to the
+/// difference plus its rounding error.
 ///
 /// Why this difference and this step. Near a singularity at distance `d` (the pole of `ln`,
 /// `recip`, `tan`; the ends of `asin`'s domain), the truncation error relative to `f'` is
@@ -119,6 +122,15 @@ const NOISE_ULPS: f64 = 8.0;
 /// `x ± kh` is exact in f64: the step taken is the step divided by. Where the derivative is
 /// near 0 but `f` is not (`cos` near 0, `tanh'` far out), a relative test is meaningless, so
 /// the rounding error itself, `NOISE_ULPS · eps · max|f| / h`, is allowed on top.
+const FD: Options = Options {
+    stencil: Stencil::FivePoint,
+    step: Step::PowerOfTwo(1e-5),
+    atol: 0.0,
+    rtol: RTOL64,
+    noise_ulps: NOISE_ULPS,
+};
+
+/// Checks the f64 gradient against the finite difference of [`FD`] at every point.
 fn check_fd(
     name: &str,
     f: impl Fn(&[f64]) -> f64,
@@ -127,33 +139,14 @@ fn check_fd(
 ) {
     for p in points {
         let (_, analytic) = grad(p);
-        for (i, &a) in analytic.iter().enumerate() {
-            let h = step(p[i]);
-            let at = |k: f64| {
-                let mut q = p.clone();
-                q[i] = p[i] + k * h;
-                f(&q)
-            };
-            let (m2, m1, p1, p2) = (at(-2.0), at(-1.0), at(1.0), at(2.0));
-            let numeric = (m2 - 8.0 * m1 + 8.0 * p1 - p2) / (12.0 * h);
-            let f_max = m2.abs().max(m1.abs()).max(p1.abs()).max(p2.abs());
-            let noise = NOISE_ULPS * f64::EPSILON * f_max / h;
-            let allowed = RTOL64 * a.abs().max(numeric.abs()) + noise;
-            let error = (a - numeric).abs();
-            // Written so that a NaN on either side fails.
-            assert!(
-                error <= allowed,
-                "{name}: ∂/∂arg{i} at {p:?}: analytic {a:e}, finite difference {numeric:e} \
-                 (h = {h:e}): error {error:e} > allowed {allowed:e}"
-            );
-        }
+        let report = check_grad_slice_with(&FD, &f, p, &analytic);
+        assert!(
+            report.ok(),
+            "{name} at {p:?}: the gradient disagrees with the finite difference: {report}, \
+             allowed {:e}",
+            report.allowed
+        );
     }
-}
-
-/// The finite-difference step at `x`: the power of two nearest `1e-5 · max(1, |x|)`.
-fn step(x: f64) -> f64 {
-    let target = 1e-5 * x.abs().max(1.0);
-    2f64.powi(target.log2().round() as i32)
 }
 
 /// Relative tolerance of the f32 gradient against the f64 gradient at the same point (the f32

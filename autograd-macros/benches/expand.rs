@@ -35,6 +35,8 @@ mod forward;
 mod fuse;
 #[path = "../src/hash.rs"]
 mod hash;
+#[path = "../src/higher.rs"]
+mod higher;
 #[path = "../src/ir.rs"]
 mod ir;
 #[path = "../src/lower.rs"]

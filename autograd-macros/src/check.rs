@@ -440,6 +440,8 @@ const NO_LOCAL: usize = 0;
 struct Access {
     local: usize,
     write: bool,
+    /// A write that adds to the element (`+=`): computing it again would add twice.
+    adds: bool,
     /// The index as written, and its first part if that is a plain name.
     index: String,
     first: Option<String>,
@@ -572,7 +574,8 @@ impl Checker<'_> {
                     }) => {
                         self.rank(array, rank, index.len(), array.span());
                         if !matches!(op, AssignOp::Mul | AssignOp::Div) {
-                            self.access(id, true, index, array.span());
+                            let adds = *op != AssignOp::Set;
+                            self.access(id, Some(adds), index, array.span());
                         }
                     }
                     Some(Binding::Array { local: false, .. }) if self.is_param(array) => {
@@ -808,7 +811,8 @@ impl Checker<'_> {
     }
 
     /// Records a read or a write of an element of local array `local`.
-    fn access(&mut self, local: usize, write: bool, index: &[IndexExpr], span: Span) {
+    /// `write`: `Some(adds)` for a write (`adds` for `+=`, `-=`), `None` for a read.
+    fn access(&mut self, local: usize, write: Option<bool>, index: &[IndexExpr], span: Span) {
         if local == NO_LOCAL {
             return;
         }
@@ -823,7 +827,8 @@ impl Checker<'_> {
         };
         self.accesses.push(Access {
             local,
-            write,
+            write: write.is_some(),
+            adds: write == Some(true),
             index: text.to_string(),
             first,
             loops: self.loops.clone(),
@@ -858,6 +863,7 @@ impl Checker<'_> {
                     .count();
                 let same_iteration = w < r
                     && common > 0
+                    && !write.adds
                     && write.index == read.index
                     && read
                         .first
@@ -872,7 +878,7 @@ impl Checker<'_> {
                          support: it computes a loop again from the arrays as they are at the \
                          end; write every element first and read them afterwards (fill the \
                          array in one loop, read it in the next), or, in one loop, write \
-                         `h[j]` before reading `h[j]`, with `j` that loop's variable",
+                         `h[j] = ..` (not `+=`) before reading `h[j]`, with `j` that loop's variable",
                     );
                 }
             }
@@ -1040,7 +1046,7 @@ impl Checker<'_> {
                 match self.lookup(array) {
                     Some(Binding::Array { rank, id, .. }) => {
                         self.rank(array, rank, index.len(), *span);
-                        self.access(id, false, index, *span);
+                        self.access(id, None, index, *span);
                     }
                     Some(Binding::Poisoned) => {}
                     Some(_) => self.errors.push(

@@ -7,7 +7,7 @@ use crate::ast::{Scalar, Signatures};
 use crate::check;
 use crate::errors::Errors;
 use crate::ir::{internal, verify, Program};
-use crate::{emit, fallback, fuse, lower, parse, reverse, simplify};
+use crate::{emit, fallback, fuse, higher, lower, parse, reverse, simplify};
 
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
@@ -72,7 +72,9 @@ fn generate(
     signatures: &Signatures,
 ) -> syn::Result<TokenStream> {
     let program = derive(function, signatures)?;
-    emit::emit(function, scalar, &program)
+    let mut out = emit::emit(function, scalar, &program)?;
+    out.extend(higher::emit(function, scalar));
+    Ok(out)
 }
 
 /// The function and its gradient as IR: lower → reverse → simplify, each checked by

@@ -1,8 +1,9 @@
 //! On bad input: the errors, plus stubs of the items the user expects.
 //!
 //! Every function whose signature parsed still gets its forward function, `NAME_grad` and
-//! `NameGrad` with the right signatures (bodies that never run), so the rest of the user's
-//! crate type-checks and the only errors they see are the real ones.
+//! `NameGrad` with the right signatures (bodies that never run), and the `_jvp`, `_hvp` and
+//! `_hessian` that call them where they apply (`higher.rs`), so the rest of the user's crate
+//! type-checks and the only errors they see are the real ones.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -11,6 +12,7 @@ use syn::Ident;
 use crate::ast::{Form, Function, Scalar};
 use crate::check::type_name;
 use crate::emit::{allowed_lints, grad_struct, original_item, signature, wrt_params, Signature};
+use crate::higher;
 
 /// `stubs[i]`: whether function `i` gets stubs (not when its signature is incomplete or its
 /// names clash with another's).
@@ -29,6 +31,7 @@ pub fn emit(
     {
         let scalar = scalar.clone().unwrap_or_else(|| stub_scalar(function));
         out.extend(stub_items(function, &scalar));
+        out.extend(higher::emit(function, &scalar));
     }
     out
 }

@@ -404,6 +404,10 @@ impl<'a> Parser<'a> {
 
     /// `receiver.method(args)`; `powi` takes an integer literal, as `parse::make_method` reads it.
     fn method_call(&mut self, receiver: Expr, method: Ident, args: &Group) -> Option<Expr> {
+        // `xs.len()` and iterator methods are syn's path's to read.
+        if method == "len" || method == "iter" {
+            return None;
+        }
         if method == "powi" {
             let tokens: Vec<TokenTree> = args.stream().into_iter().collect();
             let (exponent, exponent_span) = match tokens.as_slice() {

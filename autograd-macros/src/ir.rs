@@ -777,6 +777,14 @@ impl Graph {
         id
     }
 
+    /// The header of `region` if it is a loop.
+    pub fn header_of(&self, region: &Region) -> Option<&LoopHeader> {
+        match region.kind {
+            RegionKind::Loop(header) => self.loops.get(header),
+            RegionKind::If => None,
+        }
+    }
+
     /// A loop's header.
     pub fn header(&self, region: RegionId) -> Option<&LoopHeader> {
         match self.regions.get(region)?.kind {

@@ -15,6 +15,7 @@ mod fastpath;
 mod forward;
 mod fuse;
 mod hash;
+mod higher;
 mod ir;
 mod lower;
 mod parse;

@@ -217,6 +217,23 @@ impl<'a> Renderer<'a> {
             let ends = graph.values.iter().any(|(id, value)| {
                 matches!(value.op, Op::SavedEnd(r, _) if r == region) && self.uses[id] > 0
             });
+            // The reverse loop must see the tape: a forward loop inside an arm of an `if` has
+            // its reverse in the other `if`, where the arm's tape is out of scope.
+            let forward_parent = graph.regions[region].parent;
+            let hidden = graph.regions.iter().any(|(_, r)| {
+                graph
+                    .header_of(r)
+                    .is_some_and(|h| h.forward == Some(region))
+                    && !graph.encloses(forward_parent, r.parent)
+            });
+            if hidden {
+                self.errors.push_error(syn::Error::new(
+                    graph.regions[region].span,
+                    "the gradient of this loop needs the values it carries at each step, and \
+                     that is not supported yet for a loop inside an `if`; move the loop out of \
+                     the `if` and put the condition inside the loop's body",
+                ));
+            }
             self.tapes.insert(
                 region,
                 Tape {
@@ -565,6 +582,10 @@ impl<'a> Renderer<'a> {
         let names: Vec<&Option<Ident>> = region.results.iter().map(|&r| &self.names[r]).collect();
         let span = region.span;
         match names.as_slice() {
+            // An arm without code (a store's reverse in the other) is left out.
+            [] if else_arm.is_none_or(TokenStream::is_empty) => out.extend(quote_spanned!(span=>
+                if #cond { #then_arm }
+            )),
             [] => out.extend(quote_spanned!(span=>
                 if #cond { #then_arm } else { #else_arm }
             )),

@@ -414,7 +414,9 @@ impl Reverse<'_> {
                 }
             }
         }
-        if result_adjoints.is_empty() {
+        // An arm that stores into a local array has a reverse even without results.
+        let stores = region.bodies.iter().any(|&b| self.has_active_store(b));
+        if result_adjoints.is_empty() && !stores {
             return;
         }
         let reverse = self.graph.push_if(target, region.cond(), region.span);
@@ -558,7 +560,9 @@ impl Reverse<'_> {
             let is_copy = copied
                 .iter()
                 .any(|i| matches!(i, Inst::Value(v) if *v == copy));
-            if is_copy && !matches!(self.graph.values[copy].op, Op::Saved(..)) {
+            // (A call stays: its partials read it.)
+            let op = &self.graph.values[copy].op;
+            if is_copy && !matches!(op, Op::Saved(..) | Op::Call(_)) {
                 let value = &mut self.graph.values[copy];
                 value.op = Op::SavedEnd(forward, k);
                 value.args = Default::default();
@@ -672,7 +676,8 @@ impl Reverse<'_> {
             let is_copy = copied
                 .iter()
                 .any(|i| matches!(i, Inst::Value(v) if *v == stored));
-            if stores == 1 && indexed_by_loop && declared_outside && is_copy {
+            let is_call = matches!(self.graph.values[stored].op, Op::Call(_));
+            if stores == 1 && indexed_by_loop && declared_outside && is_copy && !is_call {
                 let value = &mut self.graph.values[stored];
                 value.op = Op::Load(place);
                 value.args = Default::default();

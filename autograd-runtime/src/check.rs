@@ -4,7 +4,9 @@
 //! [`check_grad`] takes a closure returning the value and the gradient as an array (what a
 //! `grad!`-generated `NAME_grad` gives, through `to_array()` or its fields);
 //! [`check_grad_slice`] takes a function of a slice and its gradient as a slice (a model's flat
-//! parameter vector).
+//! parameter vector). [`check_grad_with`] and [`check_grad_slice_with`] take [`Options`]: the
+//! five-point difference, a power-of-two step, and a tolerance that allows for the rounding
+//! error of the difference itself (what this crate's own rule tests use).
 
 use core::fmt;
 
@@ -39,6 +41,10 @@ pub struct GradCheck {
     pub rel_error: f64,
     /// The finite-difference step used at `index`.
     pub step: f64,
+    /// The error the [`Options`] allow at `index`: `atol + rtol·|numeric| + noise`, where
+    /// `noise` is `noise_ulps · ε · max|f| / step`, the rounding error of the difference. See
+    /// [`ok`](Self::ok).
+    pub allowed: f64,
 }
 
 impl GradCheck {
@@ -56,6 +62,92 @@ impl GradCheck {
     /// ```
     pub fn passes(&self, tol: f64) -> bool {
         self.abs_error <= tol * (1.0 + self.numeric.abs())
+    }
+}
+
+impl GradCheck {
+    /// Whether every component is within the tolerance of the [`Options`] the check ran
+    /// with: `abs_error <= allowed` at the worst component, which is the one with the largest
+    /// `abs_error / allowed`. False on any NaN.
+    ///
+    /// ```
+    /// use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
+    /// let options = Options {
+    ///     stencil: Stencil::FivePoint,
+    ///     step: Step::PowerOfTwo(1e-5),
+    ///     atol: 0.0,
+    ///     rtol: 1e-9,
+    ///     noise_ulps: 8.0,
+    /// };
+    /// let x = [0.75_f64];
+    /// let good = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75]);
+    /// assert!(good.ok(), "{good}");
+    /// let off = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75 + 1e-7]);
+    /// assert!(!off.ok(), "{off}");
+    /// ```
+    pub fn ok(&self) -> bool {
+        self.abs_error <= self.allowed
+    }
+}
+
+/// The finite-difference formula of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stencil {
+    /// `(f(x+h) - f(x-h)) / 2h`: truncation error `O(h²)`, two evaluations per component.
+    Central,
+    /// `(f(x-2h) - 8f(x-h) + 8f(x+h) - f(x+2h)) / 12h`: truncation error `O(h⁴)`, four
+    /// evaluations per component. Near a singularity at distance `d`, its relative error is
+    /// about `(h/d)⁴` against the central difference's `(h/d)²`.
+    FivePoint,
+}
+
+/// The finite-difference step of a check at a component `x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// `ε^(1/3) · max(1, |x|)` (`ε` the machine epsilon of the type): balances the central
+    /// difference's truncation and rounding errors.
+    Auto,
+    /// The power of two nearest `r · max(1, |x|)`. At points with fewer significant bits than
+    /// the type (`f32` values checked in `f64`), every `x ± kh` is then exact.
+    PowerOfTwo(f64),
+}
+
+/// How [`check_grad_with`] and [`check_grad_slice_with`] differentiate, and what they allow:
+/// a component passes where `|analytic - numeric| <= atol + rtol·|numeric| + noise`, with
+/// `noise = noise_ulps · ε · max|f| / h` the rounding error of the difference (`max|f|` over
+/// the points it evaluated). The default is what [`check_grad`] does: central differences,
+/// [`Step::Auto`], `atol = rtol = 1e-6`, no noise term.
+///
+/// ```
+/// use autograd::check::{check_grad_with, Options, Stencil};
+/// let options = Options { stencil: Stencil::FivePoint, ..Options::default() };
+/// let report = check_grad_with(&options, |[x]: [f64; 1]| (x.exp(), [x.exp()]), [1.0]);
+/// assert!(report.ok(), "{report}");
+/// assert!(report.abs_error < 1e-9, "{report}");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    /// The difference formula.
+    pub stencil: Stencil,
+    /// The step.
+    pub step: Step,
+    /// Absolute tolerance.
+    pub atol: f64,
+    /// Tolerance relative to `|numeric|`.
+    pub rtol: f64,
+    /// The rounding error of `f`, in machine epsilons of `max|f|`, allowed on top (0: none).
+    pub noise_ulps: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            stencil: Stencil::Central,
+            step: Step::Auto,
+            atol: 1e-6,
+            rtol: 1e-6,
+            noise_ulps: 0.0,
+        }
     }
 }
 
@@ -96,11 +188,33 @@ impl fmt::Display for GradCheck {
 /// println!("{report}");
 /// ```
 pub fn check_grad<T: Real, const N: usize>(
+    f: impl FnMut([T; N]) -> (T, [T; N]),
+    at: [T; N],
+) -> GradCheck {
+    check_grad_with(&Options::default(), f, at)
+}
+
+/// [`check_grad`] with the difference, step and tolerance of `options`; read the outcome with
+/// [`GradCheck::ok`].
+///
+/// ```
+/// use autograd::check::{check_grad_with, Options, Stencil, Step};
+/// let options = Options { stencil: Stencil::FivePoint, step: Step::PowerOfTwo(1e-4), ..Options::default() };
+/// let report = check_grad_with(&options, |[x, y]: [f64; 2]| (x * y.sin(), [y.sin(), x * y.cos()]), [2.0, 0.5]);
+/// assert!(report.ok(), "{report}");
+/// ```
+pub fn check_grad_with<T: Real, const N: usize>(
+    options: &Options,
     mut f: impl FnMut([T; N]) -> (T, [T; N]),
     at: [T; N],
 ) -> GradCheck {
     let (_, analytic) = f(at);
-    check_grad_slice(|x| f(x.try_into().expect("length N")).0, &at, &analytic)
+    check_grad_slice_with(
+        options,
+        |x| f(x.try_into().expect("length N")).0,
+        &at,
+        &analytic,
+    )
 }
 
 /// Checks `analytic`, the claimed gradient of `f` at `x`, against central finite differences
@@ -118,7 +232,33 @@ pub fn check_grad<T: Real, const N: usize>(
 /// let grad: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
 /// assert!(check_grad_slice(f, &x, &grad).passes(1e-2));
 /// ```
-pub fn check_grad_slice<T: Real>(
+pub fn check_grad_slice<T: Real>(f: impl FnMut(&[T]) -> T, x: &[T], analytic: &[T]) -> GradCheck {
+    check_grad_slice_with(&Options::default(), f, x, analytic)
+}
+
+/// [`check_grad_slice`] with the difference, step and tolerance of `options`; read the outcome
+/// with [`GradCheck::ok`].
+///
+/// # Panics
+///
+/// If `x` and `analytic` differ in length.
+///
+/// ```
+/// use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
+/// let options = Options {
+///     stencil: Stencil::FivePoint,
+///     step: Step::PowerOfTwo(1e-5),
+///     atol: 0.0,
+///     rtol: 1e-7,
+///     noise_ulps: 8.0,
+/// };
+/// // tan near its pole: the central difference would be off by ~(h/d)^2.
+/// let x = [1.5_f64];
+/// let report = check_grad_slice_with(&options, |x: &[f64]| x[0].tan(), &x, &[1.0 / 1.5_f64.cos().powi(2)]);
+/// assert!(report.ok(), "{report}");
+/// ```
+pub fn check_grad_slice_with<T: Real>(
+    options: &Options,
     mut f: impl FnMut(&[T]) -> T,
     x: &[T],
     analytic: &[T],
@@ -130,7 +270,6 @@ pub fn check_grad_slice<T: Real>(
         x.len(),
         analytic.len()
     );
-    let eps_cbrt = T::epsilon().cbrt();
     let mut point = x.to_vec();
     let mut worst = GradCheck {
         len: x.len(),
@@ -140,23 +279,46 @@ pub fn check_grad_slice<T: Real>(
         abs_error: 0.0,
         rel_error: 0.0,
         step: 0.0,
+        allowed: 0.0,
     };
     let mut worst_score = f64::NEG_INFINITY;
     for i in 0..x.len() {
-        let h = eps_cbrt * x[i].abs().max(T::one());
-        point[i] = x[i] + h;
-        let up = f(&point);
-        point[i] = x[i] - h;
-        let down = f(&point);
-        point[i] = x[i];
-        // Divide by the step actually taken, (x+h) - (x-h), which rounding can make differ
-        // from 2h.
-        let numeric = to_f64((up - down) / ((x[i] + h) - (x[i] - h)));
+        let h = step(options.step, x[i]);
+        let mut at = |k: T| {
+            point[i] = x[i] + k * h;
+            let value = f(&point);
+            point[i] = x[i];
+            value
+        };
+        // Divide by the step actually taken, ((x+h) - (x-h)) / 2, which rounding can make
+        // differ from h.
+        let taken = ((x[i] + h) - (x[i] - h)) * T::lit(0.5);
+        let (numeric, f_max) = match options.stencil {
+            Stencil::Central => {
+                let (up, down) = (at(T::one()), at(-T::one()));
+                ((up - down) / (taken + taken), up.abs().max(down.abs()))
+            }
+            Stencil::FivePoint => {
+                let (m2, m1) = (at(T::lit(-2.0)), at(-T::one()));
+                let (p1, p2) = (at(T::one()), at(T::lit(2.0)));
+                let numeric =
+                    (m2 - T::lit(8.0) * m1 + T::lit(8.0) * p1 - p2) / (T::lit(12.0) * taken);
+                (numeric, m2.abs().max(m1.abs()).max(p1.abs()).max(p2.abs()))
+            }
+        };
+        let numeric = to_f64(numeric);
         let analytic = to_f64(analytic[i]);
+        let h = to_f64(h);
         let abs_error = (analytic - numeric).abs();
         let scale = analytic.abs().max(numeric.abs());
         let rel_error = if scale == 0.0 { 0.0 } else { abs_error / scale };
-        let score = abs_error / (1.0 + numeric.abs());
+        let noise = options.noise_ulps * to_f64(T::epsilon()) * to_f64(f_max) / h;
+        let allowed = options.atol + options.rtol * numeric.abs() + noise;
+        let score = if abs_error == 0.0 {
+            0.0
+        } else {
+            abs_error / allowed
+        };
         // NaN compares false: make it the worst so it is always reported.
         let score = if score.is_nan() { f64::INFINITY } else { score };
         if score > worst_score {
@@ -167,12 +329,25 @@ pub fn check_grad_slice<T: Real>(
                 numeric,
                 abs_error,
                 rel_error,
-                step: to_f64(h),
+                step: h,
+                allowed,
                 ..worst
             };
         }
     }
     worst
+}
+
+/// The step of `step` at a component `x`.
+fn step<T: Real>(step: Step, x: T) -> T {
+    let scale = x.abs().max(T::one());
+    match step {
+        Step::Auto => T::epsilon().cbrt() * scale,
+        Step::PowerOfTwo(r) => {
+            let target = T::lit(r) * scale;
+            T::lit(2.0).powi(to_f64(target.log2().round()) as i32)
+        }
+    }
 }
 
 fn to_f64<T: Real>(x: T) -> f64 {
@@ -249,6 +424,37 @@ mod tests {
         let r = check_grad_slice(|x: &[f64]| x[0] * x[0], &[1e6], &[2e6]);
         assert!(r.passes(1e-6), "{r}");
         assert!((r.step - 1e6 * f64::EPSILON.cbrt()).abs() < 1e-3, "{r}");
+    }
+
+    #[test]
+    fn five_point_difference_is_exact_where_the_central_one_is_not() {
+        // f = x^3 at 1: the central difference is off by h^2 (f''' h^2 / 6), the five-point
+        // one by f^(5) h^4 / 30 = 0, so only rounding is left.
+        let central = Options {
+            stencil: Stencil::Central,
+            step: Step::PowerOfTwo(1e-3),
+            atol: 0.0,
+            rtol: 1e-9,
+            noise_ulps: 8.0,
+        };
+        let five = Options {
+            stencil: Stencil::FivePoint,
+            ..central
+        };
+        let f = |x: &[f64]| x[0].powi(3);
+        let r = check_grad_slice_with(&central, f, &[1.0], &[3.0]);
+        assert!(!r.ok(), "{r}");
+        assert_eq!(r.step, 2f64.powi(-10));
+        assert!((r.abs_error - r.step * r.step).abs() < 1e-12, "{r}");
+        let r = check_grad_slice_with(&five, f, &[1.0], &[3.0]);
+        assert!(r.ok() && r.abs_error < 1e-12, "{r}");
+        // The noise term: 8 eps max|f| / h, max|f| = (1 + 2h)^3.
+        let h = r.step;
+        let noise = 8.0 * f64::EPSILON * (1.0 + 2.0 * h).powi(3) / h;
+        assert!(
+            (r.allowed - (1e-9 * r.numeric.abs() + noise)).abs() < 1e-20,
+            "{r}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The runtime of `autograd`: the scalar trait [`Real`] that generated code is generic over,
-//! the [`Gradient`] trait that generated gradient structs implement, and what training needs:
+//! the [`Gradient`] trait that generated gradient structs implement, the dual numbers [`Dual`]
+//! and [`DualN`] of second derivatives, and what training needs:
 //! batch loops, layers, losses, optimizers, data loading and a training loop.
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
@@ -8,9 +9,11 @@
 extern crate self as autograd;
 
 mod checkpoint;
+mod dual;
 mod error;
 mod exp;
 mod gradient;
+mod kinks;
 mod real;
 mod scalar;
 mod simd;
@@ -27,7 +30,11 @@ pub mod train;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use dual::{Dual, DualN};
 pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
+/// `num_traits::Float`, the supertrait of [`Real`]: import it to call its methods (`sin`,
+/// `max`, ...) on a [`Dual`] outside generic code.
+pub use num_traits::Float;
 pub use real::Real;
 pub use scalar::Scalar;

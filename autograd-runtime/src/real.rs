@@ -2,11 +2,12 @@
 //!
 //! It is `num_traits::Float` plus the activations, `tanh_fast` (the `tanh` of `grad!`) and a
 //! literal conversion: every method the `grad!` body language accepts. Implemented for `f32`
-//! and `f64`.
+//! and `f64`, and for the dual numbers `Dual<T>` and `DualN<T, N>` (`dual.rs`) over any `Real`.
 
 use num_traits::{Float, NumAssign};
 
-/// A real scalar: `f32` or `f64`.
+/// A real scalar: `f32` or `f64`, or a dual number over one (`autograd::Dual`,
+/// `autograd::DualN`) for forward-mode and second derivatives.
 ///
 /// Generated functions with untyped parameters are generic over `T: Real`. Every method of the
 /// `grad!` body language is a method of this trait or of its supertrait [`Float`].

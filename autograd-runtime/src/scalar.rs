@@ -1,6 +1,6 @@
 //! `Scalar`: the one sealed trait for what the runtime stores in buffers, `f32` and `f64`.
 //!
-//! [`Real`] is open (generated code is generic over it, and a dual number will implement it);
+//! [`Real`] is open (generated code is generic over it, and the dual numbers implement it);
 //! matrix products and checkpoints need to know the machine type, so they take a `Scalar`,
 //! implemented for exactly `f32` and `f64`. The per-type parts live in the private
 //! [`Sealed`] supertrait (the safetensors dtype and bytes, here) and in the hidden matrix

@@ -640,6 +640,13 @@ pub struct Counts {
 /// compare, `Err` says what disagrees.
 pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let (source, kinds) = loop_program(seed);
+    // The generator can nest a write to a local array around a read of it, which `check`
+    // rejects (a loop's gradient reads the arrays as the forward code left them): such a
+    // program is not compared.
+    if let Some(message) = local_array_order_rejected(&source) {
+        let _ = message;
+        return Ok(None);
+    }
     let functions = parse_all(&source);
     let programs = derive_all(&source, &functions);
     // The whole expansion, rendering included, goes through without an error.
@@ -1036,4 +1043,19 @@ fn compile_check() {
         .and_then(|p| p.parent())
         .expect("a crate");
     std::fs::write(dir.join("expected.txt"), expected).expect("expected.txt");
+}
+
+/// The message of `check` when it rejects `source` for the order of a local array's reads and
+/// writes only.
+fn local_array_order_rejected(source: &str) -> Option<String> {
+    let mut errors = crate::errors::Errors::default();
+    let functions = crate::parse::parse_bang(source.parse().expect("tokens"), &mut errors);
+    let signatures = crate::ast::Signatures::new(&functions);
+    for function in &functions {
+        crate::check::check_function(function, &signatures, &mut errors);
+    }
+    let message = errors.combined()?.to_string();
+    message
+        .contains("written after a read of the same local array")
+        .then_some(message)
 }
