@@ -7,20 +7,27 @@
 // Generated code names our items `::autograd::…`; inside this crate that path means us.
 extern crate self as autograd;
 
+#[cfg(feature = "safetensors")]
 mod checkpoint;
 mod error;
 mod exp;
 mod gradient;
 mod real;
+#[cfg(feature = "nn")]
 mod scalar;
 mod simd;
 mod tanh;
 
+#[cfg(feature = "argmin")]
+pub mod argmin;
 pub mod batch;
 pub mod check;
+#[cfg(feature = "data")]
 pub mod data;
+#[cfg(feature = "nn")]
 pub mod nn;
 pub mod optim;
+#[cfg(feature = "train")]
 pub mod train;
 
 #[doc(hidden)]
@@ -30,4 +37,5 @@ pub mod __private;
 pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
 pub use real::Real;
+#[cfg(feature = "nn")]
 pub use scalar::Scalar;

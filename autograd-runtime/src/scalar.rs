@@ -6,6 +6,7 @@
 //! [`Sealed`] supertrait (the safetensors dtype and bytes, here) and in the hidden matrix
 //! product hooks (implemented in `nn/gemm.rs`, next to the kernels they call).
 
+#[cfg(feature = "safetensors")]
 use safetensors::Dtype;
 
 use crate::Real;
@@ -58,28 +59,37 @@ pub trait Scalar: Real + Sealed {
 /// bytes. Public in a private module, so nothing outside the crate can name or implement it.
 pub trait Sealed: Sized {
     /// The safetensors dtype.
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype;
+    #[cfg(feature = "safetensors")]
     /// Appends the little-endian bytes of `self`.
     fn push_le(self, out: &mut Vec<u8>);
+    #[cfg(feature = "safetensors")]
     /// Reads a value from exactly `size_of::<Self>()` little-endian bytes.
     fn from_le(bytes: &[u8]) -> Self;
 }
 
 impl Sealed for f32 {
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype = Dtype::F32;
+    #[cfg(feature = "safetensors")]
     fn push_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[cfg(feature = "safetensors")]
     fn from_le(bytes: &[u8]) -> Self {
         f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
     }
 }
 
 impl Sealed for f64 {
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype = Dtype::F64;
+    #[cfg(feature = "safetensors")]
     fn push_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[cfg(feature = "safetensors")]
     fn from_le(bytes: &[u8]) -> Self {
         f64::from_le_bytes(bytes.try_into().expect("8 bytes"))
     }

@@ -10,6 +10,7 @@ use rand::Rng;
 
 use super::gemm::{gemm, View};
 use super::{Activation, Init};
+use crate::error::values;
 use crate::{Error, Real, Result, Scalar};
 
 /// A fully connected layer: `inputs` → `outputs`, then `activation`.
@@ -203,9 +204,15 @@ impl Dense {
     fn batch_of<T>(&self, x: &[T]) -> Result<usize> {
         if self.inputs == 0 || !x.len().is_multiple_of(self.inputs) {
             return Err(Error::Shape {
-                what: "dense layer input".into(),
-                expected: vec![x.len() / self.inputs.max(1), self.inputs],
-                found: vec![x.len()],
+                what: format!(
+                    "the input of dense layer {} → {}",
+                    self.inputs, self.outputs
+                ),
+                expected: format!(
+                    "rows of {} features (a multiple of {} values)",
+                    self.inputs, self.inputs
+                ),
+                found: format!("{} values", x.len()),
             });
         }
         Ok(x.len() / self.inputs)
@@ -216,9 +223,12 @@ impl Dense {
             Ok(())
         } else {
             Err(Error::Shape {
-                what: format!("dense layer {} → {}: {what}", self.inputs, self.outputs),
-                expected: shape.to_vec(),
-                found: vec![len],
+                what: format!(
+                    "the {what} of dense layer {} → {}",
+                    self.inputs, self.outputs
+                ),
+                expected: values(shape),
+                found: format!("{len} values"),
             })
         }
     }

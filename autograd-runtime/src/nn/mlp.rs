@@ -2,12 +2,14 @@
 //! another of the same layout, and the buffers the backward pass needs, owned and reused.
 
 use std::ops::Range;
+#[cfg(feature = "safetensors")]
 use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::{Activation, Dense, Init};
+#[cfg(feature = "safetensors")]
 use crate::checkpoint::{load_tensors, save_tensors, NamedTensor, TensorMut};
 use crate::{Error, Result, Scalar};
 
@@ -208,9 +210,16 @@ impl<T: Scalar> Mlp<T> {
         let inputs = self.inputs();
         if !x.len().is_multiple_of(inputs) {
             return Err(Error::Shape {
-                what: "mlp input".into(),
-                expected: vec![x.len() / inputs, inputs],
-                found: vec![x.len()],
+                what: format!("the input of {} (layer 0)", self.describe()),
+                expected: format!(
+                    "rows of {inputs} features, one row per sample (a multiple of {inputs} values)"
+                ),
+                found: format!(
+                    "{} values ({} whole rows and {} left over)",
+                    x.len(),
+                    x.len() / inputs,
+                    x.len() % inputs
+                ),
             });
         }
         let batch = x.len() / inputs;
@@ -242,20 +251,32 @@ impl<T: Scalar> Mlp<T> {
     /// # Errors
     /// [`Error::Shape`] if `dy` does not have the output's shape.
     ///
-    /// # Panics
-    /// If there was no training forward since construction or the last [`predict`](Self::predict).
+    /// [`Error::Invalid`] if there was no training forward since construction or the last
+    /// [`predict`](Self::predict) or [`load`](Self::load).
     pub fn backward(&mut self, dy: &[T]) -> Result<()> {
-        assert!(
-            self.ready,
-            "mlp: backward needs a forward (not predict) first"
-        );
+        if !self.ready {
+            return Err(Error::Invalid {
+                what: format!("backward of {}", self.describe()),
+                message: "no training forward to go back through: call forward (not predict) \
+                          on the batch first, then backward with its loss gradient"
+                    .into(),
+            });
+        }
         let last = self.layers.len() - 1;
         let out_len = self.acts[last + 1].len();
         if dy.len() != out_len {
+            let outputs = self.outputs();
             return Err(Error::Shape {
-                what: "mlp output gradient".into(),
-                expected: vec![out_len / self.outputs(), self.outputs()],
-                found: vec![dy.len()],
+                what: format!(
+                    "the output gradient dy of {} (layer {last})",
+                    self.describe()
+                ),
+                expected: format!(
+                    "{out_len} values: {} rows of {outputs} outputs, the shape the last forward \
+                     returned",
+                    out_len / outputs
+                ),
+                found: format!("{} values", dy.len()),
             });
         }
         let [cur, next] = &mut self.delta;
@@ -280,6 +301,15 @@ impl<T: Scalar> Mlp<T> {
 }
 
 impl<T> Mlp<T> {
+    /// The layer widths as text, for error messages: `"Mlp 2 → 16 → 1"`.
+    fn describe(&self) -> String {
+        let mut s = format!("Mlp {}", self.inputs());
+        for l in &self.layers {
+            s += &format!(" → {}", l.outputs);
+        }
+        s
+    }
+
     /// The layers, input first.
     pub fn layers(&self) -> &[Dense] {
         &self.layers
@@ -346,6 +376,7 @@ impl<T> Mlp<T> {
     }
 
     /// The parameters as named tensors, for [`save_tensors`].
+    #[cfg(feature = "safetensors")]
     pub fn named_params(&self) -> Vec<NamedTensor<'_, T>> {
         self.layout
             .iter()
@@ -354,6 +385,7 @@ impl<T> Mlp<T> {
     }
 }
 
+#[cfg(feature = "safetensors")]
 impl<T: Scalar> Mlp<T> {
     /// Saves the parameters to a safetensors file (atomically), as `layers.{i}.weight` /
     /// `layers.{i}.bias` in PyTorch's `Linear` layout.
@@ -505,18 +537,31 @@ mod tests {
     }
 
     #[test]
-    fn bad_shapes_are_errors() {
+    fn bad_shapes_are_errors_in_words() {
         let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0);
-        assert!(matches!(mlp.forward(&[1.0; 3]), Err(Error::Shape { .. })));
+        let err = mlp.forward(&[1.0; 3]).unwrap_err();
+        assert!(matches!(err, Error::Shape { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the input of Mlp 2 → 3 → 1 (layer 0): expected rows of 2 features, \
+             one row per sample (a multiple of 2 values), got 3 values (1 whole rows and 1 left \
+             over)"
+        );
         mlp.forward(&[1.0; 4]).unwrap();
-        assert!(matches!(mlp.backward(&[1.0; 3]), Err(Error::Shape { .. })));
+        let err = mlp.backward(&[1.0; 3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the output gradient dy of Mlp 2 → 3 → 1 (layer 1): expected 2 \
+             values: 2 rows of 1 outputs, the shape the last forward returned, got 3 values"
+        );
     }
 
     #[test]
-    #[should_panic(expected = "backward needs a forward")]
-    fn backward_after_predict_panics() {
+    fn backward_after_predict_is_an_error() {
         let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0);
         mlp.predict(&[1.0; 2]).unwrap();
-        let _ = mlp.backward(&[1.0]);
+        let err = mlp.backward(&[1.0]).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("call forward (not predict)"), "{err}");
     }
 }
