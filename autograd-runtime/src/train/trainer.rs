@@ -90,7 +90,7 @@ impl Trainer {
     /// use autograd::train::Trainer;
     /// let mut trainer = Trainer::new(3).progress(false);
     /// let summary = trainer.run(|epoch| epoch.record(1.0 / (1.0 + epoch.index() as f64)))?;
-    /// assert_eq!((summary.epochs, summary.last_loss), (3, 0.25));
+    /// assert_eq!((summary.epochs, summary.last_loss), (3, 1.0 / 3.0));
     /// assert_eq!(trainer.history().len(), 3); // the trainer is not borrowed by `summary`
     /// # Ok::<(), autograd::Error>(())
     /// ```
