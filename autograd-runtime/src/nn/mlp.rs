@@ -562,6 +562,9 @@ mod tests {
         mlp.predict(&[1.0; 2]).unwrap();
         let err = mlp.backward(&[1.0]).unwrap_err();
         assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
-        assert!(err.to_string().contains("call forward (not predict)"), "{err}");
+        assert!(
+            err.to_string().contains("call forward (not predict)"),
+            "{err}"
+        );
     }
 }
