@@ -18,8 +18,9 @@ use crate::Real;
 /// ```
 /// use autograd::nn::{Activation, Mlp};
 /// use autograd::Scalar;
-/// fn tiny<T: Scalar>() -> Mlp<T> { Mlp::new(&[2, 3, 1], Activation::Tanh, 7) }
-/// assert_eq!(tiny::<f32>().params().len(), tiny::<f64>().params().len());
+/// fn tiny<T: Scalar>() -> autograd::Result<Mlp<T>> { Mlp::new(&[2, 3, 1], Activation::Tanh, 7) }
+/// assert_eq!(tiny::<f32>()?.params().len(), tiny::<f64>()?.params().len());
+/// # Ok::<(), autograd::Error>(())
 /// ```
 pub trait Scalar: Real + Sealed {
     /// `c = a·b + beta·c` through `matrixmultiply`, `c` row-major. Use the layers instead.
