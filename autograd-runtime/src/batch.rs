@@ -38,9 +38,9 @@
 //! Samples are summed in blocks of [`BLOCK`] samples; each block runs a fixed-width body of
 //! [`LANES`] samples with `LANES` independent accumulators (so LLVM can keep them in vector
 //! registers without reassociating a float sum), folds the lanes pairwise in a fixed order, then
-//! adds its remainder. Block sums are added to the total in order. [`par_mean_grad`] computes the
-//! same block sums on rayon's threads and add them in the same order, so their results are
-//! bit-for-bit those of the serial function, for any number of threads.
+//! adds its remainder. Block sums are added to the total in order. `par_mean_grad` (feature
+//! `parallel`) computes the same block sums on rayon's threads and add them in the same order,
+//! so their results are bit-for-bit those of the serial function, for any number of threads.
 //!
 //! The loops run a copy compiled for AVX2 where the CPU has it (detected at run time, so no
 //! `-C target-cpu=native` is needed): twice SSE2's lanes, the same operations in the same order,
@@ -337,7 +337,7 @@ where
     )
 }
 
-/// Data [`mean_grad`] and [`par_mean_grad`] walk sample by sample: a slice, a tuple of slices
+/// Data [`mean_grad`] and `par_mean_grad` walk sample by sample: a slice, a tuple of slices
 /// of equal length, or an array of them.
 ///
 /// Sealed: implemented for `&[A]`, `&[A; M]` and `&Vec<A>` (a sample is an `A`), for tuples of

@@ -4,6 +4,8 @@
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
 
+#![warn(missing_docs)]
+
 // Generated code names our items `::autograd::…`; inside this crate that path means us.
 extern crate self as autograd;
 

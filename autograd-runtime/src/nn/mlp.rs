@@ -352,7 +352,7 @@ impl<T: Scalar> Mlp<T> {
     /// [`Error::Shape`] if `dy` does not have the output's shape.
     ///
     /// [`Error::Invalid`] if there was no training forward since construction or the last
-    /// [`predict`](Self::predict) or [`load`](Self::load).
+    /// [`predict`](Self::predict) or `load`.
     pub fn backward(&mut self, dy: &[T]) -> Result<()> {
         if !self.ready {
             return Err(Error::Invalid {
@@ -495,7 +495,7 @@ impl<T> Mlp<T> {
         (&self.params[w.range.clone()], &self.params[b.range.clone()])
     }
 
-    /// The parameters as named tensors, for [`save_tensors`].
+    /// The parameters as named tensors, for `train::save_tensors`.
     #[cfg(feature = "safetensors")]
     pub fn named_params(&self) -> Vec<NamedTensor<'_, T>> {
         self.layout
@@ -511,7 +511,7 @@ impl<T: Scalar> Mlp<T> {
     /// `layers.{i}.bias` in PyTorch's `Linear` layout.
     ///
     /// # Errors
-    /// As [`save_tensors`].
+    /// As `train::save_tensors`.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
@@ -534,7 +534,7 @@ impl<T: Scalar> Mlp<T> {
     /// names, dtype and shapes).
     ///
     /// # Errors
-    /// As [`load_tensors`]: a missing tensor or a wrong dtype or shape is an error. On error
+    /// As `train::load_tensors`: a missing tensor or a wrong dtype or shape is an error. On error
     /// the parameters may be partly loaded.
     pub fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let mut rest: &mut [T] = &mut self.params;

@@ -21,7 +21,7 @@ const REDRAW: Duration = Duration::from_millis(100);
 /// - a progress bar on stderr with the epoch and the running loss, hidden when stderr is not
 ///   a terminal (pipes, CI, `cargo test`) or when turned off with
 ///   [`progress(false)`](Self::progress);
-/// - the loss history, one mean loss per epoch, for [`plot`](Self::plot);
+/// - the loss history, one mean loss per epoch, for `plot` (feature `plot`);
 /// - stopping with [`Error::NonFiniteLoss`] (naming the epoch and step) as soon as a recorded
 ///   loss is NaN or infinite, so no further step works on garbage.
 ///
@@ -74,7 +74,7 @@ impl Trainer {
 
     /// Runs the epochs, calling `epoch_fn` once per epoch, and returns a [`Summary`] of this
     /// run: an owned value, so the trainer is free again (read [`history`](Self::history) or
-    /// call [`plot`](Self::plot) right after).
+    /// call `plot` right after).
     ///
     /// The history is kept across calls, so a second `run` continues the curve (epochs are
     /// numbered on from the first run).
