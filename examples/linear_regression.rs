@@ -60,13 +60,13 @@ pub fn train(path: &Path, epochs: usize, seed: u64, progress: bool) -> Result<Fi
     let (mut xs, mut ys) = load_xy::<f64>(path)?;
     let x_norm = Normalizer::standard(&xs, 1)?;
     let y_norm = Normalizer::standard(&ys, 1)?;
-    x_norm.transform(&mut xs);
-    y_norm.transform(&mut ys);
+    x_norm.transform(&mut xs)?;
+    y_norm.transform(&mut ys)?;
 
     let mut params = [0.0, 0.0]; // [w, b]
     let mut grads = [0.0, 0.0];
     let mut opt = Sgd::new(0.1);
-    let mut batches = Batches::new(xs.len(), BATCH, seed);
+    let mut batches = Batches::new(xs.len(), BATCH, seed)?;
     let mut trainer = Trainer::new(epochs).progress(progress);
     trainer.run(|epoch| {
         opt.set_learning_rate(0.1 * 0.9_f64.powi(epoch.index() as i32));
@@ -92,8 +92,8 @@ pub fn train(path: &Path, epochs: usize, seed: u64, progress: bool) -> Result<Fi
     // The learned line in original units: two points through it, mapped back.
     let mut line_x = [0.0, 1.0];
     let mut line_y = [b, w + b];
-    x_norm.inverse(&mut line_x);
-    y_norm.inverse(&mut line_y);
+    x_norm.inverse(&mut line_x)?;
+    y_norm.inverse(&mut line_y)?;
     let w_original = (line_y[1] - line_y[0]) / (line_x[1] - line_x[0]);
     let b_original = line_y[0] - w_original * line_x[0];
     Ok(Fit {

@@ -45,7 +45,7 @@ pub fn moons(n: usize, noise: f64, seed: u64) -> Moons {
     Moons { points, labels }
 }
 
-/// Trains `Mlp::new(&[2, 16, 16, 1], Tanh, seed)` on the whole data set each step with Adam
+/// Trains `Mlp::new(&[2, 16, 16, 1], Tanh, seed)?` on the whole data set each step with Adam
 /// (learning rate 0.01) on `loss::bce_with_logits`, for `epochs` steps. Returns the model and
 /// the loss history.
 pub fn train(
@@ -54,7 +54,7 @@ pub fn train(
     seed: u64,
     progress: bool,
 ) -> Result<(Mlp<f32>, Vec<f64>)> {
-    let mut mlp = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, seed);
+    let mut mlp = Mlp::new(&[2, 16, 16, 1], Activation::Tanh, seed)?;
     let mut opt = Adam::new(0.01);
     let mut dlogits = vec![0.0; data.labels.len()];
     let mut trainer = Trainer::new(epochs).progress(progress);

@@ -32,7 +32,7 @@ pub fn train(
     seed: u64,
     mut report: impl FnMut(usize, f64),
 ) -> Result<(Mlp<f64>, Vec<f64>)> {
-    let mut mlp = Mlp::with_output(&[3, 4, 4, 1], Activation::Tanh, Activation::Tanh, seed);
+    let mut mlp = Mlp::with_output(&[3, 4, 4, 1], Activation::Tanh, Activation::Tanh, seed)?;
     let mut opt = Sgd::new(lr);
     let x = XS.as_flattened();
     let mut dy = [0.0; 4];

@@ -62,7 +62,10 @@ pub fn parse_attribute(
     for unsupported in [
         sig.constness.map(|t| (t.span, "a `const fn`")),
         sig.asyncness.map(|t| (t.span, "an `async fn`")),
-        sig.unsafety.map(|t| (t.span, "an `unsafe fn`")),
+        match &sig.safety {
+            syn::Safety::Unsafe(t) => Some((t.span, "an `unsafe fn`")),
+            _ => None,
+        },
         sig.variadic
             .as_ref()
             .map(|v| (v.dots.spans[0], "a variadic function")),

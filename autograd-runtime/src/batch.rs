@@ -38,14 +38,15 @@
 //! Samples are summed in blocks of [`BLOCK`] samples; each block runs a fixed-width body of
 //! [`LANES`] samples with `LANES` independent accumulators (so LLVM can keep them in vector
 //! registers without reassociating a float sum), folds the lanes pairwise in a fixed order, then
-//! adds its remainder. Block sums are added to the total in order. [`par_mean_grad`] computes the
-//! same block sums on rayon's threads and add them in the same order, so their results are
-//! bit-for-bit those of the serial function, for any number of threads.
+//! adds its remainder. Block sums are added to the total in order. `par_mean_grad` (feature
+//! `parallel`) computes the same block sums on rayon's threads and add them in the same order,
+//! so their results are bit-for-bit those of the serial function, for any number of threads.
 //!
 //! The loops run a copy compiled for AVX2 where the CPU has it (detected at run time, so no
 //! `-C target-cpu=native` is needed): twice SSE2's lanes, the same operations in the same order,
 //! so the same bits on every x86-64 CPU.
 
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
 use crate::{simd, Error, Gradient, Real, Result};
@@ -73,7 +74,10 @@ const _: () = assert!(BLOCK.is_multiple_of(LANES) && LANES.is_power_of_two());
 ///
 /// # Errors
 /// [`Error::Empty`] if there are no samples, [`Error::LengthMismatch`] if the columns differ in
-/// length.
+/// length, [`Error::NonFinite`] with the index of the first sample whose value or gradient is
+/// NaN or infinite (from NaN in the data, a division by zero, an overflow). The check costs one
+/// comparison per block of [`BLOCK`] samples: a non-finite sample makes its block's sum
+/// non-finite, and only then is the block run again to find the sample.
 ///
 /// ```
 /// use autograd_runtime::batch;
@@ -121,7 +125,7 @@ where
 /// [`mean_grad`] whatever the number of threads (see the module docs).
 ///
 /// # Errors
-/// As [`mean_grad`].
+/// As [`mean_grad`], the non-finite check included.
 ///
 /// ```
 /// use autograd_runtime::batch;
@@ -140,6 +144,7 @@ where
 /// assert_eq!(batch::par_mean_grad((&xs, &ys), f)?, (1.0, D(2.0)));
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
+#[cfg(feature = "parallel")]
 #[inline]
 pub fn par_mean_grad<C, T, G, F>(columns: C, f: F) -> Result<(T, G)>
 where
@@ -167,14 +172,78 @@ where
     while start < n {
         let end = n.min(start + BLOCK);
         let (v, g) = block_sum(data.range(start, end), f);
+        check_block(v, g, data.range(start, end), start, f)?;
         total.0 += v;
         total.1 += g;
         start = end;
     }
+    check_total(total)?;
     Ok(mean(total, n))
 }
 
+/// Errors with the first non-finite sample of a block whose sum `(v, g)` is not finite. A NaN
+/// or an infinity in any sample makes the sum non-finite (NaN and ±inf absorb every finite
+/// addend; inf + -inf is NaN), so a finite sum needs no further look.
+#[inline]
+fn check_block<C, T, G, F>(v: T, g: G, block: C, start: usize, f: &F) -> Result<()>
+where
+    C: Data,
+    T: Real,
+    G: Gradient<Scalar = T>,
+    F: Fn(C::Sample) -> (T, G),
+{
+    if v.is_finite() && g.is_finite() {
+        return Ok(());
+    }
+    Err(first_non_finite(block, start, f))
+}
+
+/// The error for the first sample of `block` (which starts at sample `start`) whose value or
+/// gradient is not finite; if each is finite, the block's sum overflowed.
+#[cold]
+#[inline(never)]
+fn first_non_finite<C, T, G, F>(block: C, start: usize, f: &F) -> Error
+where
+    C: Data,
+    T: Real,
+    G: Gradient<Scalar = T>,
+    F: Fn(C::Sample) -> (T, G),
+{
+    for i in 0..block.len() {
+        let (v, g) = f(block.get(i));
+        let what = if !v.is_finite() {
+            "value"
+        } else if !g.is_finite() {
+            "gradient"
+        } else {
+            continue;
+        };
+        return Error::NonFinite {
+            what,
+            sample: start + i,
+        };
+    }
+    Error::NonFinite {
+        what: "sum of the block (every sample is finite; the sum overflows) that starts",
+        sample: start,
+    }
+}
+
+/// Errors if the sum of the (finite) block sums overflowed.
+#[inline]
+fn check_total<T: Real, G: Gradient<Scalar = T>>((v, g): (T, G)) -> Result<()> {
+    if v.is_finite() && g.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFinite {
+            what: "sum over all samples (every block is finite; the sum overflows) from",
+            sample: 0,
+        })
+    }
+}
+
 /// The same block sums as [`serial`], computed in parallel, then added in the same order.
+#[cfg(feature = "parallel")]
 #[inline]
 fn parallel<C, T, G, F>(data: C, f: &F) -> Result<(T, G)>
 where
@@ -202,10 +271,13 @@ where
             }
         });
     let mut total = (T::zero(), G::zero());
-    for (v, g) in blocks {
+    for (b, (v, g)) in blocks.into_iter().enumerate() {
+        let start = b * BLOCK;
+        check_block(v, g, data.range(start, n.min(start + BLOCK)), start, f)?;
         total.0 += v;
         total.1 += g;
     }
+    check_total(total)?;
     Ok(mean(total, n))
 }
 
@@ -265,7 +337,7 @@ where
     )
 }
 
-/// Data [`mean_grad`] and [`par_mean_grad`] walk sample by sample: a slice, a tuple of slices
+/// Data [`mean_grad`] and `par_mean_grad` walk sample by sample: a slice, a tuple of slices
 /// of equal length, or an array of them.
 ///
 /// Sealed: implemented for `&[A]`, `&[A; M]` and `&Vec<A>` (a sample is an `A`), for tuples of

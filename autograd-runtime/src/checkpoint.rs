@@ -200,9 +200,9 @@ fn check_len(name: &str, shape: &[usize], len: usize) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Shape {
-            what: format!("tensor `{name}` (data of {len} values)"),
-            expected: shape.to_vec(),
-            found: vec![len],
+            what: format!("the data of tensor `{name}`"),
+            expected: format!("{} for shape {shape:?}", crate::error::values(shape)),
+            found: format!("{len} values"),
         })
     }
 }

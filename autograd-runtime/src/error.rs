@@ -4,17 +4,15 @@ use std::path::PathBuf;
 
 /// What can go wrong at run time: bad shapes, empty or mismatched data, unreadable files,
 /// bad rows, non-finite losses, checkpoint problems.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A computation was given no samples.
-    #[error("empty input: {what} has no samples")]
     Empty {
         /// What was empty.
         what: &'static str,
     },
     /// Two inputs that must have the same length do not.
-    #[error("length mismatch: {what} ({left} vs {right})")]
     LengthMismatch {
         /// Which inputs.
         what: &'static str,
@@ -24,17 +22,15 @@ pub enum Error {
         right: usize,
     },
     /// A tensor or buffer has the wrong shape.
-    #[error("shape mismatch for {what}: expected {expected:?}, found {found:?}")]
     Shape {
-        /// Which tensor.
+        /// Which tensor, and where it goes (`"input of Mlp layer 0 (2 → 16)"`).
         what: String,
-        /// The shape that was needed.
-        expected: Vec<usize>,
-        /// The shape that was given.
-        found: Vec<usize>,
+        /// The shape that was needed, in words (`"rows of 2 features"`).
+        expected: String,
+        /// The shape that was given, in words (`"3 values, not a whole number of rows"`).
+        found: String,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -42,7 +38,6 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A row of a data file could not be read.
-    #[error("{}:{line}: {message}", path.display())]
     BadRow {
         /// The file.
         path: PathBuf,
@@ -52,7 +47,6 @@ pub enum Error {
         message: String,
     },
     /// The loss became NaN or infinite during training.
-    #[error("loss is {value} at epoch {epoch}, step {step}: training stopped")]
     NonFiniteLoss {
         /// The loss, as text (`NaN`, `inf`, `-inf`).
         value: String,
@@ -62,7 +56,6 @@ pub enum Error {
         step: usize,
     },
     /// A checkpoint file is not what the model expects.
-    #[error("checkpoint {}: {message}", path.display())]
     Checkpoint {
         /// The file.
         path: PathBuf,
@@ -70,7 +63,6 @@ pub enum Error {
         message: String,
     },
     /// Drawing a plot failed.
-    #[error("plot {}: {message}", path.display())]
     Plot {
         /// The output file.
         path: PathBuf,
@@ -79,22 +71,99 @@ pub enum Error {
     },
     /// An optimizer with state (momentum, moment estimates) was stepped with another number of
     /// parameters than the one its state was sized for on its first step.
-    #[error(
-        "optimizer state was sized for {state} parameters but the step got {params}; \
-         call reset() to use the optimizer with another model"
-    )]
     OptimizerState {
         /// Parameters the state holds.
         state: usize,
         /// Parameters the step was given.
         params: usize,
     },
+    /// A batch loop met a NaN or infinite value or gradient.
+    NonFinite {
+        /// `"value"` or `"gradient"`.
+        what: &'static str,
+        /// 0-based index of the first sample where it happened.
+        sample: usize,
+    },
+    /// An argument or a call order that cannot work: a zero size, a negative learning rate,
+    /// `backward` before `forward`, an epoch without a recorded loss.
+    Invalid {
+        /// The function or object concerned (`"Mlp::new"`, `"Adam"`).
+        what: String,
+        /// What is wrong and what to do instead.
+        message: String,
+    },
     /// A data file has no data rows.
-    #[error("{}: no data rows", path.display())]
     EmptyFile {
         /// The file.
         path: PathBuf,
     },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Empty { what } => write!(f, "empty input: {what} has no samples"),
+            Error::LengthMismatch { what, left, right } => {
+                write!(f, "length mismatch: {what} ({left} vs {right})")
+            }
+            Error::Shape {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "wrong shape for {what}: expected {expected}, got {found}"
+            ),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::BadRow {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::NonFiniteLoss { value, epoch, step } => write!(
+                f,
+                "loss is {value} at epoch {epoch}, step {step}: training stopped"
+            ),
+            Error::Checkpoint { path, message } => {
+                write!(f, "checkpoint {}: {message}", path.display())
+            }
+            Error::Plot { path, message } => write!(f, "plot {}: {message}", path.display()),
+            Error::OptimizerState { state, params } => write!(
+                f,
+                "optimizer state was sized for {state} parameters but the step got {params}; \
+                 call reset() to use the optimizer with another model"
+            ),
+            Error::NonFinite { what, sample } => write!(
+                f,
+                "the {what} at sample {sample} is NaN or infinite: check that sample's data \
+                 and the parameters"
+            ),
+            Error::Invalid { what, message } => write!(f, "{what}: {message}"),
+            Error::EmptyFile { path } => write!(f, "{}: no data rows", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A shape in words for [`Error::Shape`]: `[4, 2]` is "4 × 2 = 8 values", `[3]` "3 values".
+#[cfg_attr(not(feature = "nn"), allow(dead_code))]
+pub(crate) fn values(shape: &[usize]) -> String {
+    let n: usize = shape.iter().product();
+    match shape {
+        [_] => format!("{n} values"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("{} = {n} values", dims.join(" × "))
+        }
+    }
 }
 
 /// `Result` with the runtime's [`Error`].

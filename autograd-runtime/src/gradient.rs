@@ -20,7 +20,7 @@ use crate::Real;
 /// assert_eq!(SqGrad::<f64>::zero().x, 0.0);
 /// ```
 pub trait Gradient:
-    Copy + Add<Output = Self> + AddAssign + Mul<<Self as Gradient>::Scalar, Output = Self>
+    Copy + PartialEq + Add<Output = Self> + AddAssign + Mul<<Self as Gradient>::Scalar, Output = Self>
 {
     /// The scalar type of the partial derivatives.
     type Scalar: Real;
@@ -28,6 +28,22 @@ pub trait Gradient:
     const LEN: usize;
     /// The gradient with every partial derivative zero.
     fn zero() -> Self;
+
+    /// Whether every partial derivative is finite (neither NaN nor infinite).
+    ///
+    /// The default needs only the operations above: `g · 0` is zero exactly where each
+    /// partial is finite (`inf · 0` and `NaN · 0` are NaN, which equals nothing).
+    ///
+    /// ```
+    /// use autograd::{grad, Gradient};
+    /// grad! { fn ratio(x, y) { x / y } }
+    /// assert!(ratio_grad(1.0_f64, 2.0).1.is_finite());
+    /// assert!(!ratio_grad(1.0_f64, 0.0).1.is_finite());
+    /// ```
+    #[inline]
+    fn is_finite(self) -> bool {
+        self * <Self::Scalar as num_traits::Zero>::zero() == Self::zero()
+    }
 }
 
 /// The partial derivatives of a function with respect to each of its arguments, in order.

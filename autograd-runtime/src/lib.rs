@@ -5,9 +5,12 @@
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
 
+#![warn(missing_docs)]
+
 // Generated code names our items `::autograd::…`; inside this crate that path means us.
 extern crate self as autograd;
 
+#[cfg(feature = "safetensors")]
 mod checkpoint;
 mod dual;
 mod error;
@@ -15,15 +18,21 @@ mod exp;
 mod gradient;
 mod kinks;
 mod real;
+#[cfg(feature = "nn")]
 mod scalar;
 mod simd;
 mod tanh;
 
+#[cfg(feature = "argmin")]
+pub mod argmin;
 pub mod batch;
 pub mod check;
+#[cfg(feature = "data")]
 pub mod data;
+#[cfg(feature = "nn")]
 pub mod nn;
 pub mod optim;
+#[cfg(feature = "train")]
 pub mod train;
 
 #[doc(hidden)]
@@ -37,4 +46,5 @@ pub use gradient::{Gradient, Partials};
 /// `max`, ...) on a [`Dual`] outside generic code.
 pub use num_traits::Float;
 pub use real::Real;
+#[cfg(feature = "nn")]
 pub use scalar::Scalar;

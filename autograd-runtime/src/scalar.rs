@@ -6,6 +6,7 @@
 //! [`Sealed`] supertrait (the safetensors dtype and bytes, here) and in the hidden matrix
 //! product hooks (implemented in `nn/gemm.rs`, next to the kernels they call).
 
+#[cfg(feature = "safetensors")]
 use safetensors::Dtype;
 
 use crate::Real;
@@ -17,8 +18,9 @@ use crate::Real;
 /// ```
 /// use autograd::nn::{Activation, Mlp};
 /// use autograd::Scalar;
-/// fn tiny<T: Scalar>() -> Mlp<T> { Mlp::new(&[2, 3, 1], Activation::Tanh, 7) }
-/// assert_eq!(tiny::<f32>().params().len(), tiny::<f64>().params().len());
+/// fn tiny<T: Scalar>() -> autograd::Result<Mlp<T>> { Mlp::new(&[2, 3, 1], Activation::Tanh, 7) }
+/// assert_eq!(tiny::<f32>()?.params().len(), tiny::<f64>()?.params().len());
+/// # Ok::<(), autograd::Error>(())
 /// ```
 pub trait Scalar: Real + Sealed {
     /// `c = a·b + beta·c` through `matrixmultiply`, `c` row-major. Use the layers instead.
@@ -58,28 +60,37 @@ pub trait Scalar: Real + Sealed {
 /// bytes. Public in a private module, so nothing outside the crate can name or implement it.
 pub trait Sealed: Sized {
     /// The safetensors dtype.
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype;
+    #[cfg(feature = "safetensors")]
     /// Appends the little-endian bytes of `self`.
     fn push_le(self, out: &mut Vec<u8>);
+    #[cfg(feature = "safetensors")]
     /// Reads a value from exactly `size_of::<Self>()` little-endian bytes.
     fn from_le(bytes: &[u8]) -> Self;
 }
 
 impl Sealed for f32 {
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype = Dtype::F32;
+    #[cfg(feature = "safetensors")]
     fn push_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[cfg(feature = "safetensors")]
     fn from_le(bytes: &[u8]) -> Self {
         f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
     }
 }
 
 impl Sealed for f64 {
+    #[cfg(feature = "safetensors")]
     const DTYPE: Dtype = Dtype::F64;
+    #[cfg(feature = "safetensors")]
     fn push_le(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[cfg(feature = "safetensors")]
     fn from_le(bytes: &[u8]) -> Self {
         f64::from_le_bytes(bytes.try_into().expect("8 bytes"))
     }

@@ -393,3 +393,62 @@ fn dispatched_loops_give_the_documented_order_bit_for_bit_f64() {
 fn dispatched_loops_give_the_documented_order_bit_for_bit_f32() {
     the_documented_order_bit_for_bit::<f32>();
 }
+
+/// A NaN or an infinity anywhere in the data is an error naming the first sample where the
+/// value or the gradient stops being finite, in the serial and the parallel loop, in the
+/// lane body, the remainder and a later block.
+#[test]
+fn non_finite_samples_are_errors_with_their_index() {
+    let n = 2 * BLOCK + 2 * LANES + 3;
+    let xs: Vec<f64> = (0..n).map(|i| i as f64 * 1e-3).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| 2.0 * x).collect();
+    let f = |(x, y): (f64, f64)| loss_grad(2.0, 0.0, x, y);
+    assert!(batch::mean_grad((&xs, &ys), f).is_ok());
+    for (at, bad) in [
+        (5, f64::NAN),
+        (BLOCK + 7, f64::INFINITY),
+        (n - 1, f64::NEG_INFINITY),
+    ] {
+        let mut bad_xs = xs.clone();
+        bad_xs[at] = bad;
+        // A second bad sample later on: the first one is reported.
+        bad_xs[n - 2] = f64::NAN;
+        let check = |r: Result<(f64, LossGrad<f64>), Error>| match r {
+            Err(Error::NonFinite {
+                what: "value",
+                sample,
+            }) => assert_eq!(sample, at.min(n - 2)),
+            other => panic!("{bad} at {at}: {other:?}"),
+        };
+        check(batch::mean_grad((&bad_xs, &ys), f));
+        #[cfg(feature = "parallel")]
+        check(batch::par_mean_grad((&bad_xs, &ys), f));
+    }
+    // A finite value with an infinite gradient: reported as the gradient.
+    let g = |x: f64| {
+        (
+            x,
+            LossGrad {
+                w: 1.0 / x,
+                b: 0.0,
+                x: 0.0,
+                y: 0.0,
+            },
+        )
+    };
+    let err = batch::mean_grad(&[1.0, 2.0, 0.0, 3.0], g).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                what: "gradient",
+                sample: 2
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the gradient at sample 2 is NaN or infinite: check that sample's data and the parameters"
+    );
+}

@@ -22,8 +22,8 @@ fn a_training_step_allocates_nothing_after_the_first() {
     let labels: Vec<usize> = (0..batch)
         .map(|i| usize::from(x[2 * i] > -0.5) + usize::from(x[2 * i] > 0.5))
         .collect();
-    let mut mlp = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 0);
-    let mut classifier = Mlp::<f32>::new(&[2, 32, 3], Activation::Relu, 0);
+    let mut mlp = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 0).unwrap();
+    let mut classifier = Mlp::<f32>::new(&[2, 32, 3], Activation::Relu, 0).unwrap();
     let mut adam = Adam::new(0.01);
     let mut sgd = Sgd::new(0.05).momentum(0.9);
     let mut dy = vec![0.0_f32; batch];
@@ -83,7 +83,7 @@ fn large_f32_steps_allocate() -> usize {
             .map(|i| (i as f32 * 0.37).sin())
             .collect();
         let labels: Vec<usize> = (0..batch).map(|i| i % 10).collect();
-        let mut mlp = Mlp::<f32>::new(&[inputs, 64, 10], Activation::Relu, 0);
+        let mut mlp = Mlp::<f32>::new(&[inputs, 64, 10], Activation::Relu, 0).unwrap();
         let mut sgd = Sgd::new(0.01);
         let mut dlogits = vec![0.0_f32; batch * 10];
         let mut step = || {

@@ -34,13 +34,13 @@ fn steps_after_warm_up_do_not_allocate() {
 
     // Mini-batches: shuffling an epoch and gathering its rows into a reused buffer.
     let data = vec![1.0_f32; 3 * 1000];
-    let mut batches = Batches::new(1000, 32, 7);
+    let mut batches = Batches::new(1000, 32, 7).unwrap();
     let mut rows = Vec::new();
-    gather_rows(&data, 3, &(0..32).collect::<Vec<_>>(), &mut rows); // warm-up: sizes `rows`
+    gather_rows(&data, 3, &(0..32).collect::<Vec<_>>(), &mut rows).unwrap(); // warm-up: sizes `rows`
     let before = allocations();
     for _ in 0..3 {
         for batch in batches.epoch() {
-            gather_rows(&data, 3, batch, &mut rows);
+            gather_rows(&data, 3, batch, &mut rows).unwrap();
         }
     }
     assert_eq!(allocations() - before, 0, "Batches + gather_rows");

@@ -55,17 +55,20 @@ fn train_checkpoint_reload_plot() {
         .unwrap()
         .into_data();
     let mut xs = features.into_data();
-    Normalizer::standard(&xs, 2).unwrap().transform(&mut xs);
+    Normalizer::standard(&xs, 2)
+        .unwrap()
+        .transform(&mut xs)
+        .unwrap();
 
     let mut params = [0.0; 3];
     let mut opt = Adam::new(0.05);
-    let mut batches = Batches::new(labels.len(), 32, 9);
+    let mut batches = Batches::new(labels.len(), 32, 9).unwrap();
     let mut rows = Vec::new();
     let mut trainer = Trainer::new(60).progress(false);
     trainer
         .run(|epoch| {
             for batch in batches.epoch() {
-                gather_rows(&xs, 2, batch, &mut rows);
+                gather_rows(&xs, 2, batch, &mut rows)?;
                 let (mut loss, mut grad) = (0.0, [0.0; 3]);
                 for (x, &i) in rows.chunks_exact(2).zip(batch) {
                     let (l, g) = loss_and_grad(params, [x[0], x[1]], labels[i]);

@@ -106,7 +106,7 @@ impl Net {
 
     /// Our model, seeded: the parameters every contender starts from.
     pub fn mlp<T: Scalar>(&self) -> Mlp<T> {
-        let mut m = Mlp::new(self.sizes, self.hidden, SEED);
+        let mut m = Mlp::new(self.sizes, self.hidden, SEED).expect("the workload sizes are valid");
         // Nonzero biases (the Mlp starts them at zero), so a ReLU kink is never hit exactly.
         for t in m.layout().to_vec() {
             if t.name.ends_with("bias") {

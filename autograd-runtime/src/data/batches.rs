@@ -4,6 +4,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+use crate::{Error, Result};
+
 /// Mini-batches of sample indices `0..n`, in a new random order each epoch.
 ///
 /// The order comes from `rand`'s `StdRng` seeded with `seed`, so the same seed gives the same
@@ -12,7 +14,7 @@ use rand::SeedableRng;
 ///
 /// ```
 /// use autograd::data::Batches;
-/// let mut batches = Batches::new(10, 4, 42);
+/// let mut batches = Batches::new(10, 4, 42)?;
 /// let mut seen = Vec::new();
 /// for batch in batches.epoch() {
 ///     assert!(batch.len() <= 4); // 4, 4, then the remaining 2
@@ -20,6 +22,7 @@ use rand::SeedableRng;
 /// }
 /// seen.sort();
 /// assert_eq!(seen, (0..10).collect::<Vec<_>>()); // every sample once per epoch
+/// # Ok::<(), autograd::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Batches {
@@ -32,17 +35,22 @@ pub struct Batches {
 impl Batches {
     /// Batches of `batch_size` indices out of `0..n`, shuffled by an RNG seeded with `seed`.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `batch_size` is 0.
-    pub fn new(n: usize, batch_size: usize, seed: u64) -> Self {
-        assert!(batch_size > 0, "Batches: batch_size must be at least 1");
-        Self {
+    /// [`Error::Invalid`] if `batch_size` is 0.
+    pub fn new(n: usize, batch_size: usize, seed: u64) -> Result<Self> {
+        if batch_size == 0 {
+            return Err(Error::Invalid {
+                what: "Batches::new".into(),
+                message: "batch_size is 0: give at least 1 (or n for full-batch training)".into(),
+            });
+        }
+        Ok(Self {
             order: (0..n).collect(),
             batch_size,
             drop_last: false,
             rng: StdRng::seed_from_u64(seed),
-        }
+        })
     }
 
     /// Drops the last batch of an epoch when it is smaller than `batch_size` (default: keep
@@ -50,9 +58,10 @@ impl Batches {
     ///
     /// ```
     /// use autograd::data::Batches;
-    /// let mut batches = Batches::new(10, 4, 0).drop_last(true);
+    /// let mut batches = Batches::new(10, 4, 0)?.drop_last(true);
     /// assert_eq!(batches.batches_per_epoch(), 2);
     /// assert!(batches.epoch().all(|b| b.len() == 4));
+    /// # Ok::<(), autograd::Error>(())
     /// ```
     pub fn drop_last(mut self, yes: bool) -> Self {
         self.drop_last = yes;
@@ -93,22 +102,47 @@ impl Batches {
 /// Copies rows `indices` of row-major `data` (`width` values per row) into `out`, replacing
 /// its contents; reuse `out` across batches and it stops allocating once it is large enough.
 ///
-/// # Panics
+/// # Errors
 ///
-/// If an index is out of range.
+/// [`Error::Shape`] if `width` is 0 or `data` is not whole rows of `width`;
+/// [`Error::Invalid`] if an index is not a row of `data` (then `out` holds the rows before it).
 ///
 /// ```
 /// use autograd::data::gather_rows;
 /// let data = [0.0, 0.1, 1.0, 1.1, 2.0, 2.1]; // three rows of two
 /// let mut batch = Vec::new();
-/// gather_rows(&data, 2, &[2, 0], &mut batch);
+/// gather_rows(&data, 2, &[2, 0], &mut batch)?;
 /// assert_eq!(batch, [2.0, 2.1, 0.0, 0.1]);
+/// assert!(gather_rows(&data, 2, &[3], &mut batch).is_err());
+/// # Ok::<(), autograd::Error>(())
 /// ```
-pub fn gather_rows<T: Copy>(data: &[T], width: usize, indices: &[usize], out: &mut Vec<T>) {
+pub fn gather_rows<T: Copy>(
+    data: &[T],
+    width: usize,
+    indices: &[usize],
+    out: &mut Vec<T>,
+) -> Result<()> {
+    if width == 0 || !data.len().is_multiple_of(width) {
+        return Err(Error::Shape {
+            what: "the data of gather_rows".into(),
+            expected: format!("rows of width {width} (a multiple of {width} values, width ≥ 1)"),
+            found: format!("{} values", data.len()),
+        });
+    }
+    let rows = data.len() / width;
     out.clear();
     for &i in indices {
+        if i >= rows {
+            return Err(Error::Invalid {
+                what: "gather_rows".into(),
+                message: format!(
+                    "index {i} is past the last row: the data has {rows} rows of {width}"
+                ),
+            });
+        }
         out.extend_from_slice(&data[i * width..(i + 1) * width]);
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -116,7 +150,7 @@ mod tests {
     use super::*;
 
     fn epochs(seed: u64, count: usize) -> Vec<Vec<usize>> {
-        let mut b = Batches::new(20, 6, seed);
+        let mut b = Batches::new(20, 6, seed).unwrap();
         (0..count)
             .map(|_| b.epoch().flatten().copied().collect())
             .collect()
@@ -142,11 +176,11 @@ mod tests {
 
     #[test]
     fn batch_sizes_with_and_without_drop_last() {
-        let mut b = Batches::new(20, 6, 1);
+        let mut b = Batches::new(20, 6, 1).unwrap();
         assert_eq!(b.batches_per_epoch(), 4);
         let sizes: Vec<usize> = b.epoch().map(<[usize]>::len).collect();
         assert_eq!(sizes, [6, 6, 6, 2]);
-        let mut b = Batches::new(20, 6, 1).drop_last(true);
+        let mut b = Batches::new(20, 6, 1).unwrap().drop_last(true);
         assert_eq!(b.batches_per_epoch(), 3);
         let sizes: Vec<usize> = b.epoch().map(<[usize]>::len).collect();
         assert_eq!(sizes, [6, 6, 6]);
@@ -154,10 +188,10 @@ mod tests {
 
     #[test]
     fn empty_and_small_sets() {
-        let mut b = Batches::new(0, 4, 1);
+        let mut b = Batches::new(0, 4, 1).unwrap();
         assert!(b.is_empty());
         assert_eq!(b.epoch().count(), 0);
-        let mut b = Batches::new(3, 4, 1).drop_last(true);
+        let mut b = Batches::new(3, 4, 1).unwrap().drop_last(true);
         assert_eq!(b.epoch().count(), 0);
     }
 
@@ -166,16 +200,36 @@ mod tests {
         let data: Vec<i32> = (0..12).collect();
         let mut out = Vec::with_capacity(6);
         let ptr = out.as_ptr();
-        gather_rows(&data, 3, &[3, 1], &mut out);
+        gather_rows(&data, 3, &[3, 1], &mut out).unwrap();
         assert_eq!(out, [9, 10, 11, 3, 4, 5]);
-        gather_rows(&data, 3, &[0], &mut out);
+        gather_rows(&data, 3, &[0], &mut out).unwrap();
         assert_eq!(out, [0, 1, 2]);
         assert_eq!(out.as_ptr(), ptr);
     }
 
     #[test]
-    #[should_panic(expected = "batch_size must be at least 1")]
-    fn zero_batch_size_panics() {
-        Batches::new(3, 0, 1);
+    fn zero_batch_size_is_an_error() {
+        let err = Batches::new(3, 0, 1).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("give at least 1"), "{err}");
+    }
+
+    #[test]
+    fn bad_rows_and_indices_are_errors() {
+        let data = [0, 1, 2, 3, 4, 5];
+        let mut out = Vec::new();
+        let err = gather_rows(&data, 2, &[0, 3], &mut out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "gather_rows: index 3 is past the last row: the data has 3 rows of 2"
+        );
+        assert!(matches!(
+            gather_rows(&data, 4, &[0], &mut out),
+            Err(Error::Shape { .. })
+        ));
+        assert!(matches!(
+            gather_rows(&data, 0, &[0], &mut out),
+            Err(Error::Shape { .. })
+        ));
     }
 }

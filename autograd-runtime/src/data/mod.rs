@@ -5,10 +5,12 @@
 //! and an unreadable file as [`crate::Error::Io`] with the file.
 
 mod batches;
+#[cfg(feature = "csv")]
 mod csv;
 mod normalize;
 mod xy;
 
+#[cfg(feature = "csv")]
 pub use self::csv::{Column, Csv, Table};
 pub use batches::{gather_rows, Batches};
 pub use normalize::{Normalizer, Scaling};

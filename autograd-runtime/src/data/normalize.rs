@@ -31,11 +31,11 @@ pub enum Scaling {
 /// use autograd::data::Normalizer;
 /// let mut ys = vec![10.0_f64, 20.0, 30.0];
 /// let norm = Normalizer::min_max(&ys, 1)?;
-/// norm.transform(&mut ys);
+/// norm.transform(&mut ys)?;
 /// assert_eq!(ys, [0.0, 0.5, 1.0]);
 /// // A model's prediction in normalised units, mapped back:
 /// let mut prediction = [0.25];
-/// norm.inverse(&mut prediction);
+/// norm.inverse(&mut prediction)?;
 /// assert_eq!(prediction, [15.0]);
 /// # Ok::<(), autograd::Error>(())
 /// ```
@@ -146,38 +146,43 @@ impl<T: Real> Normalizer<T> {
 
     /// Normalises row-major `data` in place.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `data.len()` is not a multiple of the number of features.
-    pub fn transform(&self, data: &mut [T]) {
-        for row in self.rows(data) {
+    /// [`Error::Shape`] if `data.len()` is not a multiple of the number of features (nothing
+    /// is changed then).
+    pub fn transform(&self, data: &mut [T]) -> Result<()> {
+        for row in self.rows(data)? {
             for ((x, &o), &s) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
                 *x = (*x - o) / s;
             }
         }
+        Ok(())
     }
 
     /// Maps normalised row-major `data` back to the original units, in place.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `data.len()` is not a multiple of the number of features.
-    pub fn inverse(&self, data: &mut [T]) {
-        for row in self.rows(data) {
+    /// As [`transform`](Self::transform).
+    pub fn inverse(&self, data: &mut [T]) -> Result<()> {
+        for row in self.rows(data)? {
             for ((x, &o), &s) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
                 *x = *x * s + o;
             }
         }
+        Ok(())
     }
 
-    fn rows<'a>(&self, data: &'a mut [T]) -> core::slice::ChunksExactMut<'a, T> {
+    fn rows<'a>(&self, data: &'a mut [T]) -> Result<core::slice::ChunksExactMut<'a, T>> {
         let width = self.n_features();
-        assert!(
-            data.len().is_multiple_of(width),
-            "normaliser of {width} features given {} values, not a multiple",
-            data.len()
-        );
-        data.chunks_exact_mut(width)
+        if !data.len().is_multiple_of(width) {
+            return Err(Error::Shape {
+                what: format!("the data of a normaliser of {width} features"),
+                expected: format!("rows of {width} values (a multiple of {width})"),
+                found: format!("{} values", data.len()),
+            });
+        }
+        Ok(data.chunks_exact_mut(width))
     }
 }
 
@@ -192,7 +197,7 @@ mod tests {
         let norm = Normalizer::min_max(&data, 2).unwrap();
         assert_eq!(norm.offset(), [2.0, -1.0]);
         assert_eq!(norm.scale(), [4.0, 1.0]);
-        norm.transform(&mut data);
+        norm.transform(&mut data).unwrap();
         assert_eq!(data, [0.0, 0.0, 0.5, 0.0, 1.0, 0.0]);
     }
 
@@ -204,7 +209,7 @@ mod tests {
         assert_eq!(norm.scaling(), Scaling::Standard);
         assert_eq!(norm.offset(), [3.0]);
         assert!((norm.scale()[0] - 3.5_f64.sqrt()).abs() < 1e-15);
-        norm.transform(&mut data);
+        norm.transform(&mut data).unwrap();
         let s = 3.5_f64.sqrt();
         for (got, want) in data.iter().zip([-2.0 / s, -1.0 / s, 0.0, 3.0 / s]) {
             assert!((got - want).abs() < 1e-15, "{data:?}");
@@ -217,9 +222,9 @@ mod tests {
         for scaling in [Scaling::MinMax, Scaling::Standard] {
             let norm = Normalizer::fit(scaling, &original, 2).unwrap();
             let mut data = original.clone();
-            norm.transform(&mut data);
+            norm.transform(&mut data).unwrap();
             assert_ne!(data, original);
-            norm.inverse(&mut data);
+            norm.inverse(&mut data).unwrap();
             for (a, b) in data.iter().zip(&original) {
                 assert!(
                     (a - b).abs() <= 1e-5 * b.abs().max(1.0),
@@ -262,9 +267,16 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "not a multiple")]
-    fn transform_of_ragged_data_panics() {
+    fn transform_of_ragged_data_is_an_error() {
         let norm = Normalizer::min_max(&[1.0_f64, 2.0, 3.0, 4.0], 2).unwrap();
-        norm.transform(&mut [1.0, 2.0, 3.0]);
+        let mut data = [1.0, 2.0, 3.0];
+        let err = norm.transform(&mut data).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the data of a normaliser of 2 features: expected rows of 2 values \
+             (a multiple of 2), got 3 values"
+        );
+        assert_eq!(data, [1.0, 2.0, 3.0]);
+        assert!(norm.inverse(&mut data).is_err());
     }
 }

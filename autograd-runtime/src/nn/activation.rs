@@ -1,7 +1,7 @@
 //! `Activation`: the element-wise nonlinearity of a layer, applied to whole buffers.
 
 use super::{init::Init, kernels};
-use crate::{simd, Partials, Real};
+use crate::{simd, Error, Partials, Real, Result};
 
 /// The nonlinearity a [`Dense`](super::Dense) layer applies to each of its outputs.
 ///
@@ -51,22 +51,26 @@ impl Activation {
 
     /// Replaces each `z` by `f(z)` and stores `f'(z)` in `d`, what the backward pass needs.
     ///
-    /// # Panics
-    /// If `z` and `d` differ in length.
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `z` and `d` differ in length (nothing is changed then).
     ///
     /// ```
     /// use autograd_runtime::nn::Activation;
     /// let (mut z, mut d) = ([0.0_f64, 3.0], [9.0; 2]);
-    /// Activation::Tanh.apply_with_grad(&mut z, &mut d);
+    /// Activation::Tanh.apply_with_grad(&mut z, &mut d)?;
     /// assert_eq!(z[0], 0.0);
     /// assert_eq!(d[0], 1.0);
+    /// assert!(Activation::Tanh.apply_with_grad(&mut z, &mut [0.0; 3]).is_err());
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn apply_with_grad<T: Real>(self, z: &mut [T], d: &mut [T]) {
-        assert_eq!(
-            z.len(),
-            d.len(),
-            "activation: value and derivative buffers differ"
-        );
+    pub fn apply_with_grad<T: Real>(self, z: &mut [T], d: &mut [T]) -> Result<()> {
+        if z.len() != d.len() {
+            return Err(Error::LengthMismatch {
+                what: "activation values and derivatives",
+                left: z.len(),
+                right: d.len(),
+            });
+        }
         simd::dispatch(
             #[inline(always)]
             |_| match self {
@@ -75,7 +79,8 @@ impl Activation {
                 Activation::Relu => each(z, d, kernels::relu_grad),
                 Activation::Sigmoid => each(z, d, kernels::sigmoid_grad),
             },
-        )
+        );
+        Ok(())
     }
 
     /// The initialisation that keeps activations' variance steady through layers of this
@@ -128,7 +133,7 @@ mod tests {
         ];
         for (act, k) in cases {
             let (mut z, mut d, mut y) = (xs, [f64::NAN; 5], xs);
-            act.apply_with_grad(&mut z, &mut d);
+            act.apply_with_grad(&mut z, &mut d).unwrap();
             act.apply(&mut y);
             for i in 0..xs.len() {
                 let (v, [g]) = k(xs[i]);

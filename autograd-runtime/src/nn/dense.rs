@@ -10,6 +10,7 @@ use rand::Rng;
 
 use super::gemm::{gemm, View};
 use super::{Activation, Init};
+use crate::error::values;
 use crate::{Error, Real, Result, Scalar};
 
 /// A fully connected layer: `inputs` → `outputs`, then `activation`.
@@ -71,43 +72,48 @@ impl Dense {
 
     /// Splits this layer's parameters (or gradients) into weight and bias.
     ///
-    /// # Panics
-    /// If `params` does not have [`num_params`](Self::num_params) elements.
+    /// # Errors
+    /// [`Error::Shape`] if `params` does not have [`num_params`](Self::num_params) elements.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense};
     /// let p = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-    /// let (w, b) = Dense::new(2, 2, Activation::Tanh).split(&p);
+    /// let (w, b) = Dense::new(2, 2, Activation::Tanh).split(&p)?;
     /// assert_eq!((w, b), (&p[..4], &p[4..]));
+    /// assert!(Dense::new(2, 3, Activation::Tanh).split(&p).is_err());
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn split<'a, T>(&self, params: &'a [T]) -> (&'a [T], &'a [T]) {
-        assert_eq!(
-            params.len(),
-            self.num_params(),
-            "dense: wrong number of parameters"
-        );
-        params.split_at(self.outputs * self.inputs)
+    pub fn split<'a, T>(&self, params: &'a [T]) -> Result<(&'a [T], &'a [T])> {
+        self.expect("parameters", params.len(), &[self.num_params()])?;
+        Ok(params.split_at(self.outputs * self.inputs))
     }
 
     /// Draws the weights with `init` from `rng` and sets the biases to zero.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `params` does not have [`num_params`](Self::num_params) elements;
+    /// [`Error::Invalid`] if the layer has no inputs or outputs.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense, Init};
     /// use rand::SeedableRng;
     /// let layer = Dense::new(2, 3, Activation::Relu);
     /// let mut p = vec![1.0_f32; layer.num_params()];
-    /// layer.init(&mut p, Init::He, &mut rand::rngs::StdRng::seed_from_u64(0));
+    /// layer.init(&mut p, Init::He, &mut rand::rngs::StdRng::seed_from_u64(0))?;
     /// assert_eq!(&p[6..], &[0.0; 3]);
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn init<T: Real, R: Rng + ?Sized>(&self, params: &mut [T], init: Init, rng: &mut R) {
-        assert_eq!(
-            params.len(),
-            self.num_params(),
-            "dense: wrong number of parameters"
-        );
+    pub fn init<T: Real, R: Rng + ?Sized>(
+        &self,
+        params: &mut [T],
+        init: Init,
+        rng: &mut R,
+    ) -> Result<()> {
+        self.expect("parameters", params.len(), &[self.num_params()])?;
         let (w, b) = params.split_at_mut(self.outputs * self.inputs);
-        init.fill(w, self.inputs, self.outputs, rng);
+        init.fill(w, self.inputs, self.outputs, rng)?;
         b.fill(T::zero());
+        Ok(())
     }
 
     /// Forward pass over a batch: `y = f(x Wᵀ + b)`, with `x` `batch × inputs` and `y`
@@ -126,7 +132,7 @@ impl Dense {
         let batch = self.batch_of(x)?;
         self.expect("parameters", params.len(), &[self.num_params()])?;
         self.expect("output", y.len(), &[batch, self.outputs])?;
-        let (w, b) = self.split(params);
+        let (w, b) = self.split(params)?;
         for row in y.chunks_exact_mut(self.outputs) {
             row.copy_from_slice(b);
         }
@@ -136,7 +142,7 @@ impl Dense {
         match deriv {
             Some(d) => {
                 self.expect("derivative", d.len(), &[batch, self.outputs])?;
-                self.activation.apply_with_grad(y, d);
+                self.activation.apply_with_grad(y, d)?;
             }
             None => self.activation.apply(y),
         }
@@ -192,7 +198,7 @@ impl Dense {
         }
         if let Some(dx) = dx {
             self.expect("input gradient", dx.len(), &[batch, self.inputs])?;
-            let (w, _) = self.split(params);
+            let (w, _) = self.split(params)?;
             // ∂L/∂x = dz · W
             gemm(dz, View::new(w, self.outputs, self.inputs), T::zero(), dx);
         }
@@ -203,9 +209,15 @@ impl Dense {
     fn batch_of<T>(&self, x: &[T]) -> Result<usize> {
         if self.inputs == 0 || !x.len().is_multiple_of(self.inputs) {
             return Err(Error::Shape {
-                what: "dense layer input".into(),
-                expected: vec![x.len() / self.inputs.max(1), self.inputs],
-                found: vec![x.len()],
+                what: format!(
+                    "the input of dense layer {} → {}",
+                    self.inputs, self.outputs
+                ),
+                expected: format!(
+                    "rows of {} features (a multiple of {} values)",
+                    self.inputs, self.inputs
+                ),
+                found: format!("{} values", x.len()),
             });
         }
         Ok(x.len() / self.inputs)
@@ -216,9 +228,12 @@ impl Dense {
             Ok(())
         } else {
             Err(Error::Shape {
-                what: format!("dense layer {} → {}: {what}", self.inputs, self.outputs),
-                expected: shape.to_vec(),
-                found: vec![len],
+                what: format!(
+                    "the {what} of dense layer {} → {}",
+                    self.inputs, self.outputs
+                ),
+                expected: values(shape),
+                found: format!("{len} values"),
             })
         }
     }
@@ -244,7 +259,7 @@ mod tests {
                 let layer = Dense::new(inputs, outputs, act);
                 let mut rng = rand::rngs::StdRng::seed_from_u64(3);
                 let mut p = vec![0.0_f64; layer.num_params()];
-                layer.init(&mut p, Init::Xavier, &mut rng);
+                layer.init(&mut p, Init::Xavier, &mut rng).unwrap();
                 // Nonzero biases so that relu's kink is away from the sample points.
                 let nw = outputs * inputs;
                 p[nw..]

@@ -3,7 +3,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-use crate::Real;
+use crate::{Error, Real, Result};
 
 /// Weight initialisation. Biases start at zero.
 ///
@@ -15,9 +15,11 @@ use crate::Real;
 /// use autograd_runtime::nn::Init;
 /// use rand::SeedableRng;
 /// let mut w = [0.0_f64; 6];
-/// Init::Xavier.fill(&mut w, 2, 3, &mut rand::rngs::StdRng::seed_from_u64(7));
+/// Init::Xavier.fill(&mut w, 2, 3, &mut rand::rngs::StdRng::seed_from_u64(7))?;
 /// let bound = (6.0_f64 / 5.0).sqrt();
 /// assert!(w.iter().all(|x| x.abs() <= bound) && w.iter().any(|&x| x != 0.0));
+/// assert!(Init::He.fill(&mut w, 0, 6, &mut rand::rngs::StdRng::seed_from_u64(7)).is_err());
+/// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Init {
@@ -31,19 +33,35 @@ pub enum Init {
 impl Init {
     /// Fills `weights` (`fan_out × fan_in`, row by row) with draws from `rng`.
     ///
-    /// # Panics
-    /// If `fan_in` or `fan_out` is zero.
+    /// # Errors
+    /// [`Error::Invalid`] if `fan_in` or `fan_out` is zero; [`Error::Shape`] if `weights` does
+    /// not hold `fan_out × fan_in` values.
     pub fn fill<T: Real, R: Rng + ?Sized>(
         self,
         weights: &mut [T],
         fan_in: usize,
         fan_out: usize,
         rng: &mut R,
-    ) {
-        assert!(
-            fan_in > 0 && fan_out > 0,
-            "init: a layer needs inputs and outputs"
-        );
+    ) -> Result<()> {
+        if fan_in == 0 || fan_out == 0 {
+            return Err(Error::Invalid {
+                what: format!("Init::{self:?}"),
+                message: format!(
+                    "fan_in {fan_in} and fan_out {fan_out}: a layer needs at least one input \
+                     and one output"
+                ),
+            });
+        }
+        if weights.len() != fan_in * fan_out {
+            return Err(Error::Shape {
+                what: format!("the weights given to Init::{self:?}"),
+                expected: format!(
+                    "fan_out × fan_in = {fan_out} × {fan_in} = {} values",
+                    fan_out * fan_in
+                ),
+                found: format!("{} values", weights.len()),
+            });
+        }
         match self {
             Init::Xavier => {
                 let a = (6.0 / (fan_in + fan_out) as f64).sqrt();
@@ -59,6 +77,7 @@ impl Init {
                     .for_each(|w| *w = T::lit(dist.sample(rng)));
             }
         }
+        Ok(())
     }
 }
 
@@ -78,7 +97,7 @@ mod tests {
             (Init::He, 2.0 / 200.0),
         ] {
             let mut w = vec![0.0_f64; fan_in * fan_out];
-            init.fill(&mut w, fan_in, fan_out, &mut rng);
+            init.fill(&mut w, fan_in, fan_out, &mut rng).unwrap();
             let n = w.len() as f64;
             let mean = w.iter().sum::<f64>() / n;
             let v = w.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;

@@ -107,9 +107,11 @@ pub fn softmax_cross_entropy<T: Real>(logits: &[T], labels: &[usize], grad: &mut
     }
     if logits.is_empty() || !logits.len().is_multiple_of(rows) {
         return Err(Error::Shape {
-            what: "softmax cross-entropy logits".into(),
-            expected: vec![rows, (logits.len() / rows).max(1)],
-            found: vec![logits.len()],
+            what: "the logits of softmax cross-entropy".into(),
+            expected: format!(
+                "{rows} rows (one per label) of at least one class: a multiple of {rows} values"
+            ),
+            found: format!("{} values", logits.len()),
         });
     }
     if grad.len() != logits.len() {
@@ -129,9 +131,11 @@ pub fn softmax_cross_entropy<T: Real>(logits: &[T], labels: &[usize], grad: &mut
     {
         if label >= classes {
             return Err(Error::Shape {
-                what: format!("softmax cross-entropy label {label}"),
-                expected: vec![classes],
-                found: vec![label + 1],
+                what: "a label of softmax cross-entropy".into(),
+                expected: format!(
+                    "a class index below {classes} (the logits have {classes} per row)"
+                ),
+                found: format!("label {label}"),
             });
         }
         // logsumexp(row) = m + ln Σ e^(z - m): every exponent ≤ 0, one of them 0.

@@ -2,19 +2,21 @@
 //! another of the same layout, and the buffers the backward pass needs, owned and reused.
 
 use std::ops::Range;
+#[cfg(feature = "safetensors")]
 use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::{Activation, Dense, Init};
+#[cfg(feature = "safetensors")]
 use crate::checkpoint::{load_tensors, save_tensors, NamedTensor, TensorMut};
 use crate::{Error, Result, Scalar};
 
 /// A multi-layer perceptron: dense layers with a nonlinearity between them.
 ///
-/// All parameters live in one contiguous `Vec` (layer by layer: weight `outputs × inputs`
-/// row-major, then bias), and the gradients in another of the same layout, so an optimizer
+/// All parameters live in one contiguous `Vec` (layer by layer: the weight stored `[out, in]`
+/// row-major, PyTorch's `nn.Linear` layout, then the bias), and the gradients in another of the same layout, so an optimizer
 /// updates the whole model with one call. [`forward`](Self::forward) keeps each layer's input
 /// and activation derivative in buffers the model owns; [`backward`](Self::backward) writes
 /// (overwrites, never accumulates) the gradients. After the first step at a given batch size,
@@ -29,7 +31,7 @@ use crate::{Error, Result, Scalar};
 /// // Learn XOR.
 /// let x = [0.0_f64, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0];
 /// let y = [0.0, 1.0, 1.0, 0.0];
-/// let mut mlp = Mlp::new(&[2, 8, 1], Activation::Tanh, 1);
+/// let mut mlp = Mlp::new(&[2, 8, 1], Activation::Tanh, 1)?;
 /// let mut opt = Sgd::new(0.2).momentum(0.9);
 /// let mut dy = [0.0; 4];
 /// let mut last = f64::INFINITY;
@@ -78,70 +80,175 @@ impl<T: Scalar> Mlp<T> {
     /// drawn with [`Activation::init`] from `StdRng::seed_from_u64(seed)`: the same seed gives
     /// the same model on every machine.
     ///
-    /// # Panics
-    /// If `sizes` has fewer than two entries or a zero entry.
+    /// # Errors
+    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
-    /// let mlp = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 0);
+    /// let mlp = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 0)?;
     /// assert_eq!(mlp.num_params(), (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1));
     /// assert_eq!(mlp.layers()[2].activation, Activation::Identity);
+    /// assert!(Mlp::<f32>::new(&[2, 0, 1], Activation::Tanh, 0).is_err());
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn new(sizes: &[usize], activation: Activation, seed: u64) -> Self {
+    pub fn new(sizes: &[usize], activation: Activation, seed: u64) -> Result<Self> {
         Self::with_output(sizes, activation, Activation::Identity, seed)
     }
 
     /// An MLP like [`new`](Self::new) but with `output` after the last layer too: micrograd's
-    /// classic tiny MLP is `Mlp::with_output(&[3, 4, 4, 1], Tanh, Tanh, seed)`.
+    /// classic tiny MLP is `Mlp::with_output(&[3, 4, 4, 1], Tanh, Tanh, seed)?`.
     ///
-    /// # Panics
-    /// If `sizes` has fewer than two entries or a zero entry.
+    /// # Errors
+    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
-    /// let mut mlp = Mlp::<f64>::with_output(&[3, 4, 4, 1], Activation::Tanh, Activation::Tanh, 0);
+    /// let mut mlp = Mlp::<f64>::with_output(&[3, 4, 4, 1], Activation::Tanh, Activation::Tanh, 0)?;
     /// let y = mlp.predict(&[100.0, -100.0, 100.0])?[0];
     /// assert!(y.abs() <= 1.0);
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn with_output(sizes: &[usize], hidden: Activation, output: Activation, seed: u64) -> Self {
-        assert!(
-            sizes.len() >= 2,
-            "mlp: need at least input and output sizes"
-        );
-        assert!(sizes.iter().all(|&s| s > 0), "mlp: sizes must be positive");
-        let last = sizes.len() - 2;
-        let layers = sizes
-            .windows(2)
-            .enumerate()
-            .map(|(i, w)| Dense::new(w[0], w[1], if i == last { output } else { hidden }))
-            .collect();
-        Self::from_layers(layers, hidden.init(), seed)
+    pub fn with_output(
+        sizes: &[usize],
+        hidden: Activation,
+        output: Activation,
+        seed: u64,
+    ) -> Result<Self> {
+        Self::from_layers(layers_of(sizes, hidden, output)?, hidden.init(), seed)
     }
 
     /// An MLP from explicit layers, weights drawn with `init` from `StdRng::seed_from_u64(seed)`
     /// layer after layer, biases zero.
     ///
-    /// # Panics
-    /// If there are no layers, a layer has a zero width, or a layer's inputs differ from the
-    /// previous layer's outputs.
+    /// # Errors
+    /// [`Error::Invalid`] if there are no layers, a layer has a zero width, or a layer's inputs
+    /// differ from the previous layer's outputs.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense, Init, Mlp};
     /// let layers = vec![Dense::new(2, 8, Activation::Relu), Dense::new(8, 3, Activation::Identity)];
-    /// let mlp = Mlp::<f32>::from_layers(layers, Init::He, 42);
+    /// let mlp = Mlp::<f32>::from_layers(layers, Init::He, 42)?;
     /// assert_eq!((mlp.inputs(), mlp.outputs()), (2, 3));
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
-    pub fn from_layers(layers: Vec<Dense>, init: Init, seed: u64) -> Self {
-        assert!(!layers.is_empty(), "mlp: need at least one layer");
-        for l in &layers {
-            assert!(
-                l.inputs > 0 && l.outputs > 0,
-                "mlp: layer widths must be positive"
-            );
+    pub fn from_layers(layers: Vec<Dense>, init: Init, seed: u64) -> Result<Self> {
+        let mut mlp = Self::zeroed(layers)?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        for (i, l) in mlp.layers.iter().enumerate() {
+            let r = mlp.layout[2 * i].range.start..mlp.layout[2 * i + 1].range.end;
+            l.init(&mut mlp.params[r], init, &mut rng)?;
         }
-        for w in layers.windows(2) {
-            assert_eq!(w[0].outputs, w[1].inputs, "mlp: layer widths do not chain");
+        Ok(mlp)
+    }
+
+    /// An MLP with given weights and biases, one `(weight, bias)` pair per layer, input first:
+    /// to reproduce a paper, port a trained PyTorch model, or start two implementations from
+    /// the same point.
+    ///
+    /// Each weight is stored `[out, in]` row-major — PyTorch's `nn.Linear.weight` layout, so
+    /// `layer.weight.detach().numpy().ravel()` goes in as it is — and each bias has `out`
+    /// values. Layer `l` has `sizes[l]` inputs and `sizes[l + 1]` outputs; `hidden` follows every
+    /// layer but the last, `output` the last (`Activation::Identity` for logits).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for bad `sizes` (as [`with_output`](Self::with_output)) or another
+    /// number of `(weight, bias)` pairs than layers; [`Error::Shape`] if a weight or bias has
+    /// the wrong number of values (the message names the layer and its `[out, in]` shape).
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Mlp};
+    /// // 2 → 2 → 1: W0 = [[1, 2], [3, 4]] ([out, in]), b0 = [0, 1], W1 = [[1, -1]], b1 = [0.5].
+    /// let w0 = [1.0, 2.0, 3.0, 4.0];
+    /// let w1 = [1.0, -1.0];
+    /// let mut mlp = Mlp::<f64>::from_weights(
+    ///     &[2, 2, 1],
+    ///     &[(&w0[..], &[0.0, 1.0][..]), (&w1[..], &[0.5][..])],
+    ///     Activation::Relu,
+    ///     Activation::Identity,
+    /// )?;
+    /// // x = [1, 1]: hidden relu([1 + 2 + 0, 3 + 4 + 1]) = [3, 8]; output 3 - 8 + 0.5.
+    /// assert_eq!(mlp.predict(&[1.0, 1.0])?, [-4.5]);
+    /// assert_eq!(mlp.layer_params(0), (&w0[..], &[0.0, 1.0][..]));
+    /// // A 3 → 1 layer has 3 weights, not 4: an error that names the layer and [out, in].
+    /// let err = Mlp::<f64>::from_weights(&[3, 1], &[(&w0[..], &[0.0][..])], Activation::Relu, Activation::Identity);
+    /// assert!(err.unwrap_err().to_string().contains("[out, in] = [1, 3]"));
+    /// # Ok::<(), autograd_runtime::Error>(())
+    /// ```
+    pub fn from_weights(
+        sizes: &[usize],
+        weights_and_biases: &[(&[T], &[T])],
+        hidden: Activation,
+        output: Activation,
+    ) -> Result<Self> {
+        let mut mlp = Self::zeroed(layers_of(sizes, hidden, output)?)?;
+        if weights_and_biases.len() != mlp.layers.len() {
+            return Err(Error::Invalid {
+                what: format!("Mlp::from_weights for {}", mlp.describe()),
+                message: format!(
+                    "{} layers need {} (weight, bias) pairs, got {}",
+                    mlp.layers.len(),
+                    mlp.layers.len(),
+                    weights_and_biases.len()
+                ),
+            });
+        }
+        for (l, &(w, b)) in weights_and_biases.iter().enumerate() {
+            let layer = mlp.layers[l];
+            for (t, given, kind) in [(2 * l, w, "weight"), (2 * l + 1, b, "bias")] {
+                let tensor = &mlp.layout[t];
+                if given.len() != tensor.range.len() {
+                    return Err(Error::Shape {
+                        what: format!(
+                            "the {kind} of layer {l} ({} → {}) of {}",
+                            layer.inputs,
+                            layer.outputs,
+                            mlp.describe()
+                        ),
+                        expected: if kind == "weight" {
+                            format!(
+                                "[out, in] = [{}, {}], {} values row-major (PyTorch's layout)",
+                                layer.outputs,
+                                layer.inputs,
+                                tensor.range.len()
+                            )
+                        } else {
+                            format!("{} values, one per output", layer.outputs)
+                        },
+                        found: format!("{} values", given.len()),
+                    });
+                }
+                mlp.params[tensor.range.clone()].copy_from_slice(given);
+            }
+        }
+        Ok(mlp)
+    }
+
+    /// The model of `layers` with every parameter zero, after checking that the layers chain.
+    fn zeroed(layers: Vec<Dense>) -> Result<Self> {
+        let invalid = |message: String| Error::Invalid {
+            what: "Mlp".into(),
+            message,
+        };
+        if layers.is_empty() {
+            return Err(invalid("needs at least one layer".into()));
+        }
+        for (i, l) in layers.iter().enumerate() {
+            if l.inputs == 0 || l.outputs == 0 {
+                return Err(invalid(format!(
+                    "layer {i} is {} → {}: every width must be at least 1",
+                    l.inputs, l.outputs
+                )));
+            }
+        }
+        for (i, w) in layers.windows(2).enumerate() {
+            if w[0].outputs != w[1].inputs {
+                return Err(invalid(format!(
+                    "layer {i} has {} outputs but layer {} takes {} inputs: they must be equal",
+                    w[0].outputs,
+                    i + 1,
+                    w[1].inputs
+                )));
+            }
         }
         let mut layout = Vec::with_capacity(2 * layers.len());
         let mut at = 0;
@@ -159,13 +266,8 @@ impl<T: Scalar> Mlp<T> {
             });
             at += l.num_params();
         }
-        let mut params = vec![T::zero(); at];
-        let mut rng = StdRng::seed_from_u64(seed);
-        for (i, l) in layers.iter().enumerate() {
-            let r = layout[2 * i].range.start..layout[2 * i + 1].range.end;
-            l.init(&mut params[r], init, &mut rng);
-        }
-        Mlp {
+        let params = vec![T::zero(); at];
+        Ok(Mlp {
             acts: vec![Vec::new(); layers.len() + 1],
             derivs: vec![Vec::new(); layers.len()],
             delta: [Vec::new(), Vec::new()],
@@ -174,7 +276,7 @@ impl<T: Scalar> Mlp<T> {
             layout,
             params,
             ready: false,
-        }
+        })
     }
 
     /// Training forward pass over a batch `x` (`batch × inputs`, row-major): returns the
@@ -194,7 +296,7 @@ impl<T: Scalar> Mlp<T> {
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
-    /// let mut mlp = Mlp::<f64>::new(&[2, 4, 1], Activation::Relu, 7);
+    /// let mut mlp = Mlp::<f64>::new(&[2, 4, 1], Activation::Relu, 7)?;
     /// let batch = mlp.predict(&[1.0, 2.0, 3.0, 4.0])?.to_vec();
     /// assert_eq!(batch.len(), 2);
     /// assert_eq!(mlp.predict(&[3.0, 4.0])?[0], batch[1]); // rows are independent
@@ -208,9 +310,16 @@ impl<T: Scalar> Mlp<T> {
         let inputs = self.inputs();
         if !x.len().is_multiple_of(inputs) {
             return Err(Error::Shape {
-                what: "mlp input".into(),
-                expected: vec![x.len() / inputs, inputs],
-                found: vec![x.len()],
+                what: format!("the input of {} (layer 0)", self.describe()),
+                expected: format!(
+                    "rows of {inputs} features, one row per sample (a multiple of {inputs} values)"
+                ),
+                found: format!(
+                    "{} values ({} whole rows and {} left over)",
+                    x.len(),
+                    x.len() / inputs,
+                    x.len() % inputs
+                ),
             });
         }
         let batch = x.len() / inputs;
@@ -242,20 +351,32 @@ impl<T: Scalar> Mlp<T> {
     /// # Errors
     /// [`Error::Shape`] if `dy` does not have the output's shape.
     ///
-    /// # Panics
-    /// If there was no training forward since construction or the last [`predict`](Self::predict).
+    /// [`Error::Invalid`] if there was no training forward since construction or the last
+    /// [`predict`](Self::predict) or `load`.
     pub fn backward(&mut self, dy: &[T]) -> Result<()> {
-        assert!(
-            self.ready,
-            "mlp: backward needs a forward (not predict) first"
-        );
+        if !self.ready {
+            return Err(Error::Invalid {
+                what: format!("backward of {}", self.describe()),
+                message: "no training forward to go back through: call forward (not predict) \
+                          on the batch first, then backward with its loss gradient"
+                    .into(),
+            });
+        }
         let last = self.layers.len() - 1;
         let out_len = self.acts[last + 1].len();
         if dy.len() != out_len {
+            let outputs = self.outputs();
             return Err(Error::Shape {
-                what: "mlp output gradient".into(),
-                expected: vec![out_len / self.outputs(), self.outputs()],
-                found: vec![dy.len()],
+                what: format!(
+                    "the output gradient dy of {} (layer {last})",
+                    self.describe()
+                ),
+                expected: format!(
+                    "{out_len} values: {} rows of {outputs} outputs, the shape the last forward \
+                     returned",
+                    out_len / outputs
+                ),
+                found: format!("{} values", dy.len()),
             });
         }
         let [cur, next] = &mut self.delta;
@@ -279,7 +400,35 @@ impl<T: Scalar> Mlp<T> {
     }
 }
 
+/// The layers of widths `sizes`: `hidden` after each but the last, `output` after the last.
+fn layers_of(sizes: &[usize], hidden: Activation, output: Activation) -> Result<Vec<Dense>> {
+    if sizes.len() < 2 || sizes.contains(&0) {
+        return Err(Error::Invalid {
+            what: "Mlp".into(),
+            message: format!(
+                "sizes {sizes:?}: give at least an input and an output width, each at least 1 \
+                 (e.g. [2, 16, 1])"
+            ),
+        });
+    }
+    let last = sizes.len() - 2;
+    Ok(sizes
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| Dense::new(w[0], w[1], if i == last { output } else { hidden }))
+        .collect())
+}
+
 impl<T> Mlp<T> {
+    /// The layer widths as text, for error messages: `"Mlp 2 → 16 → 1"`.
+    fn describe(&self) -> String {
+        let mut s = format!("Mlp {}", self.inputs());
+        for l in &self.layers {
+            s += &format!(" → {}", l.outputs);
+        }
+        s
+    }
+
     /// The layers, input first.
     pub fn layers(&self) -> &[Dense] {
         &self.layers
@@ -324,13 +473,14 @@ impl<T> Mlp<T> {
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
-    /// let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0);
+    /// let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0)?;
     /// let names: Vec<_> = mlp.layout().iter().map(|t| (t.name.as_str(), t.shape.clone())).collect();
     /// assert_eq!(names, [
     ///     ("layers.0.weight", vec![3, 2]), ("layers.0.bias", vec![3]),
     ///     ("layers.1.weight", vec![1, 3]), ("layers.1.bias", vec![1]),
     /// ]);
     /// assert_eq!(mlp.layout()[3].range, 12..13);
+    /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
     pub fn layout(&self) -> &[ParamTensor] {
         &self.layout
@@ -345,7 +495,8 @@ impl<T> Mlp<T> {
         (&self.params[w.range.clone()], &self.params[b.range.clone()])
     }
 
-    /// The parameters as named tensors, for [`save_tensors`].
+    /// The parameters as named tensors, for `train::save_tensors`.
+    #[cfg(feature = "safetensors")]
     pub fn named_params(&self) -> Vec<NamedTensor<'_, T>> {
         self.layout
             .iter()
@@ -354,23 +505,24 @@ impl<T> Mlp<T> {
     }
 }
 
+#[cfg(feature = "safetensors")]
 impl<T: Scalar> Mlp<T> {
     /// Saves the parameters to a safetensors file (atomically), as `layers.{i}.weight` /
     /// `layers.{i}.bias` in PyTorch's `Linear` layout.
     ///
     /// # Errors
-    /// As [`save_tensors`].
+    /// As `train::save_tensors`.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
     /// let path = std::env::temp_dir().join(format!("doc-mlp-{}.safetensors", std::process::id()));
-    /// let a = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, 1);
+    /// let a = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, 1)?;
     /// a.save(&path)?;
-    /// let mut b = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, 2);
+    /// let mut b = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, 2)?;
     /// b.load(&path)?;
     /// assert_eq!(a.params(), b.params());
     /// // A model of another shape cannot load it.
-    /// assert!(Mlp::<f32>::new(&[2, 5, 1], Activation::Tanh, 2).load(&path).is_err());
+    /// assert!(Mlp::<f32>::new(&[2, 5, 1], Activation::Tanh, 2)?.load(&path).is_err());
     /// # std::fs::remove_file(&path)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -382,7 +534,7 @@ impl<T: Scalar> Mlp<T> {
     /// names, dtype and shapes).
     ///
     /// # Errors
-    /// As [`load_tensors`]: a missing tensor or a wrong dtype or shape is an error. On error
+    /// As `train::load_tensors`: a missing tensor or a wrong dtype or shape is an error. On error
     /// the parameters may be partly loaded.
     pub fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let mut rest: &mut [T] = &mut self.params;
@@ -421,7 +573,7 @@ mod tests {
                 Activation::Relu,
                 Activation::Identity,
             ] {
-                let mut mlp = Mlp::<f64>::new(sizes, act, 11);
+                let mut mlp = Mlp::<f64>::new(sizes, act, 11).unwrap();
                 // Nonzero biases, so relu's kinks are not hit exactly.
                 let n = mlp.num_params();
                 for t in mlp.layout.clone() {
@@ -458,13 +610,13 @@ mod tests {
 
     #[test]
     fn one_seed_gives_one_model_and_another_seed_another() {
-        let a = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 5);
-        let b = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 5);
-        let c = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 6);
+        let a = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 5).unwrap();
+        let b = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 5).unwrap();
+        let c = Mlp::<f64>::new(&[2, 16, 16, 1], Activation::Tanh, 6).unwrap();
         assert_eq!(a.params(), b.params());
         assert_ne!(a.params(), c.params());
         // f32 and f64 models from one seed hold the same numbers, rounded.
-        let d = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 5);
+        let d = Mlp::<f32>::new(&[2, 16, 16, 1], Activation::Tanh, 5).unwrap();
         assert!(a
             .params()
             .iter()
@@ -478,7 +630,7 @@ mod tests {
     fn initialisation_follows_the_documented_procedure() {
         use rand_distr::{Distribution, Normal, Uniform};
         let sizes = [3, 4, 2];
-        let mlp = Mlp::<f64>::new(&sizes, Activation::Tanh, 9);
+        let mlp = Mlp::<f64>::new(&sizes, Activation::Tanh, 9).unwrap();
         let mut rng = StdRng::seed_from_u64(9);
         let mut want = Vec::new();
         for w in sizes.windows(2) {
@@ -489,7 +641,7 @@ mod tests {
         }
         assert_eq!(mlp.params(), &want[..]);
         // Relu: He normal.
-        let mlp = Mlp::<f64>::new(&[3, 4], Activation::Relu, 9);
+        let mlp = Mlp::<f64>::new(&[3, 4], Activation::Relu, 9).unwrap();
         let mut rng = StdRng::seed_from_u64(9);
         let n = Normal::new(0.0, (2.0_f64 / 3.0).sqrt()).unwrap();
         let want: Vec<f64> = (0..12).map(|_| n.sample(&mut rng)).collect();
@@ -498,25 +650,116 @@ mod tests {
 
     #[test]
     fn layer_params_are_views_of_params() {
-        let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0);
+        let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0).unwrap();
         let (w, b) = mlp.layer_params(1);
         assert_eq!(w, &mlp.params()[9..12]);
         assert_eq!(b, &mlp.params()[12..13]);
     }
 
     #[test]
-    fn bad_shapes_are_errors() {
-        let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0);
-        assert!(matches!(mlp.forward(&[1.0; 3]), Err(Error::Shape { .. })));
+    fn bad_shapes_are_errors_in_words() {
+        let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0).unwrap();
+        let err = mlp.forward(&[1.0; 3]).unwrap_err();
+        assert!(matches!(err, Error::Shape { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the input of Mlp 2 → 3 → 1 (layer 0): expected rows of 2 features, \
+             one row per sample (a multiple of 2 values), got 3 values (1 whole rows and 1 left \
+             over)"
+        );
         mlp.forward(&[1.0; 4]).unwrap();
-        assert!(matches!(mlp.backward(&[1.0; 3]), Err(Error::Shape { .. })));
+        let err = mlp.backward(&[1.0; 3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the output gradient dy of Mlp 2 → 3 → 1 (layer 1): expected 2 \
+             values: 2 rows of 1 outputs, the shape the last forward returned, got 3 values"
+        );
     }
 
     #[test]
-    #[should_panic(expected = "backward needs a forward")]
-    fn backward_after_predict_panics() {
-        let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0);
+    fn backward_after_predict_is_an_error() {
+        let mut mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, 0).unwrap();
         mlp.predict(&[1.0; 2]).unwrap();
-        let _ = mlp.backward(&[1.0]);
+        let err = mlp.backward(&[1.0]).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("call forward (not predict)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_sizes_and_layers_are_errors() {
+        for sizes in [&[][..], &[3], &[2, 0, 1], &[0, 1]] {
+            let err = Mlp::<f64>::new(sizes, Activation::Tanh, 0).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{sizes:?}: {err:?}");
+            assert!(err.to_string().contains("e.g. [2, 16, 1]"), "{err}");
+        }
+        let err = Mlp::<f64>::from_layers(Vec::new(), Init::He, 0).unwrap_err();
+        assert!(err.to_string().contains("at least one layer"), "{err}");
+        let layers = vec![
+            Dense::new(2, 3, Activation::Tanh),
+            Dense::new(4, 1, Activation::Identity),
+        ];
+        let err = Mlp::<f64>::from_layers(layers, Init::He, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Mlp: layer 0 has 3 outputs but layer 1 takes 4 inputs: they must be equal"
+        );
+        let layers = vec![Dense::new(2, 0, Activation::Tanh)];
+        assert!(Mlp::<f64>::from_layers(layers, Init::He, 0).is_err());
+    }
+
+    /// Weights in PyTorch's `[out, in]` layout give PyTorch's `x Wᵀ + b`, computed here by hand.
+    #[test]
+    fn from_weights_uses_the_out_in_layout() {
+        let w0 = [0.5, -1.0, 2.0, 0.25, 1.5, -0.5]; // [3, 2]
+        let b0 = [0.1, 0.2, 0.3];
+        let w1 = [1.0, -2.0, 0.5]; // [1, 3]
+        let b1 = [-0.25];
+        let mut mlp = Mlp::<f64>::from_weights(
+            &[2, 3, 1],
+            &[(&w0, &b0), (&w1, &b1)],
+            Activation::Tanh,
+            Activation::Identity,
+        )
+        .unwrap();
+        let x = [0.7, -1.3];
+        let h: Vec<f64> = (0..3)
+            .map(|o| (w0[2 * o] * x[0] + w0[2 * o + 1] * x[1] + b0[o]).tanh())
+            .collect();
+        let y = w1[0] * h[0] + w1[1] * h[1] + w1[2] * h[2] + b1[0];
+        let got = mlp.predict(&x).unwrap()[0];
+        assert!((got - y).abs() < 1e-14, "{got} vs {y}");
+        assert_eq!(mlp.layer_params(1), (&w1[..], &b1[..]));
+    }
+
+    #[test]
+    fn from_weights_with_wrong_counts_is_an_error() {
+        let (w0, b0) = ([0.0; 6], [0.0; 3]);
+        let (w1, b1) = ([0.0; 3], [0.0; 1]);
+        let build = |pairs: &[(&[f64], &[f64])]| {
+            Mlp::<f64>::from_weights(&[2, 3, 1], pairs, Activation::Tanh, Activation::Identity)
+        };
+        let err = build(&[(&w0, &b0)]).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("need 2 (weight, bias) pairs, got 1"),
+            "{err}"
+        );
+        let err = build(&[(&w0, &b0), (&w0, &b1)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "wrong shape for the weight of layer 1 (3 → 1) of Mlp 2 → 3 → 1: expected [out, in] \
+             = [1, 3], 3 values row-major (PyTorch's layout), got 6 values"
+        );
+        let err = build(&[(&w0, &b1), (&w1, &b1)]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected 3 values, one per output"),
+            "{err}"
+        );
+        assert!(build(&[(&w0, &b0), (&w1, &b1)]).is_ok());
     }
 }

@@ -21,7 +21,7 @@
 //! use autograd_runtime::optim::{Adam, Optimizer};
 //! let x = [0.0_f32, 1.0, 1.0, 0.0]; // two samples of two features
 //! let y = [1.0, 0.0];
-//! let mut mlp = Mlp::new(&[2, 8, 1], Activation::Relu, 42);
+//! let mut mlp = Mlp::new(&[2, 8, 1], Activation::Relu, 42)?;
 //! let mut opt = Adam::new(0.01);
 //! let mut dlogits = [0.0; 2];
 //! let logits = mlp.forward(&x)?;

@@ -1,7 +1,7 @@
 //! AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay, as PyTorch's
 //! `torch.optim.AdamW`.
 
-use super::{Adam, Optimizer};
+use super::{check_hyper, Adam, Optimizer};
 use crate::{Real, Result};
 
 /// AdamW: first `p *= 1 - lr * weight_decay`, then the [`Adam`] update with the plain gradient.
@@ -63,7 +63,14 @@ impl<T: Real> AdamW<T> {
 
 impl<T: Real> Optimizer<T> for AdamW<T> {
     fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
-        self.adam.check(params, grads)?;
+        self.adam.check("AdamW", params, grads)?;
+        check_hyper(
+            "AdamW",
+            "the weight decay",
+            self.weight_decay,
+            "finite and ≥ 0",
+            self.weight_decay.is_finite() && self.weight_decay >= T::zero(),
+        )?;
         let shrink = T::one() - self.adam.learning_rate() * self.weight_decay;
         for p in params.iter_mut() {
             *p *= shrink;

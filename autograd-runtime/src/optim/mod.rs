@@ -28,7 +28,9 @@ use crate::{Error, Real, Result};
 ///
 /// # Errors
 ///
-/// `step` returns [`Error::LengthMismatch`] if `params` and `grads` differ in length, and, for
+/// `step` returns [`Error::Invalid`] for a hyperparameter out of its range (a learning rate
+/// that is not finite and positive, a momentum or beta outside `[0, 1)`, a negative weight
+/// decay or epsilon), [`Error::LengthMismatch`] if `params` and `grads` differ in length, and, for
 /// an optimizer with state (momentum, Adam), [`Error::OptimizerState`] if the length differs
 /// from the one of the first step: the state was sized for that model; call
 /// [`reset`](Self::reset) to reuse the optimizer for another model. On error nothing is
@@ -79,6 +81,47 @@ fn check_step<T>(state: &[T], params: &[T], grads: &[T]) -> Result<()> {
             params: params.len(),
         })
     }
+}
+
+/// Checks a hyperparameter: `Error::Invalid` naming the optimizer, the setting, its value and
+/// the range it must lie in, unless `ok` holds.
+fn check_hyper<T: Real>(
+    optimizer: &str,
+    name: &str,
+    value: T,
+    range: &str,
+    ok: bool,
+) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            what: optimizer.into(),
+            message: format!(
+                "{name} is {}; it must be {range}",
+                value.to_f64().unwrap_or(f64::NAN)
+            ),
+        })
+    }
+}
+
+/// Checks the hyperparameters every optimizer has: a learning rate that is finite and
+/// positive, a weight decay that is finite and not negative.
+fn check_lr_wd<T: Real>(optimizer: &str, lr: T, weight_decay: T) -> Result<()> {
+    check_hyper(
+        optimizer,
+        "the learning rate",
+        lr,
+        "finite and > 0",
+        lr.is_finite() && lr > T::zero(),
+    )?;
+    check_hyper(
+        optimizer,
+        "the weight decay",
+        weight_decay,
+        "finite and ≥ 0",
+        weight_decay.is_finite() && weight_decay >= T::zero(),
+    )
 }
 
 /// Sizes the state on the first step (after [`check_step`]).
@@ -157,5 +200,54 @@ mod tests {
             opt.reset();
             opt.step(&mut p, &[0.1; 3]).unwrap();
         }
+    }
+
+    #[test]
+    fn hyperparameters_out_of_range_are_errors_that_change_nothing() {
+        let bad: Vec<(Box<dyn Optimizer<f64>>, &str)> = vec![
+            (
+                Box::new(Sgd::new(-0.1)),
+                "Sgd: the learning rate is -0.1; it must be finite and > 0",
+            ),
+            (
+                Box::new(Sgd::new(f64::NAN)),
+                "Sgd: the learning rate is NaN; it must be finite and > 0",
+            ),
+            (
+                Box::new(Sgd::new(0.1).momentum(1.0)),
+                "Sgd: the momentum is 1; it must be in [0, 1)",
+            ),
+            (
+                Box::new(Sgd::new(0.1).weight_decay(-1.0)),
+                "Sgd: the weight decay is -1; it must be finite and ≥ 0",
+            ),
+            (
+                Box::new(Adam::new(0.0)),
+                "Adam: the learning rate is 0; it must be finite and > 0",
+            ),
+            (
+                Box::new(Adam::new(0.1).betas(0.9, 1.5)),
+                "Adam: beta2 is 1.5; it must be in [0, 1)",
+            ),
+            (
+                Box::new(Adam::new(0.1).eps(0.0)),
+                "Adam: eps is 0; it must be finite and > 0",
+            ),
+            (
+                Box::new(AdamW::new(0.1).weight_decay(f64::INFINITY)),
+                "AdamW: the weight decay is inf; it must be finite and ≥ 0",
+            ),
+        ];
+        for (mut opt, message) in bad {
+            let mut p = [1.0, 2.0];
+            let err = opt.step(&mut p, &[0.5, 0.5]).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert_eq!(err.to_string(), message);
+            assert_eq!(p, [1.0, 2.0]);
+        }
+        // A schedule that sets a bad rate is caught at the next step.
+        let mut opt = Sgd::new(0.1);
+        opt.set_learning_rate(f64::INFINITY);
+        assert!(opt.step(&mut [1.0], &[1.0]).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight decay, as PyTorch's
 //! `torch.optim.SGD` (with `dampening = 0`).
 
-use super::{check_lengths, check_step, size_state, Optimizer};
+use super::{check_hyper, check_lengths, check_lr_wd, check_step, size_state, Optimizer};
 use crate::{Real, Result};
 
 /// SGD: `p -= lr * d`, where
@@ -80,6 +80,14 @@ impl<T: Real> Sgd<T> {
 impl<T: Real> Optimizer<T> for Sgd<T> {
     fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
+        check_lr_wd("Sgd", lr, wd)?;
+        check_hyper(
+            "Sgd",
+            "the momentum",
+            mu,
+            "in [0, 1)",
+            mu >= T::zero() && mu < T::one(),
+        )?;
         if mu == T::zero() {
             check_lengths(params, grads)?;
             for (p, &g) in params.iter_mut().zip(grads) {

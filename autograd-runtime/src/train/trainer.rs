@@ -2,6 +2,7 @@
 //! the loss history, and stops on a NaN or infinite loss.
 
 use std::io::IsTerminal;
+#[cfg(feature = "plot")]
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ const REDRAW: Duration = Duration::from_millis(100);
 /// - a progress bar on stderr with the epoch and the running loss, hidden when stderr is not
 ///   a terminal (pipes, CI, `cargo test`) or when turned off with
 ///   [`progress(false)`](Self::progress);
-/// - the loss history, one mean loss per epoch, for [`plot`](Self::plot);
+/// - the loss history, one mean loss per epoch, for `plot` (feature `plot`);
 /// - stopping with [`Error::NonFiniteLoss`] (naming the epoch and step) as soon as a recorded
 ///   loss is NaN or infinite, so no further step works on garbage.
 ///
@@ -71,7 +72,9 @@ impl Trainer {
         self
     }
 
-    /// Runs the epochs, calling `epoch_fn` once per epoch, and returns the loss history.
+    /// Runs the epochs, calling `epoch_fn` once per epoch, and returns a [`Summary`] of this
+    /// run: an owned value, so the trainer is free again (read [`history`](Self::history) or
+    /// call `plot` right after).
     ///
     /// The history is kept across calls, so a second `run` continues the curve (epochs are
     /// numbered on from the first run).
@@ -79,16 +82,23 @@ impl Trainer {
     /// # Errors
     ///
     /// [`Error::NonFiniteLoss`] as soon as a recorded loss is NaN or infinite, even if the
-    /// closure ignored the error [`record`](Epoch::record) returned; any error the closure
+    /// closure ignored the error [`record`](Epoch::record) returned; [`Error::Invalid`] if an
+    /// epoch records no loss (there would be nothing to report or plot); any error the closure
     /// returns, unchanged. The history keeps the epochs completed before the error.
     ///
-    /// # Panics
-    ///
-    /// If an epoch records no loss: without one there is nothing to report or plot.
-    pub fn run<F>(&mut self, mut epoch_fn: F) -> Result<&[f64]>
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(3).progress(false);
+    /// let summary = trainer.run(|epoch| epoch.record(1.0 / (1.0 + epoch.index() as f64)))?;
+    /// assert_eq!((summary.epochs, summary.last_loss), (3, 1.0 / 3.0));
+    /// assert_eq!(trainer.history().len(), 3); // the trainer is not borrowed by `summary`
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
+    pub fn run<F>(&mut self, mut epoch_fn: F) -> Result<Summary>
     where
         F: FnMut(&mut Epoch<'_>) -> Result<()>,
     {
+        let start = Instant::now();
         let bar = self.progress_bar();
         let first = self.history.len();
         for index in first..first + self.epochs {
@@ -113,10 +123,15 @@ impl Trainer {
                 bar.abandon();
                 return Err(e);
             }
-            assert!(
-                epoch.steps > 0,
-                "Trainer::run: epoch {index} recorded no loss; call epoch.record(loss) each step"
-            );
+            if epoch.steps == 0 {
+                bar.abandon();
+                return Err(Error::Invalid {
+                    what: "Trainer::run".into(),
+                    message: format!(
+                        "epoch {index} recorded no loss: call epoch.record(loss) at each step"
+                    ),
+                });
+            }
             let mean = epoch.sum / epoch.steps as f64;
             self.history.push(mean);
             if !bar.is_hidden() {
@@ -125,7 +140,11 @@ impl Trainer {
             bar.inc(1);
         }
         bar.finish();
-        Ok(&self.history)
+        Ok(Summary {
+            epochs: self.epochs,
+            last_loss: self.history.last().copied().unwrap_or(f64::NAN),
+            elapsed: start.elapsed(),
+        })
     }
 
     /// The mean loss of each epoch run so far.
@@ -133,6 +152,7 @@ impl Trainer {
         &self.history
     }
 
+    #[cfg(feature = "plot")]
     /// Draws the loss history to a `.png` or `.svg` file; see [`plot_loss`](super::plot_loss).
     ///
     /// # Errors
@@ -157,6 +177,17 @@ impl Trainer {
         bar.set_style(style);
         bar
     }
+}
+
+/// What one [`Trainer::run`] did. The full curve is [`Trainer::history`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Epochs run by this call.
+    pub epochs: usize,
+    /// The mean loss of the last epoch (NaN if no epoch was run).
+    pub last_loss: f64,
+    /// Wall time of this call.
+    pub elapsed: Duration,
 }
 
 /// One epoch of a [`Trainer::run`]: record each step's loss here.
@@ -250,7 +281,7 @@ mod tests {
     #[test]
     fn history_is_the_mean_loss_per_epoch() {
         let mut trainer = Trainer::new(3).progress(false);
-        let history = trainer
+        trainer
             .run(|epoch| {
                 // Epoch e records e + 1 and e + 3: mean e + 2.
                 let e = epoch.index() as f64;
@@ -259,7 +290,7 @@ mod tests {
                 epoch.record(e + 3.0_f32 as f64)
             })
             .unwrap();
-        assert_eq!(history, [2.0, 3.0, 4.0]);
+        assert_eq!(trainer.history(), [2.0, 3.0, 4.0]);
         // A second run continues the numbering and the history.
         trainer
             .run(|epoch| epoch.record(epoch.index() as f32))
@@ -324,11 +355,16 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "epoch 0 recorded no loss")]
-    fn an_epoch_without_loss_panics() {
-        let _ = Trainer::new(1).progress(false).run(|_| Ok(()));
+    fn an_epoch_without_loss_is_an_error() {
+        let err = Trainer::new(1).progress(false).run(|_| Ok(())).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("epoch 0 recorded no loss"),
+            "{err}"
+        );
     }
 
+    #[cfg(feature = "plot")]
     #[test]
     fn plot_writes_the_history() {
         let path =
