@@ -183,7 +183,19 @@ fn dims(shape: &Shape) -> Vec<&Dim> {
 
 /// A length known at compile time: an integer literal or a constant.
 fn check_dim(dim: &Dim, errors: &mut Errors) {
-    let ok = match dim {
+    if !is_known_length(dim) {
+        errors.push_error(syn::Error::new_spanned(
+            dim,
+            "an array's length must be known at compile time: an integer literal or a constant \
+             in capitals (`[T; 3]`, `[T; N]`); for a length known only at run time take a slice, \
+             `&[T]`",
+        ));
+    }
+}
+
+/// Whether a length is an integer literal or a constant in capitals (`N`, `consts::DIM`).
+fn is_known_length(dim: &Dim) -> bool {
+    match dim {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(_),
             ..
@@ -197,14 +209,6 @@ fn check_dim(dim: &Dim, errors: &mut Errors) {
                     .is_some_and(|s| is_constant_name(&s.ident))
         }
         _ => false,
-    };
-    if !ok {
-        errors.push_error(syn::Error::new_spanned(
-            dim,
-            "an array's length must be known at compile time: an integer literal or a constant \
-             in capitals (`[T; 3]`, `[T; N]`); for a length known only at run time take a slice, \
-             `&[T]`",
-        ));
     }
 }
 
@@ -719,19 +723,7 @@ impl Checker<'_> {
                  its elements afterwards",
             ),
         }
-        let known = match len {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(_),
-                ..
-            }) => true,
-            syn::Expr::Path(path) => path
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| is_constant_name(&s.ident)),
-            _ => false,
-        };
-        if !known {
+        if !is_known_length(len) {
             self.errors.push_error(syn::Error::new_spanned(
                 len,
                 "the length of a local array must be known at compile time: an integer \

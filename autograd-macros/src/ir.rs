@@ -777,6 +777,15 @@ impl Graph {
         id
     }
 
+    /// The `Carried` value of loop `region`'s variable `k` (at the start of its body).
+    pub fn carried(&self, region: RegionId, k: usize) -> Option<ValueId> {
+        let body = *self.regions.get(region)?.bodies.first()?;
+        self.blocks[body].insts.iter().find_map(|inst| match *inst {
+            Inst::Value(id) if self.values[id].op == Op::Carried(region, k) => Some(id),
+            _ => None,
+        })
+    }
+
     /// The header of `region` if it is a loop.
     pub fn header_of(&self, region: &Region) -> Option<&LoopHeader> {
         match region.kind {

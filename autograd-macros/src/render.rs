@@ -452,18 +452,7 @@ impl<'a> Renderer<'a> {
                         let body = region.bodies[0];
                         for (k, &result) in region.results.iter().enumerate() {
                             self.assign_name(result);
-                            let carried =
-                                graph.blocks[body]
-                                    .insts
-                                    .iter()
-                                    .find_map(|inst| match *inst {
-                                        Inst::Value(id)
-                                            if graph.values[id].op == Op::Carried(region_id, k) =>
-                                        {
-                                            Some(id)
-                                        }
-                                        _ => None,
-                                    });
+                            let carried = graph.carried(region_id, k);
                             if let (Some(carried), Some(text)) =
                                 (carried, self.texts[result].clone())
                             {
@@ -613,17 +602,7 @@ impl<'a> Renderer<'a> {
         };
         let body = region.bodies[0];
         let carried: Vec<Option<ValueId>> = (0..region.args.len())
-            .map(|k| {
-                graph.blocks[body]
-                    .insts
-                    .iter()
-                    .find_map(|inst| match *inst {
-                        Inst::Value(id) if graph.values[id].op == Op::Carried(region_id, k) => {
-                            Some(id)
-                        }
-                        _ => None,
-                    })
-            })
+            .map(|k| graph.carried(region_id, k))
             .collect();
         let mut updates = Vec::new();
         for (k, (&init, &result)) in region.args.iter().zip(&region.results).enumerate() {
@@ -838,14 +817,19 @@ impl<'a> Renderer<'a> {
         tokens::op(out, ";", span);
     }
 
+    /// The name of an array: the parameter's or the local's.
+    fn array_name(&self, array: ArrayRef) -> Option<Ident> {
+        match array {
+            ArrayRef::Param(i) => self.params.get(i).cloned(),
+            ArrayRef::Local(local) => self.graph().locals.get(local).map(|l| l.name.clone()),
+        }
+    }
+
     /// `xs[i]`, `d_xs[i]`
     fn write_place(&mut self, place: PlaceId, out: &mut TokenStream) {
         let graph = self.graph();
         let place = &graph.places[place];
-        let name = match place.array {
-            ArrayRef::Param(i) => self.params.get(i).cloned(),
-            ArrayRef::Local(local) => graph.locals.get(local).map(|l| l.name.clone()),
-        };
+        let name = self.array_name(place.array);
         let Some(name) = name else {
             self.errors.push_error(internal(
                 Span::call_site(),
@@ -943,10 +927,7 @@ impl<'a> Renderer<'a> {
             | Op::SavedEnd(..) => self.write_name(id, out),
             Op::Load(place) => self.write_place(*place, out),
             Op::Count(array) => {
-                let name = match array {
-                    ArrayRef::Param(i) => self.params.get(*i).cloned(),
-                    ArrayRef::Local(local) => graph.locals.get(*local).map(|l| l.name.clone()),
-                };
+                let name = self.array_name(*array);
                 if let Some(name) = name {
                     write_count(&name, self.scalar, span, out);
                 }

@@ -178,13 +178,13 @@ impl Activity {
                     let region = &graph.regions[region_id];
                     if let RegionKind::Loop(_) = region.kind {
                         for (k, &init) in region.args.iter().enumerate() {
-                            if let Some(carried) = carried_value(graph, region_id, k) {
+                            if let Some(carried) = graph.carried(region_id, k) {
                                 self.set(carried, self.values[init]);
                             }
                         }
                         self.mark(graph, region.bodies[0], scalars, wrt);
                         for (k, &out) in region.yields[0].iter().enumerate() {
-                            if let Some(carried) = carried_value(graph, region_id, k) {
+                            if let Some(carried) = graph.carried(region_id, k) {
                                 self.set(carried, self.values[out]);
                             }
                         }
@@ -232,18 +232,6 @@ fn local_stores(graph: &Graph, root: BlockId) -> IdVec<LocalId, (usize, Option<B
     let mut out = IdVec::filled((0, None), graph.locals.len());
     walk(graph, root, &mut out);
     out
-}
-
-/// The `Carried` value of loop `region`'s variable `k` (at the start of its body).
-pub fn carried_value(graph: &Graph, region: RegionId, k: usize) -> Option<ValueId> {
-    let body = *graph.regions.get(region)?.bodies.first()?;
-    graph.blocks[body]
-        .insts
-        .iter()
-        .find_map(|inst| match *inst {
-            Inst::Value(id) if graph.values[id].op == Op::Carried(region, k) => Some(id),
-            _ => None,
-        })
 }
 
 struct Reverse<'g> {
@@ -528,7 +516,7 @@ impl Reverse<'_> {
             let value = self
                 .graph
                 .push(reverse_body, Op::Saved(forward, k), [], span);
-            if let Some(carried) = carried_value(self.graph, forward, k) {
+            if let Some(carried) = self.graph.carried(forward, k) {
                 self.graph.values[value].name = self.graph.values[carried].name.clone();
                 self.copy_activity(carried, value);
                 remap.insert(carried, value);
