@@ -227,6 +227,30 @@ fn forward_fn(function: &mut Function, scalar: &Scalar) -> TokenStream {
     }
 }
 
+/// The renderer of a `_grad` body, with the names it must not take (`reserved`, and each called
+/// function and its `_grad`), and the body's first statement: `use ::autograd::Real as _;` where
+/// a concrete-typed function calls a method of `Real`.
+fn renderer<'a>(
+    program: &'a Program,
+    scalar: &'a Scalar,
+    params: &[Ident],
+    mut reserved: Vec<String>,
+) -> (Renderer<'a>, TokenStream) {
+    for (_, call) in program.graph.calls.iter() {
+        reserved.push(call.name.to_string());
+        reserved.push(format!("{}_grad", call.name));
+    }
+    let renderer = Renderer::new(program, scalar, params, &reserved);
+    let body = if matches!(scalar, Scalar::Concrete(_)) && renderer.uses_real_trait() {
+        quote!(
+            use ::autograd::Real as _;
+        )
+    } else {
+        TokenStream::new()
+    };
+    (renderer, body)
+}
+
 fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> syn::Result<TokenStream> {
     if function.params.iter().any(|p| !p.shape.is_scalar()) {
         return array_grad_fns(function, scalar, program);
@@ -244,19 +268,8 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> syn::Resu
         ty,
     } = signature(function, scalar);
     let param_names: Vec<Ident> = function.params.iter().map(|p| p.name.clone()).collect();
-    let mut reserved = vec![struct_name.to_string()];
-    for (_, call) in program.graph.calls.iter() {
-        reserved.push(call.name.to_string());
-        reserved.push(format!("{}_grad", call.name));
-    }
-    let mut renderer = Renderer::new(program, scalar, &param_names, &reserved);
-    let mut body = if matches!(scalar, Scalar::Concrete(_)) && renderer.uses_real_trait() {
-        quote!(
-            use ::autograd::Real as _;
-        )
-    } else {
-        TokenStream::new()
-    };
+    let (mut renderer, mut body) =
+        renderer(program, scalar, &param_names, vec![struct_name.to_string()]);
     renderer.write_block(program.root, &mut body);
     let value = renderer.expr(program.value);
     let fields = function
@@ -312,19 +325,8 @@ fn array_grad_fns(
     } else {
         format_ident!("grad")
     };
-    let mut reserved = vec![struct_name.to_string(), out_name.to_string()];
-    for (_, call) in program.graph.calls.iter() {
-        reserved.push(call.name.to_string());
-        reserved.push(format!("{}_grad", call.name));
-    }
-    let mut renderer = Renderer::new(program, scalar, &param_names, &reserved);
-    let mut body = if matches!(scalar, Scalar::Concrete(_)) && renderer.uses_real_trait() {
-        quote!(
-            use ::autograd::Real as _;
-        )
-    } else {
-        TokenStream::new()
-    };
+    let reserved = vec![struct_name.to_string(), out_name.to_string()];
+    let (mut renderer, mut body) = renderer(program, scalar, &param_names, reserved);
     let has_vec = function
         .params
         .iter()
