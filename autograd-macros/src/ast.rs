@@ -38,6 +38,8 @@ pub struct Function {
     pub wrt: Option<Vec<Ident>>,
     /// Where `wrt` was written, for errors about it.
     pub wrt_span: Span,
+    /// `#[trace]`: also generate `_graph`, `_trace` and `_source` (where it was written).
+    pub trace: Option<Span>,
     /// Whether the signature is whole, so that stubs of it can stand in on error.
     pub stubs: bool,
     /// `None` when the body is missing or did not parse (the error is already recorded).

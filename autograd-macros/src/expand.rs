@@ -6,8 +6,9 @@ use crate::ast::Function;
 use crate::ast::{Scalar, Signatures};
 use crate::check;
 use crate::errors::Errors;
+use crate::graph::{self, TraceGraph};
 use crate::ir::{internal, verify, Program};
-use crate::{emit, fallback, fuse, higher, lower, parse, reverse, simplify};
+use crate::{emit, fallback, fuse, higher, lower, parse, reverse, simplify, trace};
 
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
@@ -72,25 +73,57 @@ fn generate(
     signatures: &Signatures,
 ) -> syn::Result<TokenStream> {
     let program = derive(function, signatures)?;
+    // Before `emit`, which takes the body.
+    let traced = match function.trace {
+        Some(span) => Some(derive_traced(function, signatures, span)?),
+        None => None,
+    };
     let mut out = emit::emit(function, scalar, &program)?;
+    if let Some((graph, traced)) = traced {
+        let generated = out.clone();
+        out.extend(trace::emit(function, scalar, &graph, &traced, &generated)?);
+    }
     out.extend(higher::emit(function, scalar));
     Ok(out)
+}
+
+/// Which parameters are differentiated, and which are arrays.
+fn wrt_and_arrays(function: &Function) -> (Vec<bool>, Vec<bool>) {
+    function
+        .params
+        .iter()
+        .map(|p| (function.is_wrt(&p.name), !p.shape.is_scalar()))
+        .unzip()
+}
+
+/// For `#[trace]`: the function's graph, and its gradient as the reverse pass makes it (not
+/// simplified: every node keeps its adjoint), recording each value and adjoint.
+fn derive_traced(
+    function: &Function,
+    signatures: &Signatures,
+    span: proc_macro2::Span,
+) -> syn::Result<(TraceGraph, Program)> {
+    if !cfg!(feature = "trace") {
+        return Err(syn::Error::new(
+            span,
+            "`#[trace]` needs the `trace` feature of autograd, on by default: \
+             `autograd = { version = \"0.1\", features = [\"trace\"] }`",
+        ));
+    }
+    let mut lowered = lower::lower(function, signatures)?;
+    let graph = graph::build(function, &lowered);
+    graph::instrument(&mut lowered.graph, lowered.root, &graph.node_of);
+    let (wrt, arrays) = wrt_and_arrays(function);
+    let program = reverse::differentiate_traced(lowered, &wrt, &arrays, graph.node_of.clone())?;
+    verify(&program, true)?;
+    Ok((graph, program))
 }
 
 /// The function and its gradient as IR: lower → reverse → simplify, each checked by
 /// `ir::verify`.
 pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Program> {
     let lowered = lower::lower(function, signatures)?;
-    let wrt: Vec<bool> = function
-        .params
-        .iter()
-        .map(|p| function.is_wrt(&p.name))
-        .collect();
-    let arrays: Vec<bool> = function
-        .params
-        .iter()
-        .map(|p| !p.shape.is_scalar())
-        .collect();
+    let (wrt, arrays) = wrt_and_arrays(function);
     let mut program = reverse::differentiate(lowered, &wrt, &arrays)?;
     verify(&program, true)?;
     simplify::simplify(&mut program);

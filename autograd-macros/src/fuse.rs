@@ -194,6 +194,7 @@ fn hoistable(
             }
             Op::Store(..)
             | Op::Declare(..)
+            | Op::Trace(..)
             | Op::Call(_)
             | Op::Partial(_)
             | Op::Carried(..)

@@ -474,6 +474,9 @@ pub enum Op {
     Declare(LocalId, bool),
     /// `xs.len()` as a number of the function's type.
     Count(ArrayRef),
+    /// Only in the code of `f_trace` (`#[trace]`): hands its one argument to the trace as
+    /// the value (`false`) or the adjoint (`true`) of node k of the function's graph.
+    Trace(usize, bool),
     Cmp(CmpOp),
     And,
     Or,
@@ -501,14 +504,14 @@ impl Op {
     fn result_type(&self) -> Type {
         match self {
             Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_) => Type::Bool,
-            Op::Store(..) | Op::Declare(..) => Type::Unit,
+            Op::Store(..) | Op::Declare(..) | Op::Trace(..) => Type::Unit,
             _ => Type::Real,
         }
     }
 
     /// A statement that changes memory: kept where it stands, never removed as dead.
     pub fn has_effect(&self) -> bool {
-        matches!(self, Op::Store(..) | Op::Declare(..))
+        matches!(self, Op::Store(..) | Op::Declare(..) | Op::Trace(..))
     }
 
     /// The types of its arguments, and how many (`None`: any number, all real).
@@ -525,7 +528,7 @@ impl Op {
             | Op::Load(_)
             | Op::Declare(..)
             | Op::Count(_) => (Type::Real, Some(0)),
-            Op::Store(..) => (Type::Real, Some(1)),
+            Op::Store(..) | Op::Trace(..) => (Type::Real, Some(1)),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (Type::Real, Some(2)),
             Op::Neg | Op::Powi(_) | Op::Partial(_) => (Type::Real, Some(1)),
             Op::Method(method) => (Type::Real, Some(1 + method.extra_args())),
@@ -711,6 +714,12 @@ impl Graph {
         let id = self.new_value(op, args.into(), ty, span);
         self.blocks[block].insts.push(Inst::Value(id));
         id
+    }
+
+    /// A value in no block yet: the caller places it.
+    pub fn detached(&mut self, op: Op, args: impl Into<Args>, span: Span) -> ValueId {
+        let ty = op.result_type();
+        self.new_value(op, args.into(), ty, span)
     }
 
     /// Adds a region of `kind` with `bodies` empty bodies at the end of `block`.

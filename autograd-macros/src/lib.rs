@@ -14,6 +14,7 @@ mod fallback;
 mod fastpath;
 mod forward;
 mod fuse;
+mod graph;
 mod hash;
 mod higher;
 mod ir;
@@ -26,6 +27,7 @@ mod rules;
 mod scopes;
 mod simplify;
 mod tokens;
+mod trace;
 
 #[cfg(test)]
 mod tests;

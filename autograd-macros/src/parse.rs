@@ -54,6 +54,7 @@ pub fn parse_attribute(
         .map_or_else(Span::call_site, |t| t.span());
     let mut wrt = parse_attribute_args(args, errors);
     let (attrs, attr_wrt, attr_wrt_span) = split_wrt(&item_fn.attrs, errors);
+    let (attrs, trace) = split_trace(attrs, errors);
     if attr_wrt.is_some() {
         wrt = attr_wrt;
         wrt_span = attr_wrt_span;
@@ -130,6 +131,7 @@ pub fn parse_attribute(
         ret,
         wrt,
         wrt_span,
+        trace,
         stubs: true,
         body,
         form: Form::Attribute(Box::new(item_fn)),
@@ -192,6 +194,30 @@ fn split_wrt(
         }
     }
     (kept, wrt, wrt_span)
+}
+
+/// Splits `#[trace]` off a function's attributes: where it was written, if it was.
+fn split_trace(attrs: Vec<Attribute>, errors: &mut Errors) -> (Vec<Attribute>, Option<Span>) {
+    let mut kept = Vec::with_capacity(attrs.len());
+    let mut trace = None;
+    for attr in attrs {
+        if !attr.path().is_ident("trace") {
+            kept.push(attr);
+            continue;
+        }
+        let span = attr.span();
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            errors.push_error(syn::Error::new_spanned(
+                &attr.meta,
+                "`#[trace]` takes no arguments: it generates `f_graph()`, `f_trace(..)` and \
+                 `f_source()` for the function it is on",
+            ));
+        } else if trace.is_some() {
+            errors.push_error(syn::Error::new_spanned(attr, "`#[trace]` is given twice"));
+        }
+        trace.get_or_insert(span);
+    }
+    (kept, trace)
 }
 
 fn parse_functions(
@@ -297,6 +323,7 @@ fn parse_function(
         }
     };
     let (attrs, wrt, wrt_span) = split_wrt(&attrs, errors);
+    let (attrs, trace) = split_trace(attrs, errors);
     Ok(Function {
         form: Form::Bang,
         attrs,
@@ -307,6 +334,7 @@ fn parse_function(
         ret,
         wrt,
         wrt_span,
+        trace,
         stubs,
         body,
     })

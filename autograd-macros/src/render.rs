@@ -56,6 +56,9 @@ fn unraw(text: &str) -> &str {
 }
 
 /// Renders the body of a `_grad` function.
+/// The `autograd::Trace` that `f_trace` fills.
+pub const TRACE: &str = "__trace";
+
 pub struct Renderer<'a> {
     program: &'a Program,
     scalar: &'a Scalar,
@@ -297,7 +300,7 @@ impl<'a> Renderer<'a> {
         let node = &self.graph().values[id];
         match node.op {
             Op::Param(_) | Op::Lit(_) | Op::Const(_) | Op::Bool(_) => false,
-            Op::Store(..) | Op::Declare(..) => false,
+            Op::Store(..) | Op::Declare(..) | Op::Trace(..) => false,
             Op::Partial(_)
             | Op::Result(..)
             | Op::Carried(..)
@@ -530,6 +533,10 @@ impl<'a> Renderer<'a> {
                                     quote_spanned!(node.span=> let mut #d_name = [#zero; #len];),
                                 );
                             }
+                            continue;
+                        }
+                        Op::Trace(k, adjoint) => {
+                            self.write_trace(k, adjoint, node.args.as_slice(), node.span, out);
                             continue;
                         }
                         Op::Carried(..) | Op::Saved(..) | Op::SavedEnd(..) => continue,
@@ -817,6 +824,34 @@ impl<'a> Renderer<'a> {
         tokens::op(out, ";", span);
     }
 
+    /// `__trace.value(k, x);` or `__trace.adjoint(k, d_x);` (`f_trace` only), in `f64`.
+    fn write_trace(
+        &mut self,
+        node: usize,
+        adjoint: bool,
+        args: &[ValueId],
+        span: Span,
+        out: &mut TokenStream,
+    ) {
+        let Some(&value) = args.first() else {
+            self.errors
+                .push_error(internal(span, "a trace record without a value"));
+            return;
+        };
+        let method = if adjoint { "adjoint" } else { "value" };
+        let method = Ident::new(method, Span::call_site());
+        let trace = Ident::new(TRACE, Span::call_site());
+        let mut expr = TokenStream::new();
+        self.write(value, prec::IF, &mut expr);
+        let expr = if self.scalar.ident() == "f64" {
+            expr
+        } else {
+            quote!(::core::convert::From::from(#expr))
+        };
+        let node = proc_macro2::Literal::usize_unsuffixed(node);
+        out.extend(quote!(#trace.#method(#node, #expr);));
+    }
+
     /// The name of an array: the parameter's or the local's.
     fn array_name(&self, array: ArrayRef) -> Option<Ident> {
         match array {
@@ -932,7 +967,7 @@ impl<'a> Renderer<'a> {
                     write_count(&name, self.scalar, span, out);
                 }
             }
-            Op::Store(..) | Op::Declare(..) => self.errors.push_error(internal(
+            Op::Store(..) | Op::Declare(..) | Op::Trace(..) => self.errors.push_error(internal(
                 span,
                 format!("{id:?} is a statement, used as a value"),
             )),

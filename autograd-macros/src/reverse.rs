@@ -48,6 +48,17 @@ impl Terms {
 /// `wrt[i]`: whether parameter i is differentiated; `arrays[i]`: whether it is an array, whose
 /// gradient the reverse code stores element by element into `d_` + its name.
 pub fn differentiate(lowered: Lowered, wrt: &[bool], arrays: &[bool]) -> syn::Result<Program> {
+    differentiate_traced(lowered, wrt, arrays, FastMap::default())
+}
+
+/// `differentiate`, with an `Op::Trace` after each adjoint of a value in `trace` (a value's
+/// node of the graph, see `graph.rs`), for `f_trace`.
+pub fn differentiate_traced(
+    lowered: Lowered,
+    wrt: &[bool],
+    arrays: &[bool],
+    trace: FastMap<ValueId, usize>,
+) -> syn::Result<Program> {
     let Lowered {
         mut graph,
         root,
@@ -76,6 +87,7 @@ pub fn differentiate(lowered: Lowered, wrt: &[bool], arrays: &[bool]) -> syn::Re
         param_adjoints: BTreeMap::new(),
         errors: Errors::default(),
         scratch: String::new(),
+        trace,
     };
     let mut terms = Terms::default();
     if reverse.is_active(result) {
@@ -244,6 +256,9 @@ struct Reverse<'g> {
     errors: Errors,
     /// Where a `d_` name is built.
     scratch: String,
+    /// For `f_trace`: each value's node of the graph; a value recomputed in a reverse loop
+    /// stands for the same node.
+    trace: FastMap<ValueId, usize>,
 }
 
 impl Reverse<'_> {
@@ -278,6 +293,10 @@ impl Reverse<'_> {
                 .push_str(name.text.strip_prefix("r#").unwrap_or(&name.text));
             self.graph
                 .name(total, self.scratch.as_str(), NameKind::Adjoint);
+        }
+        if let Some(&node) = self.trace.get(&value) {
+            let span = self.graph.values[value].span;
+            self.graph.push(block, Op::Trace(node, true), [total], span);
         }
         total
     }
@@ -571,6 +590,11 @@ impl Reverse<'_> {
                 ),
                 None => self.graph.push(reverse_body, Op::Lit(0.0), [], span),
             };
+            let carried = self.graph.carried(forward, k);
+            if let Some(&node) = carried.and_then(|carried| self.trace.get(&carried)) {
+                self.graph
+                    .push(reverse_body, Op::Trace(node, true), [value], span);
+            }
             next.push(value);
         }
         // What the body sends to values outside it is summed over the iterations.
@@ -728,6 +752,10 @@ impl Reverse<'_> {
                     if matches!(value.op, Op::Carried(region, _) if Some(region) == skip) {
                         continue;
                     }
+                    // The forward loop recorded the value already.
+                    if matches!(value.op, Op::Trace(..)) {
+                        continue;
+                    }
                     for arg in value.args.iter_mut() {
                         *arg = remap.get(arg).copied().unwrap_or(*arg);
                     }
@@ -743,6 +771,9 @@ impl Reverse<'_> {
                     self.graph.blocks[target].insts.push(Inst::Value(copy));
                     self.copy_activity(id, copy);
                     remap.insert(id, copy);
+                    if let Some(&node) = self.trace.get(&id) {
+                        self.trace.insert(copy, node);
+                    }
                 }
                 Inst::Region(region_id) => {
                     let region = self.graph.regions[region_id].clone();

@@ -473,7 +473,8 @@ fn cse_key(graph: &Graph, id: ValueId) -> Option<Key> {
         | Op::Saved(..)
         | Op::SavedEnd(..)
         | Op::Store(..)
-        | Op::Declare(..) => return None,
+        | Op::Declare(..)
+        | Op::Trace(..) => return None,
         // An element of an input is the same wherever it is read; a local or adjoint element
         // changes.
         Op::Load(place) => {

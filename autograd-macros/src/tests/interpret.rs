@@ -504,6 +504,8 @@ impl State<'_> {
                 return;
             }
             Op::Declare(..) => unreachable!("declarations are run by `block`"),
+            // Only in `f_trace`'s program, which the random programs do not make.
+            Op::Trace(..) => return,
             Op::Count(array) => self.array(*array, false).len() as f64,
             Op::Cmp(op) => {
                 let (x, y) = (a(0), a(1));
