@@ -33,6 +33,8 @@ mod fastpath;
 mod forward;
 #[path = "../src/fuse.rs"]
 mod fuse;
+#[path = "../src/graph.rs"]
+mod graph;
 #[path = "../src/hash.rs"]
 mod hash;
 #[path = "../src/higher.rs"]
@@ -57,6 +59,8 @@ mod scopes;
 mod simplify;
 #[path = "../src/tokens.rs"]
 mod tokens;
+#[path = "../src/trace.rs"]
+mod trace;
 
 use std::str::FromStr;
 
@@ -112,6 +116,28 @@ fn bench(c: &mut Criterion) {
     run(c, "W4", Shape::Spread);
     run(c, "W4_fanin", Shape::FanIn);
     loops(c);
+    traced(c);
+}
+
+/// W4 for `#[trace]` (issue 17): the same function expanded without and with `#[trace]`, side
+/// by side, so the ratio is what tracing costs the functions that ask for it (the others
+/// expand exactly as before: the snapshots check that).
+fn traced(c: &mut Criterion) {
+    let mut grp = c.benchmark_group("W4_trace");
+    grp.sampling_mode(SamplingMode::Flat).sample_size(20);
+    for ops in [10, 100, 300] {
+        let plain = source(ops, Shape::Spread);
+        for (variant, text) in [("plain", plain.clone()), ("trace", format!("#[trace]\n{plain}"))] {
+            let tokens = TokenStream::from_str(&text).expect("valid tokens");
+            let out = expand::grad(tokens.clone()).to_string();
+            assert!(!out.contains("compile_error"), "{variant} {ops} failed:\n{out}");
+            eprintln!("W4_trace {variant} {ops} ops: {} characters of output", out.len());
+            grp.bench_with_input(BenchmarkId::new(variant, ops), &tokens, |b, t| {
+                b.iter_batched(|| t.clone(), expand::grad, BatchSize::PerIteration)
+            });
+        }
+    }
+    grp.finish();
 }
 
 /// Rosenbrock over a slice (issue 15, W5a's function).
