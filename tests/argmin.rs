@@ -200,7 +200,8 @@ fn a_slice_function_with_data_is_a_problem() {
     assert_eq!(problem.cost(&x).unwrap(), weighted_rosen(&x, &c));
     // The gradient against central differences of the cost.
     let g = problem.gradient(&x).unwrap();
-    let report = autograd::check::check_grad_slice(|x: &[f64]| weighted_rosen(x, &c), &x, &g);
+    let report =
+        autograd::check::check_grad_slice(|x: &[f64]| weighted_rosen(x, &c), &x, &g).unwrap();
     assert!(report.ok(), "{report}");
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7);
     let result = Executor::new(problem, solver)
