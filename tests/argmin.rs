@@ -106,14 +106,16 @@ fn summary<S: State<Param = Vec<f64>, Float = f64>>(
     )
 }
 
-fn rosenbrock_with_hessian(
-) -> Problem<impl Fn(&[f64]) -> f64, impl Fn(&[f64]) -> [f64; 2], impl Fn(&[f64]) -> [[f64; 2]; 2]>
-{
+type CostFn = fn(&[f64]) -> f64;
+type GradFn = fn(&[f64]) -> [f64; 2];
+type HessianFn = fn(&[f64]) -> [[f64; 2]; 2];
+
+fn rosenbrock_with_hessian() -> Problem<CostFn, GradFn, HessianFn> {
     Problem::new(
-        |p: &[f64]| rosenbrock(p[0], p[1]),
-        |p: &[f64]| rosenbrock_grad(p[0], p[1]).1.to_array(),
+        (|p| rosenbrock(p[0], p[1])) as CostFn,
+        (|p| rosenbrock_grad(p[0], p[1]).1.to_array()) as GradFn,
     )
-    .with_hessian(|p: &[f64]| rosenbrock_hessian(p[0], p[1]).2)
+    .with_hessian(|p| rosenbrock_hessian(p[0], p[1]).2)
 }
 
 #[test]
