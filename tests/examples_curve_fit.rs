@@ -106,6 +106,7 @@ fn the_loss_gradient_matches_finite_differences() {
         |p| loss(p[0], p[1], p[2], p[3], &ts, &ys),
         &START,
         &[g.a, g.b, g.omega, g.phi],
-    );
+    )
+    .unwrap();
     assert!(check.passes(1e-6), "{check:?}");
 }

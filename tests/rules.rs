@@ -139,7 +139,7 @@ fn check_fd(
 ) {
     for p in points {
         let (_, analytic) = grad(p);
-        let report = check_grad_slice_with(&FD, &f, p, &analytic);
+        let report = check_grad_slice_with(&FD, &f, p, &analytic).unwrap();
         assert!(
             report.ok(),
             "{name} at {p:?}: the gradient disagrees with the finite difference: {report}, \

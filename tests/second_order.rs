@@ -127,7 +127,8 @@ fn check<const N: usize>(name: &str, f: Second<N>, lo: f64, hi: f64) {
         );
         for i in 0..N {
             let report =
-                check_grad_slice_with(&FD, |q| (f.grad)(q.try_into().unwrap()).1[i], &p, &h[i]);
+                check_grad_slice_with(&FD, |q| (f.grad)(q.try_into().unwrap()).1[i], &p, &h[i])
+                    .unwrap();
             assert!(
                 report.ok(),
                 "{name} at {p:?}: row {i} of the Hessian disagrees with the finite difference of the \
@@ -521,7 +522,7 @@ grad! {
 /// Checks `(H·v)_i` against the five-point difference of `t ↦ ∂f/∂p_i(p + t v)` at 0.
 fn check_hvp_by_differences(name: &str, grad_at: impl Fn(f64) -> Vec<f64>, hv: &[f64]) {
     for (i, &hv_i) in hv.iter().enumerate() {
-        let report = check_grad_slice_with(&FD, |t| grad_at(t[0])[i], &[0.0], &[hv_i]);
+        let report = check_grad_slice_with(&FD, |t| grad_at(t[0])[i], &[0.0], &[hv_i]).unwrap();
         assert!(
             report.ok(),
             "{name}: (H·v)[{i}] disagrees with the finite difference of the gradient: {report}, \

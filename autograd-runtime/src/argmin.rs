@@ -1,11 +1,13 @@
 //! Generated gradients as [argmin](https://argmin-rs.org) problems, so argmin's solvers
-//! (L-BFGS, BFGS, conjugate gradient, Newton-CG with a line search, …) run on them.
+//! (L-BFGS, BFGS, conjugate gradient, Newton-CG, trust region, …) run on them.
 //!
 //! [`Problem::new`] takes two closures over the parameters, given as a slice of the
 //! `Vec<f64>` argmin iterates on: one for the cost (typically the generated forward function,
 //! which does no gradient work) and one for the gradient (typically `NAME_grad(..).1.to_array()`).
-//! The closures borrow their data, so nothing is copied per evaluation; the only allocation per
-//! gradient is the `Vec` argmin's `Gradient` trait returns.
+//! [`Problem::with_hessian`] adds a third, typically `NAME_hessian(..).2`, for the solvers that
+//! need second derivatives. The closures borrow their data, so nothing is copied per
+//! evaluation; the only allocations are the `Vec`s argmin's `Gradient` and `Hessian` traits
+//! return.
 //!
 //! argmin's `core` and `solver` modules are re-exported here, so no separate dependency on
 //! argmin (and no version to keep in step) is needed:
@@ -55,8 +57,88 @@
 //! assert_eq!(problem.gradient(&vec![2.0, 0.0])?, vec![-2.0, -2.0]);
 //! # Ok::<(), autograd::argmin::core::Error>(())
 //! ```
+//!
+//! # Functions of a slice
+//!
+//! A function of `x: &[T]` takes argmin's `Vec<f64>` as it is: the cost closure is the
+//! function, and the gradient closure moves the gradient's `Vec` field out of `NAME_grad`
+//! (no copy: that `Vec` is the one allocation argmin's `Gradient` trait needs per call anyway).
+//! Data parameters are captured by the closures:
+//!
+//! ```
+//! use autograd::argmin::core::{Executor, State};
+//! use autograd::argmin::solver::{linesearch::MoreThuenteLineSearch, quasinewton::LBFGS};
+//! use autograd::{argmin::Problem, grad};
+//!
+//! grad! {
+//!     /// Rosenbrock in any dimension, a loop over the slice; minimum 0 at (1, …, 1).
+//!     fn rosen(x: &[T]) {
+//!         let mut s = 0.0;
+//!         for i in 0..x.len() - 1 {
+//!             s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+//!         }
+//!         s
+//!     }
+//!     /// Squared distance of weights `w` to targets `t`, a data parameter.
+//!     #[wrt(w)]
+//!     fn dist(w: &[T], t: &[T]) {
+//!         let mut s = 0.0;
+//!         for i in 0..w.len() {
+//!             s += (w[i] - t[i]).powi(2);
+//!         }
+//!         s
+//!     }
+//! }
+//! let problem = Problem::new(rosen, |x: &[f64]| rosen_grad(x).1.x);
+//! let result = Executor::new(problem, LBFGS::new(MoreThuenteLineSearch::new(), 7))
+//!     .configure(|state| state.param(vec![-1.2, 1.0, -1.2, 1.0]).max_iters(200))
+//!     .run()?;
+//! let best = result.state().get_best_param().unwrap();
+//! assert!(best.iter().all(|v| (v - 1.0).abs() < 1e-6), "{best:?}");
+//!
+//! let targets = vec![3.0, -1.0];
+//! let problem = Problem::new(|w: &[f64]| dist(w, &targets), |w: &[f64]| dist_grad(w, &targets).1.w);
+//! let result = Executor::new(problem, LBFGS::new(MoreThuenteLineSearch::new(), 7))
+//!     .configure(|state| state.param(vec![0.0, 0.0]).max_iters(50))
+//!     .run()?;
+//! let best = result.state().get_best_param().unwrap();
+//! assert!((best[0] - 3.0).abs() < 1e-6 && (best[1] + 1.0).abs() < 1e-6, "{best:?}");
+//! # Ok::<(), autograd::argmin::core::Error>(())
+//! ```
+//!
+//! # Second derivatives
+//!
+//! A function of scalar parameters also has `NAME_hessian(..) -> (value, gradient, H)`;
+//! [`Problem::with_hessian`] makes it argmin's [`Hessian`], for the trust-region solver with
+//! the `Steihaug` (or `CauchyPoint`) subproblem: 25 iterations from (−1.2, 1) to Rosenbrock's
+//! optimum, where L-BFGS takes 38. The trust region has no convergence test of its own: give
+//! it a `target_cost` or an iteration limit. argmin's plain `Newton` and `Dogleg` invert the
+//! Hessian, which argmin offers for `nalgebra` and `ndarray` matrices but not for
+//! `Vec<Vec<f64>>`; its `NewtonCG` accepts the Hessian but, in argmin 0.11, stalls on
+//! Rosenbrock.
+//!
+//! ```
+//! use autograd::argmin::core::{Executor, State};
+//! use autograd::argmin::solver::trustregion::{Steihaug, TrustRegion};
+//! use autograd::{argmin::Problem, grad};
+//!
+//! grad! {
+//!     fn rosenbrock(x, y) { (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2) }
+//! }
+//! let problem = Problem::new(
+//!     |p: &[f64]| rosenbrock(p[0], p[1]),
+//!     |p: &[f64]| rosenbrock_grad(p[0], p[1]).1.to_array(),
+//! )
+//! .with_hessian(|p: &[f64]| rosenbrock_hessian(p[0], p[1]).2);
+//! let result = Executor::new(problem, TrustRegion::new(Steihaug::new()))
+//!     .configure(|state| state.param(vec![-1.2, 1.0]).max_iters(100).target_cost(1e-20))
+//!     .run()?;
+//! let best = result.state().get_best_param().unwrap();
+//! assert!((best[0] - 1.0).abs() < 1e-8 && (best[1] - 1.0).abs() < 1e-8, "{best:?}");
+//! # Ok::<(), autograd::argmin::core::Error>(())
+//! ```
 
-use ::argmin::core::{CostFunction, Error as ArgminError, Gradient};
+use ::argmin::core::{CostFunction, Error as ArgminError, Gradient, Hessian};
 
 /// argmin's executor, traits and states (`Executor`, `State`, `CostFunction`, …).
 #[doc(no_inline)]
@@ -66,21 +148,24 @@ pub use ::argmin::core;
 pub use ::argmin::solver;
 
 /// A cost and its gradient over parameters `&[f64]`, as an argmin problem with
-/// `Param = Vec<f64>`: it implements [`CostFunction`] and [`Gradient`].
+/// `Param = Vec<f64>`: it implements [`CostFunction`] and [`Gradient`], and [`Hessian`]
+/// (`Vec<Vec<f64>>`) once [`with_hessian`](Self::with_hessian) gave it one.
 ///
-/// See the [module docs](self) for an example with L-BFGS.
+/// See the [module docs](self) for examples with L-BFGS and a trust region.
 #[derive(Clone, Copy, Debug)]
-pub struct Problem<C, G> {
+pub struct Problem<C, G, H = ()> {
     cost: C,
     gradient: G,
+    hessian: H,
 }
 
 impl<C, G> Problem<C, G> {
     /// The problem of minimising `cost`, whose gradient `gradient` computes.
     ///
     /// `cost` returns an `f64` or a `Result<f64, E>`; `gradient` returns one partial derivative
-    /// per parameter, in order, as an array (`NameGrad::to_array()`) or a `Vec`, or a `Result`
-    /// of one. An `Err` is passed to argmin, which stops with it.
+    /// per parameter, in order, as an array (`NameGrad::to_array()`) or a `Vec` (the field of
+    /// a slice parameter), or a `Result` of one. An `Err` is passed to argmin, which stops
+    /// with it.
     ///
     /// ```
     /// use autograd::argmin::core::{CostFunction, Gradient};
@@ -92,11 +177,40 @@ impl<C, G> Problem<C, G> {
     /// # Ok::<(), autograd::argmin::core::Error>(())
     /// ```
     pub fn new(cost: C, gradient: G) -> Self {
-        Problem { cost, gradient }
+        Problem {
+            cost,
+            gradient,
+            hessian: (),
+        }
+    }
+
+    /// The same problem with `hessian` computing its matrix of second derivatives, for argmin's
+    /// solvers that need one (`trustregion::TrustRegion`; see the [module docs](self)).
+    ///
+    /// `hessian` returns the `N × N` matrix, rows and columns in parameter order, as an array
+    /// (`NAME_hessian(..).2`) or a `Vec<Vec<f64>>`, or a `Result` of one. A matrix of another
+    /// size than the parameters is an error, not a truncation.
+    ///
+    /// ```
+    /// use autograd::argmin::core::Hessian;
+    /// use autograd::{argmin::Problem, grad};
+    /// grad! { fn saddle(x, y) { x * x * y - y * y } }
+    /// let p = Problem::new(|p: &[f64]| saddle(p[0], p[1]), |p: &[f64]| saddle_grad(p[0], p[1]).1.to_array())
+    ///     .with_hessian(|p: &[f64]| saddle_hessian(p[0], p[1]).2);
+    /// // ∂²/∂x² = 2y, ∂²/∂x∂y = 2x, ∂²/∂y² = -2.
+    /// assert_eq!(p.hessian(&vec![3.0, 5.0])?, vec![vec![10.0, 6.0], vec![6.0, -2.0]]);
+    /// # Ok::<(), autograd::argmin::core::Error>(())
+    /// ```
+    pub fn with_hessian<H>(self, hessian: H) -> Problem<C, G, H> {
+        Problem {
+            cost: self.cost,
+            gradient: self.gradient,
+            hessian,
+        }
     }
 }
 
-impl<C, G, R> CostFunction for Problem<C, G>
+impl<C, G, H, R> CostFunction for Problem<C, G, H>
 where
     C: Fn(&[f64]) -> R,
     R: Cost,
@@ -109,7 +223,7 @@ where
     }
 }
 
-impl<C, G, R> Gradient for Problem<C, G>
+impl<C, G, H, R> Gradient for Problem<C, G, H>
 where
     G: Fn(&[f64]) -> R,
     R: Partials,
@@ -128,6 +242,32 @@ where
             .into());
         }
         Ok(g)
+    }
+}
+
+impl<C, G, H, R> Hessian for Problem<C, G, H>
+where
+    H: Fn(&[f64]) -> R,
+    R: SecondPartials,
+{
+    type Param = Vec<f64>;
+    type Hessian = Vec<Vec<f64>>;
+
+    fn hessian(&self, param: &Vec<f64>) -> Result<Vec<Vec<f64>>, ArgminError> {
+        let h = (self.hessian)(param).into_rows()?;
+        let n = param.len();
+        if let Some(bad) = std::iter::once(h.len())
+            .chain(h.iter().map(Vec::len))
+            .find(|&len| len != n)
+        {
+            return Err(crate::Error::LengthMismatch {
+                what: "argmin parameters and a dimension of the Hessian closure's matrix",
+                left: n,
+                right: bad,
+            }
+            .into());
+        }
+        Ok(h)
     }
 }
 
@@ -171,5 +311,32 @@ impl Partials for Vec<f64> {
 impl<P: Partials, E: std::error::Error + Send + Sync + 'static> Partials for Result<P, E> {
     fn into_partials(self) -> Result<Vec<f64>, ArgminError> {
         self.map_err(ArgminError::new)?.into_partials()
+    }
+}
+
+/// What a Hessian closure of a [`Problem`] may return: `[[f64; N]; N]` (a generated
+/// `NAME_hessian(..).2`), `Vec<Vec<f64>>`, or a `Result` of either.
+pub trait SecondPartials {
+    /// The rows of the matrix of second derivatives, or the error to stop the solver with.
+    fn into_rows(self) -> Result<Vec<Vec<f64>>, ArgminError>;
+}
+
+impl<const N: usize> SecondPartials for [[f64; N]; N] {
+    fn into_rows(self) -> Result<Vec<Vec<f64>>, ArgminError> {
+        Ok(self.iter().map(|row| row.to_vec()).collect())
+    }
+}
+
+impl SecondPartials for Vec<Vec<f64>> {
+    fn into_rows(self) -> Result<Vec<Vec<f64>>, ArgminError> {
+        Ok(self)
+    }
+}
+
+impl<P: SecondPartials, E: std::error::Error + Send + Sync + 'static> SecondPartials
+    for Result<P, E>
+{
+    fn into_rows(self) -> Result<Vec<Vec<f64>>, ArgminError> {
+        self.map_err(ArgminError::new)?.into_rows()
     }
 }

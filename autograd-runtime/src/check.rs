@@ -10,7 +10,7 @@
 
 use core::fmt;
 
-use crate::Real;
+use crate::{Error, Real, Result};
 
 /// The outcome of a gradient check: the component where analytic and numeric derivatives
 /// disagree most.
@@ -57,8 +57,9 @@ impl GradCheck {
     /// ```
     /// use autograd::check::check_grad_slice;
     /// // d/dx of x^3 at 2 is 12; claim 12.001.
-    /// let report = check_grad_slice(|x: &[f64]| x[0].powi(3), &[2.0], &[12.001]);
+    /// let report = check_grad_slice(|x: &[f64]| x[0].powi(3), &[2.0], &[12.001])?;
     /// assert!(report.passes(1e-3) && !report.passes(1e-5), "{report}");
+    /// # Ok::<(), autograd::Error>(())
     /// ```
     pub fn passes(&self, tol: f64) -> bool {
         self.abs_error <= tol * (1.0 + self.numeric.abs())
@@ -80,10 +81,11 @@ impl GradCheck {
     ///     noise_ulps: 8.0,
     /// };
     /// let x = [0.75_f64];
-    /// let good = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75]);
+    /// let good = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75])?;
     /// assert!(good.ok(), "{good}");
-    /// let off = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75 + 1e-7]);
+    /// let off = check_grad_slice_with(&options, |x: &[f64]| x[0].ln(), &x, &[1.0 / 0.75 + 1e-7])?;
     /// assert!(!off.ok(), "{off}");
+    /// # Ok::<(), autograd::Error>(())
     /// ```
     pub fn ok(&self) -> bool {
         self.abs_error <= self.allowed
@@ -209,9 +211,11 @@ pub fn check_grad_with<T: Real, const N: usize>(
     at: [T; N],
 ) -> GradCheck {
     let (_, analytic) = f(at);
-    check_grad_slice_with(
+    // `at` and `analytic` are both `[T; N]`, and the points the check evaluates are copies
+    // of `at`: the lengths agree, so neither the check nor the conversion can fail.
+    check_equal_lengths(
         options,
-        |x| f(x.try_into().expect("length N")).0,
+        |x| f(x.try_into().expect("a copy of `at` has length N")).0,
         &at,
         &analytic,
     )
@@ -220,9 +224,11 @@ pub fn check_grad_with<T: Real, const N: usize>(
 /// Checks `analytic`, the claimed gradient of `f` at `x`, against central finite differences
 /// of `f`, as [`check_grad`] does.
 ///
-/// # Panics
+/// # Errors
 ///
-/// If `x` and `analytic` differ in length.
+/// [`Error::LengthMismatch`] if `x` and `analytic` differ in length: pass one partial
+/// derivative per component of `x`, in its order (for a generated gradient of a slice
+/// parameter, that parameter's `Vec` field).
 ///
 /// ```
 /// use autograd::check::check_grad_slice;
@@ -230,18 +236,26 @@ pub fn check_grad_with<T: Real, const N: usize>(
 /// let f = |x: &[f32]| x.iter().map(|v| v * v).sum::<f32>();
 /// let x = [0.5_f32, -1.0, 2.0];
 /// let grad: Vec<f32> = x.iter().map(|v| 2.0 * v).collect();
-/// assert!(check_grad_slice(f, &x, &grad).passes(1e-2));
+/// assert!(check_grad_slice(f, &x, &grad)?.passes(1e-2));
+/// // One partial short: an error, not a check of the first two.
+/// assert!(check_grad_slice(f, &x, &grad[..2]).is_err());
+/// # Ok::<(), autograd::Error>(())
 /// ```
-pub fn check_grad_slice<T: Real>(f: impl FnMut(&[T]) -> T, x: &[T], analytic: &[T]) -> GradCheck {
+pub fn check_grad_slice<T: Real>(
+    f: impl FnMut(&[T]) -> T,
+    x: &[T],
+    analytic: &[T],
+) -> Result<GradCheck> {
     check_grad_slice_with(&Options::default(), f, x, analytic)
 }
 
 /// [`check_grad_slice`] with the difference, step and tolerance of `options`; read the outcome
 /// with [`GradCheck::ok`].
 ///
-/// # Panics
+/// # Errors
 ///
-/// If `x` and `analytic` differ in length.
+/// [`Error::LengthMismatch`] if `x` and `analytic` differ in length, as
+/// [`check_grad_slice`].
 ///
 /// ```
 /// use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
@@ -254,22 +268,35 @@ pub fn check_grad_slice<T: Real>(f: impl FnMut(&[T]) -> T, x: &[T], analytic: &[
 /// };
 /// // tan near its pole: the central difference would be off by ~(h/d)^2.
 /// let x = [1.5_f64];
-/// let report = check_grad_slice_with(&options, |x: &[f64]| x[0].tan(), &x, &[1.0 / 1.5_f64.cos().powi(2)]);
+/// let report = check_grad_slice_with(&options, |x: &[f64]| x[0].tan(), &x, &[1.0 / 1.5_f64.cos().powi(2)])?;
 /// assert!(report.ok(), "{report}");
+/// # Ok::<(), autograd::Error>(())
 /// ```
 pub fn check_grad_slice_with<T: Real>(
+    options: &Options,
+    f: impl FnMut(&[T]) -> T,
+    x: &[T],
+    analytic: &[T],
+) -> Result<GradCheck> {
+    if x.len() != analytic.len() {
+        return Err(Error::LengthMismatch {
+            what: "check_grad_slice: the point `x` and the partial derivatives `analytic` \
+                   (pass one partial per component of `x`, in its order)",
+            left: x.len(),
+            right: analytic.len(),
+        });
+    }
+    Ok(check_equal_lengths(options, f, x, analytic))
+}
+
+/// The check of [`check_grad_slice_with`], once `x` and `analytic` are known to have one
+/// length.
+fn check_equal_lengths<T: Real>(
     options: &Options,
     mut f: impl FnMut(&[T]) -> T,
     x: &[T],
     analytic: &[T],
 ) -> GradCheck {
-    assert_eq!(
-        x.len(),
-        analytic.len(),
-        "check_grad_slice: {} inputs but {} partial derivatives",
-        x.len(),
-        analytic.len()
-    );
     let mut point = x.to_vec();
     let mut worst = GradCheck {
         len: x.len(),
@@ -405,23 +432,23 @@ mod tests {
         let f = |x: &[f32]| x[0] * x[1] * x[2];
         let x = [0.5_f32, -1.5, 2.0];
         let good = [x[1] * x[2], x[0] * x[2], x[0] * x[1]];
-        assert!(check_grad_slice(f, &x, &good).passes(1e-2));
+        assert!(check_grad_slice(f, &x, &good).unwrap().passes(1e-2));
         let bad = [x[1] * x[2], x[0] * x[2] + 0.1, x[0] * x[1]];
-        let r = check_grad_slice(f, &x, &bad);
+        let r = check_grad_slice(f, &x, &bad).unwrap();
         assert!(!r.passes(1e-2), "{r}");
         assert_eq!(r.index, 1);
     }
 
     #[test]
     fn nan_is_the_worst_and_fails() {
-        let r = check_grad_slice(|x: &[f64]| x[0] + x[1], &[1.0, 1.0], &[1.0, f64::NAN]);
+        let r = check_grad_slice(|x: &[f64]| x[0] + x[1], &[1.0, 1.0], &[1.0, f64::NAN]).unwrap();
         assert_eq!(r.index, 1);
         assert!(!r.passes(1.0), "{r}");
     }
 
     #[test]
     fn step_scales_with_the_point() {
-        let r = check_grad_slice(|x: &[f64]| x[0] * x[0], &[1e6], &[2e6]);
+        let r = check_grad_slice(|x: &[f64]| x[0] * x[0], &[1e6], &[2e6]).unwrap();
         assert!(r.passes(1e-6), "{r}");
         assert!((r.step - 1e6 * f64::EPSILON.cbrt()).abs() < 1e-3, "{r}");
     }
@@ -442,11 +469,11 @@ mod tests {
             ..central
         };
         let f = |x: &[f64]| x[0].powi(3);
-        let r = check_grad_slice_with(&central, f, &[1.0], &[3.0]);
+        let r = check_grad_slice_with(&central, f, &[1.0], &[3.0]).unwrap();
         assert!(!r.ok(), "{r}");
         assert_eq!(r.step, 2f64.powi(-10));
         assert!((r.abs_error - r.step * r.step).abs() < 1e-12, "{r}");
-        let r = check_grad_slice_with(&five, f, &[1.0], &[3.0]);
+        let r = check_grad_slice_with(&five, f, &[1.0], &[3.0]).unwrap();
         assert!(r.ok() && r.abs_error < 1e-12, "{r}");
         // The noise term: 8 eps max|f| / h, max|f| = (1 + 2h)^3.
         let h = r.step;
@@ -459,14 +486,49 @@ mod tests {
 
     #[test]
     fn empty_input_passes_vacuously() {
-        let r = check_grad_slice(|_: &[f64]| 0.0, &[], &[]);
+        let r = check_grad_slice(|_: &[f64]| 0.0, &[], &[]).unwrap();
         assert!(r.passes(0.0));
         assert_eq!(r.to_string(), "gradient check: no components");
     }
 
     #[test]
-    #[should_panic(expected = "2 inputs but 1 partial derivatives")]
-    fn length_mismatch_panics() {
-        check_grad_slice(|_: &[f64]| 0.0, &[1.0, 2.0], &[1.0]);
+    fn a_length_mismatch_is_an_error_that_says_what_to_pass() {
+        let mut calls = 0;
+        let err = check_grad_slice(
+            |_: &[f64]| {
+                calls += 1;
+                0.0
+            },
+            &[1.0, 2.0],
+            &[1.0],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LengthMismatch {
+                    left: 2,
+                    right: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "length mismatch: check_grad_slice: the point `x` and the partial derivatives \
+             `analytic` (pass one partial per component of `x`, in its order) (2 vs 1)"
+        );
+        // Nothing was evaluated.
+        assert_eq!(calls, 0);
+        let more = check_grad_slice_with(&Options::default(), |_: &[f64]| 0.0, &[1.0], &[1.0, 2.0]);
+        assert!(matches!(
+            more,
+            Err(Error::LengthMismatch {
+                left: 1,
+                right: 2,
+                ..
+            })
+        ));
     }
 }

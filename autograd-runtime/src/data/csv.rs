@@ -51,8 +51,8 @@ impl From<usize> for Column {
 ///
 /// let table = Csv::new().columns(["x", "y"]).load::<f64>(&path)?;
 /// assert_eq!(table.names(), ["x", "y"]);
-/// assert_eq!(table.row(1), [-1.0, 0.25]);
-/// assert_eq!(table.column(0), [1.5, -1.0]);
+/// assert_eq!(table.row(1)?, [-1.0, 0.25]);
+/// assert_eq!(table.column(0)?, [1.5, -1.0]);
 ///
 /// // The same columns by index; without a header the first line would be data.
 /// let same = Csv::new().columns([1, 2]).load::<f32>(&path)?;
@@ -264,8 +264,8 @@ fn line_of(path: &Path, pos: Option<&::csv::Position>) -> usize {
 /// std::fs::write(&path, "a,b\n1,2\n3,4\n5,6\n")?;
 /// let table = Csv::new().load::<f32>(&path)?;
 /// assert_eq!((table.n_rows(), table.n_cols()), (3, 2));
-/// assert_eq!(table.row(2), [5.0, 6.0]);
-/// assert_eq!(table.column(1), [2.0, 4.0, 6.0]);
+/// assert_eq!(table.row(2)?, [5.0, 6.0]);
+/// assert_eq!(table.column(1)?, [2.0, 4.0, 6.0]);
 /// assert_eq!(table.into_data(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -292,29 +292,73 @@ impl<T: Real> Table<T> {
         self.data.len().checked_div(self.names.len()).unwrap_or(0)
     }
 
-    /// Row `i`.
+    /// Row `i` (0-based).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `i >= n_rows()`.
-    pub fn row(&self, i: usize) -> &[T] {
+    /// [`Error::Invalid`] if `i >= n_rows()`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-row-{}.csv", std::process::id()));
+    /// # std::fs::write(&path, "a,b\n1,2\n3,4\n")?;
+    /// let table = autograd::data::Csv::new().load::<f64>(&path)?;
+    /// assert_eq!(table.row(1)?, [3.0, 4.0]);
+    /// assert!(table.row(2).is_err());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn row(&self, i: usize) -> Result<&[T]> {
         let w = self.n_cols();
-        &self.data[i * w..(i + 1) * w]
+        // `i < n_rows()` keeps `(i + 1) * w` within the data, so no overflow either.
+        if i < self.n_rows() {
+            if let Some(row) = self.data.get(i * w..(i + 1) * w) {
+                return Ok(row);
+            }
+        }
+        Err(Error::Invalid {
+            what: "Table::row".into(),
+            message: format!(
+                "row {i} of a table of {} rows: rows are numbered from 0 to n_rows() - 1",
+                self.n_rows()
+            ),
+        })
     }
 
-    /// A copy of column `j`.
+    /// A copy of column `j` (0-based, in the order the columns were chosen).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `j >= n_cols()`.
-    pub fn column(&self, j: usize) -> Vec<T> {
-        assert!(j < self.n_cols(), "column {j} of {}", self.n_cols());
-        self.data
+    /// [`Error::Invalid`] if `j >= n_cols()`.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-col-{}.csv", std::process::id()));
+    /// # std::fs::write(&path, "a,b\n1,2\n3,4\n")?;
+    /// let table = autograd::data::Csv::new().load::<f64>(&path)?;
+    /// assert_eq!(table.column(1)?, [2.0, 4.0]);
+    /// let err = table.column(2).unwrap_err();
+    /// assert!(err.to_string().contains("names()"), "{err}");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn column(&self, j: usize) -> Result<Vec<T>> {
+        if j >= self.n_cols() {
+            return Err(Error::Invalid {
+                what: "Table::column".into(),
+                message: format!(
+                    "column {j} of a table of {} columns {:?}: columns are numbered from 0 \
+                     to n_cols() - 1, in the order of names()",
+                    self.n_cols(),
+                    self.names
+                ),
+            });
+        }
+        Ok(self
+            .data
             .iter()
             .skip(j)
             .step_by(self.n_cols())
             .copied()
-            .collect()
+            .collect())
     }
 
     /// All values, row-major.
@@ -360,7 +404,7 @@ mod tests {
         assert_eq!(t.names(), ["a", "b"]);
         assert_eq!((t.n_rows(), t.n_cols()), (2, 2));
         assert_eq!(t.data(), [1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(t.column(1), [2.0, 4.0]);
+        assert_eq!(t.column(1).unwrap(), [2.0, 4.0]);
     }
 
     #[test]
@@ -388,7 +432,28 @@ mod tests {
         .unwrap();
         assert_eq!(t.names(), ["y", "x"]);
         assert_eq!(t.data(), [10.0, 1.0, 20.0, 2.0]);
-        assert_eq!(t.row(1), [20.0, 2.0]);
+        assert_eq!(t.row(1).unwrap(), [20.0, 2.0]);
+    }
+
+    #[test]
+    fn a_row_or_column_out_of_range_is_an_error() {
+        let t = load(Csv::new(), "range", "x,y\n1,2\n3,4\n5,6\n").unwrap();
+        assert_eq!(t.row(2).unwrap(), [5.0, 6.0]);
+        let err = t.row(3).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Table::row: row 3 of a table of 3 rows: rows are numbered from 0 to n_rows() - 1"
+        );
+        // Far out of range, where `i * n_cols()` would overflow.
+        assert!(t.row(usize::MAX).is_err());
+        let err = t.column(2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Table::column: column 2 of a table of 2 columns [\"x\", \"y\"]: columns are \
+             numbered from 0 to n_cols() - 1, in the order of names()"
+        );
+        assert!(t.column(usize::MAX).is_err());
     }
 
     #[test]

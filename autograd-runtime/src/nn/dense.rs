@@ -295,7 +295,7 @@ mod tests {
                         q[i] = v[0];
                         loss(&q, &x)
                     };
-                    let r = check_grad_slice(at, &[p[i]], &[g[i]]);
+                    let r = check_grad_slice(at, &[p[i]], &[g[i]]).unwrap();
                     assert!(
                         r.abs_error < 1e-6 * r.numeric.abs().max(1.0),
                         "{act:?} param {i}: {r}"
@@ -307,7 +307,7 @@ mod tests {
                         y[i] = v[0];
                         loss(&p, &y)
                     };
-                    let r = check_grad_slice(at, &[x[i]], &[dx[i]]);
+                    let r = check_grad_slice(at, &[x[i]], &[dx[i]]).unwrap();
                     assert!(
                         r.abs_error < 1e-6 * r.numeric.abs().max(1.0),
                         "{act:?} input {i}: {r}"

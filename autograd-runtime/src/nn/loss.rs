@@ -190,7 +190,7 @@ mod tests {
                 y[i] = v[0];
                 loss(&y, &mut scratch).unwrap()
             };
-            let r = crate::check::check_grad_slice(at, &[x[i]], &[g[i]]);
+            let r = crate::check::check_grad_slice(at, &[x[i]], &[g[i]]).unwrap();
             assert!(
                 r.abs_error < 1e-7 * r.numeric.abs().max(1e-3),
                 "{name} ∂{i}: {r}"

@@ -168,7 +168,7 @@ impl<T: Scalar> Mlp<T> {
     /// )?;
     /// // x = [1, 1]: hidden relu([1 + 2 + 0, 3 + 4 + 1]) = [3, 8]; output 3 - 8 + 0.5.
     /// assert_eq!(mlp.predict(&[1.0, 1.0])?, [-4.5]);
-    /// assert_eq!(mlp.layer_params(0), (&w0[..], &[0.0, 1.0][..]));
+    /// assert_eq!(mlp.layer_params(0)?, (&w0[..], &[0.0, 1.0][..]));
     /// // A 3 → 1 layer has 3 weights, not 4: an error that names the layer and [out, in].
     /// let err = Mlp::<f64>::from_weights(&[3, 1], &[(&w0[..], &[0.0][..])], Activation::Relu, Activation::Identity);
     /// assert!(err.unwrap_err().to_string().contains("[out, in] = [1, 3]"));
@@ -486,13 +486,37 @@ impl<T> Mlp<T> {
         &self.layout
     }
 
-    /// The weight (`outputs × inputs`, row-major) and bias of layer `l`.
+    /// The weight (`outputs × inputs`, row-major) and bias of layer `l` (0-based).
     ///
-    /// # Panics
-    /// If there is no layer `l`.
-    pub fn layer_params(&self, l: usize) -> (&[T], &[T]) {
-        let (w, b) = (&self.layout[2 * l], &self.layout[2 * l + 1]);
-        (&self.params[w.range.clone()], &self.params[b.range.clone()])
+    /// # Errors
+    /// [`Error::Invalid`] if there is no layer `l`.
+    ///
+    /// ```
+    /// use autograd_runtime::nn::{Activation, Mlp};
+    /// let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0)?;
+    /// let (w, b) = mlp.layer_params(1)?;
+    /// assert_eq!((w.len(), b.len()), (3, 1));
+    /// assert!(mlp.layer_params(2).is_err());
+    /// # Ok::<(), autograd_runtime::Error>(())
+    /// ```
+    pub fn layer_params(&self, l: usize) -> Result<(&[T], &[T])> {
+        // The layout holds a weight and a bias per layer, in layer order.
+        let tensors = l
+            .checked_mul(2)
+            .and_then(|i| Some((self.layout.get(i)?, self.layout.get(i + 1)?)));
+        let params = tensors.and_then(|(w, b)| {
+            Some((
+                self.params.get(w.range.clone())?,
+                self.params.get(b.range.clone())?,
+            ))
+        });
+        params.ok_or_else(|| Error::Invalid {
+            what: format!("layer_params of {}", self.describe()),
+            message: format!(
+                "no layer {l}: there are {} layers, numbered from 0",
+                self.layers.len()
+            ),
+        })
     }
 
     /// The parameters as named tensors, for `train::save_tensors`.
@@ -598,7 +622,7 @@ mod tests {
                         let out = m.predict(&x).unwrap().to_vec();
                         loss::mse(&out, &target, &mut vec![0.0; out.len()]).unwrap()
                     };
-                    let r = check_grad_slice(at, &[mlp.params[i]], &[grads[i]]);
+                    let r = check_grad_slice(at, &[mlp.params[i]], &[grads[i]]).unwrap();
                     assert!(
                         r.abs_error < 1e-6 * r.numeric.abs().max(1e-2),
                         "{act:?} {sizes:?} param {i}: {r}"
@@ -651,9 +675,22 @@ mod tests {
     #[test]
     fn layer_params_are_views_of_params() {
         let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0).unwrap();
-        let (w, b) = mlp.layer_params(1);
+        let (w, b) = mlp.layer_params(1).unwrap();
         assert_eq!(w, &mlp.params()[9..12]);
         assert_eq!(b, &mlp.params()[12..13]);
+    }
+
+    #[test]
+    fn a_layer_that_does_not_exist_is_an_error() {
+        let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0).unwrap();
+        let err = mlp.layer_params(2).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "layer_params of Mlp 2 → 3 → 1: no layer 2: there are 2 layers, numbered from 0"
+        );
+        // Where `2 * l` would overflow.
+        assert!(mlp.layer_params(usize::MAX).is_err());
     }
 
     #[test]
@@ -731,7 +768,7 @@ mod tests {
         let y = w1[0] * h[0] + w1[1] * h[1] + w1[2] * h[2] + b1[0];
         let got = mlp.predict(&x).unwrap()[0];
         assert!((got - y).abs() < 1e-14, "{got} vs {y}");
-        assert_eq!(mlp.layer_params(1), (&w1[..], &b1[..]));
+        assert_eq!(mlp.layer_params(1).unwrap(), (&w1[..], &b1[..]));
     }
 
     #[test]
