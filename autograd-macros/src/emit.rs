@@ -327,28 +327,42 @@ fn array_grad_fns(
     };
     let reserved = vec![struct_name.to_string(), out_name.to_string()];
     let (mut renderer, mut body) = renderer(program, scalar, &param_names, reserved);
+    renderer.check_bounds_before_loops(
+        function
+            .params
+            .iter()
+            .map(|p| p.shape.is_dynamic())
+            .collect(),
+    );
     let has_vec = function
         .params
         .iter()
         .any(|p| function.is_wrt(&p.name) && p.shape.is_dynamic());
     let zero = quote!(<#ty as ::autograd::Real>::lit(0.0));
     // The gradient's arrays, zeroed, as `d_` + the parameter's name.
-    for param in &function.params {
+    for (i, param) in function.params.iter().enumerate() {
         if param.shape.is_scalar() || !function.is_wrt(&param.name) {
             continue;
         }
         let field = &param.name;
         let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+        // `d_xs` is a slice of `xs`'s length: a `&mut Vec` would have its length loaded again
+        // after every store, and LLVM can then tie `d_xs[i]`'s bounds check to `xs[i]`'s.
         body.extend(match &param.shape {
+            // Every element is assigned before anything adds to it: no need to zero them.
+            Shape::Slice if program.assigned.contains(&i) => quote!(
+                #out_name.#field.resize(#field.len(), #zero);
+                let #d_name = &mut #out_name.#field[..#field.len()];
+            ),
             Shape::Slice => quote!(
                 #out_name.#field.clear();
                 #out_name.#field.resize(#field.len(), #zero);
-                let #d_name = &mut #out_name.#field;
+                let #d_name = &mut #out_name.#field[..#field.len()];
             ),
             Shape::Rows(n) => quote!(
                 #out_name.#field.clear();
                 #out_name.#field.resize(#field.len(), [#zero; #n]);
-                let #d_name = &mut #out_name.#field;
+                let #d_name = &mut #out_name.#field[..#field.len()];
             ),
             shape => {
                 let zeros = field_zero(shape, &ty);

@@ -8,7 +8,7 @@ use crate::check;
 use crate::errors::Errors;
 use crate::graph::{self, TraceGraph};
 use crate::ir::{internal, verify, Program};
-use crate::{emit, fallback, fuse, higher, lower, parse, reverse, simplify, trace};
+use crate::{carry, emit, fallback, fuse, higher, lower, parse, reverse, simplify, trace};
 
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
@@ -133,5 +133,10 @@ pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Progr
         simplify::simplify(&mut program);
         verify(&program, true)?;
     }
+    if carry::carry_stores(&mut program) {
+        verify(&program, true)?;
+        simplify::simplify(&mut program);
+    }
+    verify(&program, true)?;
     Ok(program)
 }

@@ -238,6 +238,7 @@ impl Builder<'_> {
             | Op::Store(..)
             | Op::Declare(..)
             | Op::Trace(..)
+            | Op::Nonempty(_)
             | Op::Cmp(_)
             | Op::And
             | Op::Or
@@ -400,7 +401,8 @@ impl Builder<'_> {
             | Op::SavedEnd(..)
             | Op::Store(..)
             | Op::Declare(..)
-            | Op::Trace(..) => String::new(),
+            | Op::Trace(..)
+            | Op::Nonempty(_) => String::new(),
         };
         shorten(text)
     }

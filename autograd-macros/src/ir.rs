@@ -477,6 +477,9 @@ pub enum Op {
     /// Only in the code of `f_trace` (`#[trace]`): hands its one argument to the trace as
     /// the value (`false`) or the adjoint (`true`) of node k of the function's graph.
     Trace(usize, bool),
+    /// Whether loop `region`'s range has an index (`a < b`, `a <= b` for `..=`): after the
+    /// loop, whether it ran. Read in the block that holds the loop (see `carry.rs`).
+    Nonempty(RegionId),
     Cmp(CmpOp),
     And,
     Or,
@@ -503,7 +506,7 @@ impl Op {
     /// when the result is added).
     fn result_type(&self) -> Type {
         match self {
-            Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_) => Type::Bool,
+            Op::Cmp(_) | Op::And | Op::Or | Op::Not | Op::Bool(_) | Op::Nonempty(_) => Type::Bool,
             Op::Store(..) | Op::Declare(..) | Op::Trace(..) => Type::Unit,
             _ => Type::Real,
         }
@@ -527,7 +530,8 @@ impl Op {
             | Op::SavedEnd(..)
             | Op::Load(_)
             | Op::Declare(..)
-            | Op::Count(_) => (Type::Real, Some(0)),
+            | Op::Count(_)
+            | Op::Nonempty(_) => (Type::Real, Some(0)),
             Op::Store(..) | Op::Trace(..) => (Type::Real, Some(1)),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Cmp(_) => (Type::Real, Some(2)),
             Op::Neg | Op::Powi(_) | Op::Partial(_) => (Type::Real, Some(1)),
@@ -686,6 +690,9 @@ pub struct Program {
     /// For each parameter: its partial derivative, or `None` when it is not differentiated.
     /// A differentiated parameter the value does not depend on has a `Lit(0)` value.
     pub grads: Vec<Option<ValueId>>,
+    /// The array parameters whose adjoint array the gradient assigns in full before anything
+    /// else touches it (`carry.rs`): `_grad_into` need not zero it first.
+    pub assigned: Vec<usize>,
 }
 
 impl Graph {
@@ -1058,6 +1065,11 @@ impl Verifier<'_> {
                 .regions
                 .get(region)
                 .is_some_and(|r| matches!(r.kind, RegionKind::Loop(_)) && k < r.args.len()),
+            Op::Nonempty(region) => self
+                .graph
+                .regions
+                .get(region)
+                .is_some_and(|r| matches!(r.kind, RegionKind::Loop(_)) && r.parent == block),
             _ => true,
         };
         if !in_range {

@@ -6,6 +6,8 @@
 //! repository describes each stage, the IR and the reverse pass.
 
 mod ast;
+mod bounds;
+mod carry;
 mod check;
 mod emit;
 mod errors;

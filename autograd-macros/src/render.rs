@@ -88,6 +88,9 @@ pub struct Renderer<'a> {
     /// For each loop whose reverse reads saved values: where it saves them, and which of its
     /// carried variables.
     tapes: FastMap<RegionId, Tape>,
+    /// For each parameter: whether it is an array of a length known only at run time, whose
+    /// reads a loop checks once before it runs (`bounds.rs`); empty: no loop does.
+    checked: Vec<bool>,
 }
 
 /// `let mut h_tape = Vec::with_capacity(..)`: a forward loop's carried variables at the start
@@ -125,6 +128,7 @@ impl<'a> Renderer<'a> {
             errors: Errors::default(),
             params: params.to_vec(),
             tapes: FastMap::default(),
+            checked: Vec::new(),
         };
         renderer
             .taken
@@ -173,6 +177,56 @@ impl<'a> Renderer<'a> {
         renderer.assign_names(program.root);
         renderer.name_tapes();
         renderer
+    }
+
+    /// Checks the reads of the arrays `dynamic[i]` (those whose length is known only at run
+    /// time) before each loop, once (see `bounds.rs`).
+    pub fn check_bounds_before_loops(&mut self, dynamic: Vec<bool>) {
+        self.checked = dynamic;
+    }
+
+    /// `if a < b { assert!(b - 1 + c < xs.len()); }` before a loop that reads `xs[i + c]`.
+    fn write_checks(&mut self, region: RegionId, out: &mut TokenStream) {
+        let graph = self.graph();
+        let (guarded, checks) = crate::bounds::loop_checks(graph, region);
+        let mut asserts = TokenStream::new();
+        for check in checks {
+            let ArrayRef::Param(i) = check.array else {
+                continue;
+            };
+            if !self.checked.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let Some(name) = self.array_name(check.array) else {
+                continue;
+            };
+            let mut index = TokenStream::new();
+            write_index(&check.index, &mut index);
+            asserts.extend(if check.strict {
+                quote!(assert!(#index < #name.len());)
+            } else {
+                quote!(assert!(#index <= #name.len());)
+            });
+        }
+        if asserts.is_empty() {
+            return;
+        }
+        let Some(header) = graph.header(region) else {
+            return;
+        };
+        if guarded {
+            let mut range = TokenStream::new();
+            write_index(&header.start, &mut range);
+            tokens::op(
+                &mut range,
+                if header.inclusive { "<=" } else { "<" },
+                Span::call_site(),
+            );
+            write_index(&header.end, &mut range);
+            out.extend(quote!(if #range { #asserts }));
+        } else {
+            out.extend(asserts);
+        }
     }
 
     /// Finds the forward loops whose reverse loops read saved values, and names their tapes.
@@ -649,6 +703,7 @@ impl<'a> Renderer<'a> {
                 let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count() #extra);
             ));
         }
+        self.write_checks(region_id, out);
         let mut stmts = TokenStream::new();
         let saved_from = header.forward.and_then(|forward| self.tapes.get(&forward));
         let head = match (header.reversed, saved_from) {
@@ -961,6 +1016,16 @@ impl<'a> Renderer<'a> {
             | Op::Saved(..)
             | Op::SavedEnd(..) => self.write_name(id, out),
             Op::Load(place) => self.write_place(*place, out),
+            Op::Nonempty(region) => match graph.header(*region) {
+                Some(header) => {
+                    write_index(&header.start, out);
+                    tokens::op(out, if header.inclusive { "<=" } else { "<" }, span);
+                    write_index(&header.end, out);
+                }
+                None => self
+                    .errors
+                    .push_error(internal(span, format!("{region:?} has no loop header"))),
+            },
             Op::Count(array) => {
                 let name = self.array_name(*array);
                 if let Some(name) = name {
@@ -1039,7 +1104,7 @@ impl Printer for Renderer<'_> {
             Op::Add | Op::Sub => prec::ADD,
             Op::Mul | Op::Div => prec::MUL,
             Op::Neg | Op::Not => prec::UNARY,
-            Op::Cmp(_) => prec::CMP,
+            Op::Cmp(_) | Op::Nonempty(_) => prec::CMP,
             Op::And => prec::AND,
             Op::Or => prec::OR,
             _ => prec::ATOM,

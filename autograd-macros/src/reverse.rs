@@ -120,6 +120,7 @@ pub fn differentiate_traced(
         root,
         value: result,
         grads,
+        assigned: Vec::new(),
     };
     export_residuals(&mut program)?;
     Ok(program)

@@ -160,11 +160,21 @@ impl Interpreter<'_> {
     pub fn run_args(&self, program: &Program, args: &[Arg], names: &[String]) -> Run {
         let count = program.graph.values.len();
         let locals = program.graph.locals.len();
+        // An adjoint array the program says it assigns in full starts as NaN, as
+        // `_grad_into`'s reused gradient holds the last call's: an element it does not
+        // assign shows.
         let adjoints = args
             .iter()
-            .map(|arg| match arg {
+            .enumerate()
+            .map(|(i, arg)| match arg {
                 Arg::Num(_) => None,
-                Arg::Array(array) => Some(array.zeros_like()),
+                Arg::Array(array) => {
+                    let mut zeros = array.zeros_like();
+                    if program.assigned.contains(&i) {
+                        zeros.data.fill(f64::NAN);
+                    }
+                    Some(zeros)
+                }
             })
             .collect();
         let mut state = State {
@@ -275,6 +285,7 @@ impl State<'_> {
                             }
                         }
                         RegionKind::Loop(_) => {
+                            self.hoisted_checks(region_id);
                             let forward =
                                 graph.header(region_id).is_some_and(|h| h.forward.is_none());
                             let old = self.tapes.get(&region_id).cloned();
@@ -330,6 +341,48 @@ impl State<'_> {
             })
         };
         index_value(index, &var, &len)
+    }
+
+    /// The bounds checks the generated code makes before the loop (`bounds.rs`): they never
+    /// fail for a program that reads in bounds, as the random programs do.
+    fn hoisted_checks(&self, region_id: RegionId) {
+        let graph = &self.program.graph;
+        let header = graph.header(region_id).expect("a loop header");
+        let (guarded, checks) = crate::bounds::loop_checks(graph, region_id);
+        if guarded && !self.runs(region_id) {
+            return;
+        }
+        for check in checks {
+            let index = self.index(&check.index);
+            let len = match check.array {
+                ArrayRef::Param(i) => match &self.args[i] {
+                    Arg::Array(array) => array.len(),
+                    Arg::Num(_) => panic!("parameter {i} is a number"),
+                },
+                ArrayRef::Local(_) => panic!("a check of a local array"),
+            };
+            let holds = if check.strict {
+                index < len
+            } else {
+                index <= len
+            };
+            assert!(
+                holds,
+                "the check before loop `{}` fails: index {index}, length {len}",
+                header.var
+            );
+        }
+    }
+
+    /// Whether a loop's range has an index (`Op::Nonempty`).
+    fn runs(&self, region_id: RegionId) -> bool {
+        let header = self.program.graph.header(region_id).expect("a loop header");
+        let (start, end) = (self.index(&header.start), self.index(&header.end));
+        if header.inclusive {
+            start <= end
+        } else {
+            start < end
+        }
     }
 
     fn run_loop(&mut self, region_id: RegionId) {
@@ -507,6 +560,10 @@ impl State<'_> {
             // Only in `f_trace`'s program, which the random programs do not make.
             Op::Trace(..) => return,
             Op::Count(array) => self.array(*array, false).len() as f64,
+            Op::Nonempty(region) => {
+                self.bools[id] = self.runs(*region);
+                return;
+            }
             Op::Cmp(op) => {
                 let (x, y) = (a(0), a(1));
                 self.bools[id] = match op {

@@ -9,3 +9,4 @@ mod no_panic;
 mod random_loops;
 mod random_programs;
 mod snapshots;
+mod stencils;

@@ -640,15 +640,20 @@ pub struct Counts {
 /// compare, `Err` says what disagrees.
 pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let (source, kinds) = loop_program(seed);
+    check_program(seed, &source, &kinds)
+}
+
+/// [`check_loop_program`] of a given program, at arguments from `seed`.
+pub fn check_program(seed: u64, source: &str, kinds: &[Kind]) -> Result<Option<Counts>, String> {
     // The generator can nest a write to a local array around a read of it, which `check`
     // rejects (a loop's gradient reads the arrays as the forward code left them): such a
     // program is not compared.
-    if let Some(message) = local_array_order_rejected(&source) {
+    if let Some(message) = local_array_order_rejected(source) {
         let _ = message;
         return Ok(None);
     }
-    let functions = parse_all(&source);
-    let programs = derive_all(&source, &functions);
+    let functions = parse_all(source);
+    let programs = derive_all(source, &functions);
     // The whole expansion, rendering included, goes through without an error.
     let expanded = crate::expand::grad(source.parse().expect("tokens")).to_string();
     if expanded.contains("compile_error") {
@@ -668,7 +673,7 @@ pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let program = &programs["f"];
     let f_names = &names["f"];
     let mut rng = Rng(seed.rotate_left(17) | 1);
-    let args = arguments(&mut rng, &kinds);
+    let args = arguments(&mut rng, kinds);
     let run = interpreter.run_args(program, &args, f_names);
     if !(run.value.is_finite() && run.value.abs() < 1e3) {
         return Ok(None);
@@ -690,7 +695,7 @@ pub fn check_loop_program(seed: u64) -> Result<Option<Counts>, String> {
     let f = by_name["f"];
     let mut scalar = 0;
     let mut counts = Counts::default();
-    for (i, (param, kind)) in f.params.iter().zip(&kinds).enumerate() {
+    for (i, (param, kind)) in f.params.iter().zip(kinds).enumerate() {
         let wrt = f.is_wrt(&param.name);
         let elements = match kind {
             Kind::Scalar => 1,

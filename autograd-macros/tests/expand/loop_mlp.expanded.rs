@@ -72,8 +72,8 @@ pub fn mlp_grad<T: ::autograd::Real>(
         let t1 = w2[j];
         let t2 = h[j];
         let t3 = h[j];
-        d_h[j] += t1;
-        d_w2[j] += t3;
+        d_h[j] = t1;
+        d_w2[j] = t3;
         out += t1 * t2;
     }
     for j in (0..4).rev() {
@@ -85,7 +85,7 @@ pub fn mlp_grad<T: ::autograd::Real>(
             d_x[k] += d_a * w1[j][k];
             d_w1[j][k] += d_a * x[k];
         }
-        d_b1[j] += d_a;
+        d_b1[j] = d_a;
     }
     (
         out,

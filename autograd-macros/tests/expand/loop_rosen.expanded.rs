@@ -56,20 +56,24 @@ pub fn rosen_grad<T: ::autograd::Real>(x: &[T]) -> (T, RosenGrad<T>) {
     clippy::needless_range_loop,
 )]
 pub fn rosen_grad_into<T: ::autograd::Real>(x: &[T], grad: &mut RosenGrad<T>) -> T {
-    grad.x.clear();
     grad.x.resize(x.len(), <T as ::autograd::Real>::lit(0.0));
-    let d_x = &mut grad.x;
+    let d_x = &mut grad.x[..x.len()];
     let mut s = T::lit(0.0);
+    let mut d_x_next = T::lit(0.0);
+    if 0 < x.len() - 1 {
+        assert!(x.len() - 1 < x.len());
+    }
     for i in 0..x.len() - 1 {
         let t1 = x[i];
         let t2 = x[i + 1] - t1 * t1;
         let t3 = T::lit(1.0) - t1;
         let t4 = t2 * T::lit(200.0);
-        let t5 = -t4 * t1;
-        d_x[i] += t5 - T::lit(2.0) * t3 + t5;
-        d_x[i + 1] += t4;
+        let t5 = t4 * t1;
+        d_x[i] = d_x_next - t5 - T::lit(2.0) * t3 - t5;
         s += T::lit(100.0) * t2.powi(2) + t3.powi(2);
+        d_x_next = t4;
     }
+    d_x[x.len() - 1] = d_x_next;
     s
 }
 /** Gradient of [`rosen`]: one field per differentiated parameter (x), shaped like it.

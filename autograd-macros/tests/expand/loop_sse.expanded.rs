@@ -38,6 +38,9 @@ pub fn sse_grad<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> (T, SseG
     let mut s = T::lit(0.0);
     let mut d_w = T::lit(0.0);
     let mut d_b = T::lit(0.0);
+    if 0 < xs.len() {
+        assert!(xs.len() <= ys.len());
+    }
     for i in 0..xs.len() {
         let t1 = xs[i];
         let r = w * t1 + b - ys[i];
