@@ -9,7 +9,7 @@
 //! `v`, whose `eps1eps2` is `H·v`), on the same functions written once for num-dual's
 //! `DualNum`; a gradient call is a reference row, the unit of W6b's and W6c's targets. Every
 //! contender returns value, gradient and Hessian (or H·v) and is checked before it is timed.
-//! Run: `cargo bench --bench w6_hessian` (`W6_ROUNDS=n`, default 3), then
+//! Run: `cargo bench --bench w6_hessian` (`W6_ROUNDS=n`, default 5), then
 //! `python3 bench/w6_summary.py`.
 
 use std::hint::black_box;
