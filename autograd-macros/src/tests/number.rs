@@ -293,8 +293,8 @@ impl Number for Dual {
     }
 }
 
-/// Each method of [`Dual`] against `autograd::Dual<f64>`'s, at points and at the kinks: the
-/// same tangent (the value is the interpreter's `f64` one, which may differ from the runtime's
+/// Each method and operator of [`Dual`] against `autograd::Dual<f64>`'s, at points and at
+/// the kinks: the same tangent (the value is the interpreter's `f64` one, which may differ from the runtime's
 /// `sigmoid` in the last bits). So the property tests of `second_order.rs` check the runtime's
 /// rules, not only these.
 #[test]
@@ -375,6 +375,26 @@ fn dual_rules_agree_with_the_runtime() {
                     "{}({x}, {y}, {z}) with tangents ({dx}, {dy}, {dz}): ours {ours:?}, the \
                      runtime's {theirs:?}",
                     m.name()
+                );
+            }
+        }
+    }
+    // Arithmetic.
+    for &(x, y, _) in &points {
+        for &(dx, dy, _) in &tangents {
+            let (a, b) = (Dual::new(x, dx), Dual::new(y, dy));
+            let (ra, rb) = (R::new(x, dx), R::new(y, dy));
+            for (op, ours, theirs) in [
+                ("+", a + b, ra + rb),
+                ("-", a - b, ra - rb),
+                ("*", a * b, ra * rb),
+                ("/", a / b, ra / rb),
+                ("neg", -a, -ra),
+            ] {
+                let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+                assert!(
+                    same(ours.v, theirs.re) && same(ours.d, theirs.eps),
+                    "({x}, {dx}) {op} ({y}, {dy}): ours {ours:?}, the runtime's {theirs:?}"
                 );
             }
         }
