@@ -25,7 +25,7 @@ use proptest::prelude::*;
 
 use super::evaluate::Evaluator;
 use super::interpret::{Arg, Array, Interpreter};
-use super::random_programs::{derive_all, expr, parse_all, Rng, CALLEES};
+use super::random_programs::{derive_all, expr_with, parse_all, Methods, Rng, CALLEES};
 use crate::ast::Function;
 
 /// A parameter of a generated function.
@@ -72,6 +72,8 @@ struct Gen {
     /// Whether to also write the patterns `grad!` gets wrong today
     /// (`AUTOGRAD_RANDOM_LOOPS_BEYOND`, see the module's documentation).
     beyond: bool,
+    /// The methods expressions call.
+    methods: Methods,
     locals: Vec<Local>,
     /// Numbers in scope.
     vars: Vec<String>,
@@ -152,7 +154,7 @@ impl Gen {
 
     fn expr(&mut self, depth: usize) -> String {
         let atoms = self.atoms();
-        expr(&mut self.rng, &atoms, depth)
+        expr_with(&mut self.rng, &atoms, depth, self.methods)
     }
 
     /// `m += e;`, `m = (m * c + e).tanh();`, ...
@@ -520,6 +522,11 @@ impl Gen {
 
 /// A random function with loops over arrays, as `grad!` source, and its parameters.
 pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
+    loop_program_with(seed, Methods::Smooth)
+}
+
+/// A random function with loops over arrays calling `methods`, and its parameters.
+pub fn loop_program_with(seed: u64, methods: Methods) -> (String, Vec<Kind>) {
     let mut rng = Rng(seed | 1);
     let scalars = 1 + rng.below(3);
     let slices = 1 + rng.below(2);
@@ -555,6 +562,7 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
         inputs,
         rows,
         beyond: std::env::var_os("AUTOGRAD_RANDOM_LOOPS_BEYOND").is_some(),
+        methods,
         locals: Vec::new(),
         vars: names[..scalars].to_vec(),
         muts: Vec::new(),
@@ -601,7 +609,7 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
 }
 
 /// The arguments for `kinds`, in [-1.5, 1.5).
-fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
+pub fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
     let mut number = || (rng.below(1 << 20) as f64 / f64::from(1 << 20)) * 3.0 - 1.5;
     kinds
         .iter()
@@ -618,7 +626,7 @@ fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
 }
 
 /// Changes one number of `args` by `delta`: argument `i`, element `e` of an array.
-fn nudge(args: &[Arg], i: usize, e: usize, delta: f64) -> Vec<Arg> {
+pub fn nudge(args: &[Arg], i: usize, e: usize, delta: f64) -> Vec<Arg> {
     let mut args = args.to_vec();
     match &mut args[i] {
         Arg::Num(x) => *x += delta,
@@ -1047,7 +1055,7 @@ fn compile_check() {
 
 /// The message of `check` when it rejects `source` for the order of a local array's reads and
 /// writes only.
-fn local_array_order_rejected(source: &str) -> Option<String> {
+pub fn local_array_order_rejected(source: &str) -> Option<String> {
     let mut errors = crate::errors::Errors::default();
     let functions = crate::parse::parse_bang(source.parse().expect("tokens"), &mut errors);
     let signatures = crate::ast::Signatures::new(&functions);
