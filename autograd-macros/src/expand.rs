@@ -37,19 +37,27 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     let signatures = Signatures::new(functions);
     let own_names = check::check_names(functions, &mut errors);
+    check::check_array_recursion(functions, &signatures, &mut errors);
     let scalars: Vec<Option<Scalar>> = functions
         .iter()
         .map(|function| check::check_function(function, &signatures, &mut errors))
         .collect();
     let mut out = TokenStream::new();
     if errors.is_empty() {
-        for (function, scalar) in functions.iter_mut().zip(&scalars) {
-            match scalar {
-                Some(scalar) => match generate(function, scalar, &signatures) {
+        // Every function is derived before any is emitted: a call with arrays lowers the
+        // callee's body, which emitting takes.
+        let programs: Vec<syn::Result<Program>> = functions
+            .iter()
+            .map(|function| derive(function, &signatures, functions))
+            .collect();
+        for ((function, scalar), program) in functions.iter_mut().zip(&scalars).zip(programs) {
+            match (scalar, program) {
+                (Some(scalar), Ok(program)) => match generate(function, scalar, &program) {
                     Ok(tokens) => out.extend(tokens),
                     Err(error) => errors.push_error(error),
                 },
-                None => errors.push_error(internal(function.name.span(), "no number type")),
+                (Some(_), Err(error)) => errors.push_error(error),
+                (None, _) => errors.push_error(internal(function.name.span(), "no number type")),
             }
         }
     }
@@ -66,21 +74,20 @@ fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     }
 }
 
-fn generate(
-    function: &mut Function,
-    scalar: &Scalar,
-    signatures: &Signatures,
-) -> syn::Result<TokenStream> {
-    let program = derive(function, signatures)?;
-    let mut out = emit::emit(function, scalar, &program)?;
+fn generate(function: &mut Function, scalar: &Scalar, program: &Program) -> syn::Result<TokenStream> {
+    let mut out = emit::emit(function, scalar, program)?;
     out.extend(higher::emit(function, scalar));
     Ok(out)
 }
 
 /// The function and its gradient as IR: lower → reverse → simplify, each checked by
-/// `ir::verify`.
-pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Program> {
-    let lowered = lower::lower(function, signatures)?;
+/// `ir::verify`. `functions` are the block's, whose bodies calls with arrays go through.
+pub fn derive(
+    function: &Function,
+    signatures: &Signatures,
+    functions: &[Function],
+) -> syn::Result<Program> {
+    let lowered = lower::lower(function, signatures, functions)?;
     let wrt: Vec<bool> = function
         .params
         .iter()

@@ -504,7 +504,15 @@ impl State<'_> {
                 return;
             }
             Op::Declare(..) => unreachable!("declarations are run by `block`"),
-            Op::Count(array) => self.array(*array, false).len() as f64,
+            Op::Count(place) => {
+                let place = &graph.places[*place];
+                let array = self.array(place.array, place.adjoint);
+                match place.index.as_slice() {
+                    [] => array.len() as f64,
+                    // A row's length.
+                    _ => array.cols.unwrap_or(0) as f64,
+                }
+            }
             Op::Cmp(op) => {
                 let (x, y) = (a(0), a(1));
                 self.bools[id] = match op {

@@ -798,7 +798,7 @@ fn probe() {
         return;
     }
     for function in &functions {
-        match crate::expand::derive(function, &signatures) {
+        match crate::expand::derive(function, &signatures, &functions) {
             Ok(_) => println!("{}: derived", function.name),
             Err(error) => println!("{}: derive failed: {error}", function.name),
         }

@@ -165,7 +165,7 @@ pub fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate
         .iter()
         .map(|f| {
             let program =
-                derive(f, &signatures).unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
+                derive(f, &signatures, functions).unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
             (f.name.to_string(), program)
         })
         .collect()
