@@ -1269,15 +1269,17 @@ impl Checker<'_> {
                 amp_span,
                 format!("`{func}` takes `{param}` by value (`{ty}`): write `{text}` without `&`"),
             ),
-            (false, None) if dynamic => self.errors.push(
-                span,
-                format!(
+            (false, None) if dynamic => {
+                self.errors.push(
+                    span,
+                    format!(
                     "`{text}` is a slice, whose length is known only at run time, and `{func}` \
                      takes `{param}` as an array of fixed length (`{ty}`); make `{param}` a \
                      slice, `{}`",
                     if shape.rank() == 2 { "&[[T; N]]" } else { "&[T]" }
                 ),
-            ),
+                )
+            }
             _ => {}
         }
         if id != NO_LOCAL {
@@ -1336,9 +1338,15 @@ fn show_shape(shape: &Shape) -> String {
 
 fn show_tokens(tokens: proc_macro2::TokenStream) -> String {
     let text = tokens.to_string();
-    [(" [", "["), ("[ ", "["), (" ]", "]"), (" ::", "::"), (":: ", "::")]
-        .iter()
-        .fold(text, |text, (from, to)| text.replace(from, to))
+    [
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ::", "::"),
+        (":: ", "::"),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 /// Calls with arrays are differentiated through the callee's body, lowered at the call

@@ -74,7 +74,11 @@ fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     }
 }
 
-fn generate(function: &mut Function, scalar: &Scalar, program: &Program) -> syn::Result<TokenStream> {
+fn generate(
+    function: &mut Function,
+    scalar: &Scalar,
+    program: &Program,
+) -> syn::Result<TokenStream> {
     let mut out = emit::emit(function, scalar, program)?;
     out.extend(higher::emit(function, scalar));
     Ok(out)

@@ -77,7 +77,9 @@ pub fn lower<'a>(
     }
     let mut taken = Taken::default();
     if !signatures.arrays.is_empty() {
-        taken.arrays.extend(function.params.iter().map(|p| shared_text(&p.name)));
+        taken
+            .arrays
+            .extend(function.params.iter().map(|p| shared_text(&p.name)));
         names_declared(body, &mut taken);
     }
     let mut lowerer = Lowerer {
@@ -281,11 +283,12 @@ impl Lowerer<'_> {
             return index.clone();
         }
         match index {
-            IndexExpr::Var(name) => match self.renames.iter().rev().find(|(n, _)| **n == *name.text)
-            {
-                Some((_, to)) => IndexExpr::Var(to.clone()),
-                None => index.clone(),
-            },
+            IndexExpr::Var(name) => {
+                match self.renames.iter().rev().find(|(n, _)| **n == *name.text) {
+                    Some((_, to)) => IndexExpr::Var(to.clone()),
+                    None => index.clone(),
+                }
+            }
             IndexExpr::Len { array, rows } => match self.array(array) {
                 Ok(view) => view.len(*rows),
                 Err(_) => index.clone(),
@@ -300,9 +303,10 @@ impl Lowerer<'_> {
                 operands: Box::new([self.subst(&operands[0]), self.subst(&operands[1])]),
             },
             IndexExpr::Paren(inner) => IndexExpr::Paren(Box::new(self.subst(inner))),
-            IndexExpr::Min(operands) => {
-                IndexExpr::Min(Box::new([self.subst(&operands[0]), self.subst(&operands[1])]))
-            }
+            IndexExpr::Min(operands) => IndexExpr::Min(Box::new([
+                self.subst(&operands[0]),
+                self.subst(&operands[1]),
+            ])),
             IndexExpr::Lit { .. } | IndexExpr::Const(_) | IndexExpr::Unsupported { .. } => {
                 index.clone()
             }
@@ -328,7 +332,11 @@ impl Lowerer<'_> {
         let text = shared_text(ident);
         let (text, ident) = if is_taken(&text) {
             let base = text.trim_start_matches("r#");
-            let sep = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+            let sep = if base.ends_with(|c: char| c.is_ascii_digit()) {
+                "_"
+            } else {
+                ""
+            };
             let fresh = (2..)
                 .map(|n| format!("{base}{sep}{n}"))
                 .find(|t| !is_taken(t))
@@ -338,7 +346,11 @@ impl Lowerer<'_> {
         } else {
             (text, ident.clone())
         };
-        let set = if array { &mut self.taken.arrays } else { &mut self.taken.loops };
+        let set = if array {
+            &mut self.taken.arrays
+        } else {
+            &mut self.taken.loops
+        };
         set.insert(text);
         ident
     }
@@ -957,7 +969,10 @@ impl<'a> Lowerer<'a> {
             .as_ref()
             .ok_or_else(|| internal(func.span(), "the callee has no body"))?;
         if callee.params.len() != args.len() {
-            return Err(internal(func.span(), "a call with arrays and too few arguments"));
+            return Err(internal(
+                func.span(),
+                "a call with arrays and too few arguments",
+            ));
         }
         let mut scopes = Scopes::new();
         scopes.push_frame();
@@ -987,7 +1002,10 @@ impl<'a> Lowerer<'a> {
         self.scopes = scopes;
         match flow? {
             Flow::Returns(value) => Ok(value),
-            _ => Err(internal(body.span, "a path of the callee ends without a value")),
+            _ => Err(internal(
+                body.span,
+                "a path of the callee ends without a value",
+            )),
         }
     }
 
@@ -1011,7 +1029,10 @@ impl<'a> Lowerer<'a> {
                     row_len: None,
                 })
             }
-            other => Err(internal(other.span(), "an array argument that names no array")),
+            other => Err(internal(
+                other.span(),
+                "an array argument that names no array",
+            )),
         }
     }
 }
