@@ -150,6 +150,29 @@ grad! {
     fn cube(v: [T; 3]) {
         v[0] * v[1] * v[2]
     }
+
+    /// An early return before a local array and a loop.
+    fn early(v: &[T], k) {
+        if k > 1.0 {
+            return k;
+        }
+        let mut h = [0.0; 2];
+        for i in 0..v.len() {
+            h[i % 2] += (v[i] * k).sin();
+        }
+        h[0] * h[1] + k
+    }
+
+    /// Calls in the arms of an `if`.
+    pub fn branches(xs: &[T], a) {
+        let mut s = 0.0;
+        if a > 0.0 {
+            s = early(xs, a * 3.0);
+        } else {
+            s = norm2(xs) * a;
+        }
+        s + early(xs, a)
+    }
 }
 
 /// A small deterministic generator: values in [-1, 1).
@@ -303,6 +326,22 @@ fn a_local_array_passed_on() {
         assert_eq!(value, gathered(p[0], p[1]));
         let check = check_grad_slice(|q| gathered(q[0], q[1]), &p, &[g.a, g.b]);
         assert_passes(check, "gathered");
+    }
+}
+
+#[test]
+fn calls_in_arms_and_early_returns() {
+    let mut rng = Lcg(8);
+    for (len, a) in [(0, 0.2), (1, -0.5), (3, 0.2), (4, 0.5), (5, 1.5), (2, -2.0)] {
+        let xs = rng.vec(len);
+        let (value, g) = branches_grad(&xs, a);
+        assert_eq!(value, branches(&xs, a));
+        let mut flat = xs.clone();
+        flat.push(a);
+        let mut analytic = g.xs.clone();
+        analytic.push(g.a);
+        let check = check_grad_slice(|p| branches(&p[..len], p[len]), &flat, &analytic);
+        assert_passes(check, &format!("branches, length {len}, a = {a}"));
     }
 }
 

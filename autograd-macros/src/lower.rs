@@ -29,8 +29,8 @@ use crate::ast::{
 };
 use crate::hash::{FastMap, FastSet};
 use crate::ir::{
-    internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, LocalArray, LoopHeader, Method,
-    NameKind, Op, PlaceId, RegionId, ValueId,
+    internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, Inst, LocalArray, LoopHeader, Method,
+    NameKind, Op, PlaceId, RegionId, RegionKind, ValueId,
 };
 use crate::scopes::Scopes;
 
@@ -269,6 +269,30 @@ impl Lowerer<'_> {
         let mut full = view.row.clone();
         full.extend_from_slice(index);
         Ok(self.graph.place(array, &full, false))
+    }
+
+    /// Moves the declaration of a local array out of the `if` arms around it, to just before
+    /// the outermost of them. The user declares local arrays outside arms, but the rest of a
+    /// body after an early return, and a callee's body at a call in an arm, are lowered into
+    /// one; there the reverse `if`, which reads the array and its adjoint, would not see it.
+    fn declare_outside_arms(&mut self, declare: ValueId) {
+        let mut block = self.block;
+        let mut outermost = None;
+        while let Some(region) = self.graph.blocks[block].owner {
+            if self.graph.regions[region].kind != RegionKind::If {
+                break;
+            }
+            outermost = Some(region);
+            block = self.graph.regions[region].parent;
+        }
+        let Some(region) = outermost else { return };
+        self.graph.blocks[self.block].insts.pop();
+        let insts = &mut self.graph.blocks[block].insts;
+        let at = insts
+            .iter()
+            .position(|inst| matches!(inst, Inst::Region(r) if *r == region))
+            .unwrap_or(insts.len());
+        insts.insert(at, Inst::Value(declare));
     }
 
     /// Whether the code being lowered is a callee's body.
@@ -696,7 +720,8 @@ impl Lowerer<'_> {
                     init,
                     len: (**len).clone(),
                 });
-                self.push(Op::Declare(local, false), [], *span);
+                let declare = self.push(Op::Declare(local, false), [], *span);
+                self.declare_outside_arms(declare);
                 let view = View::whole(ArrayRef::Local(local), VarName::new(ident));
                 self.arrays.push((name.text.clone(), view));
             }
