@@ -163,6 +163,15 @@ grad! {
         h[0] * h[1] + k
     }
 
+    /// A typed caller of generic callees.
+    pub fn typed(xs: &[f64], rows: &[[f64; 3]], a: f64) -> f64 {
+        let mut s = 0.0;
+        for k in 0..rows.len() {
+            s += norm2(&rows[k]) * a + cube(rows[k]);
+        }
+        s + early(xs, a)
+    }
+
     /// Calls in the arms of an `if`.
     pub fn branches(xs: &[T], a) {
         let mut s = 0.0;
@@ -342,6 +351,48 @@ fn calls_in_arms_and_early_returns() {
         analytic.push(g.a);
         let check = check_grad_slice(|p| branches(&p[..len], p[len]), &flat, &analytic);
         assert_passes(check, &format!("branches, length {len}, a = {a}"));
+    }
+}
+
+#[test]
+fn a_typed_caller_and_second_derivatives() {
+    let mut rng = Lcg(9);
+    for len in [0, 1, 4] {
+        let xs = rng.vec(len);
+        let rows = rows3(&rng.vec(3 * len));
+        let a = 0.5 * rng.next();
+        let (value, g) = typed_grad(&xs, &rows, a);
+        assert_eq!(value, typed(&xs, &rows, a));
+        let mut flat = xs.clone();
+        flat.extend(rows.iter().flatten());
+        flat.push(a);
+        let mut analytic = g.xs.clone();
+        analytic.extend(g.rows.iter().flatten());
+        analytic.push(g.a);
+        let check = check_grad_slice(
+            |p| typed(&p[..len], &rows3(&p[len..p.len() - 1]), p[p.len() - 1]),
+            &flat,
+            &analytic,
+        );
+        assert_passes(check, &format!("typed, length {len}"));
+    }
+    // The Hessian of a function whose callees take a local array, by forward over reverse.
+    let (a, b) = (0.3, -0.8);
+    let (_, _, hessian) = gathered_hessian(a, b);
+    let h = 1e-5;
+    let column = |da: f64, db: f64| {
+        let up = gathered_grad(a + da, b + db).1.to_array();
+        let down = gathered_grad(a - da, b - db).1.to_array();
+        [(up[0] - down[0]) / (2.0 * h), (up[1] - down[1]) / (2.0 * h)]
+    };
+    let numeric = [column(h, 0.0), column(0.0, h)];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!(
+                (hessian[i][j] - numeric[j][i]).abs() < 1e-6,
+                "{hessian:?} vs {numeric:?}"
+            );
+        }
     }
 }
 

@@ -255,8 +255,11 @@ impl Lowerer<'_> {
 
     /// `array[index]`, as a place.
     fn place(&mut self, array: &VarName, index: &[IndexExpr]) -> syn::Result<crate::ir::PlaceId> {
-        let index: Vec<IndexExpr> = index.iter().map(|i| self.subst(i)).collect();
-        self.place_at(array, &index)
+        if self.is_inlined() {
+            let index: Vec<IndexExpr> = index.iter().map(|i| self.subst(i)).collect();
+            return self.place_at(array, &index);
+        }
+        self.place_at(array, index)
     }
 
     /// `array[index]` with `index` as the generated code writes it.
@@ -361,10 +364,10 @@ impl Lowerer<'_> {
             } else {
                 ""
             };
-            let fresh = (2..)
+            let fresh = (2usize..)
                 .map(|n| format!("{base}{sep}{n}"))
                 .find(|t| !is_taken(t))
-                .unwrap_or_default();
+                .unwrap_or_else(|| format!("{base}_"));
             let ident = Ident::new(&fresh, ident.span());
             (Rc::from(fresh), ident)
         } else {
@@ -419,7 +422,11 @@ impl Lowerer<'_> {
                 (var, IndexExpr::Lit { value: 0, span }, end, false)
             }
         };
-        let (start, end) = (self.subst(&start), self.subst(&end));
+        let (start, end) = if self.is_inlined() {
+            (self.subst(&start), self.subst(&end))
+        } else {
+            (start, end)
+        };
         let original = shared_text(&var);
         let var = self.fresh_name(&var, false);
         let header = LoopHeader {
