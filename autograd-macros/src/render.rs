@@ -961,11 +961,10 @@ impl<'a> Renderer<'a> {
             | Op::Saved(..)
             | Op::SavedEnd(..) => self.write_name(id, out),
             Op::Load(place) => self.write_place(*place, out),
-            Op::Count(array) => {
-                let name = self.array_name(*array);
-                if let Some(name) = name {
-                    write_count(&name, self.scalar, span, out);
-                }
+            Op::Count(place) => {
+                let mut array = TokenStream::new();
+                self.write_place(*place, &mut array);
+                write_count(array, self.scalar, span, out);
             }
             Op::Store(..) | Op::Declare(..) | Op::Trace(..) => self.errors.push_error(internal(
                 span,

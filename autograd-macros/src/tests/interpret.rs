@@ -543,7 +543,15 @@ impl<N: Number> State<'_, N> {
             Op::Declare(..) => unreachable!("declarations are run by `block`"),
             // Only in `f_trace`'s program, which the random programs do not make.
             Op::Trace(..) => return,
-            Op::Count(array) => N::lit(self.array(*array, false).len() as f64),
+            Op::Count(place) => {
+                let place = &graph.places[*place];
+                let array = self.array(place.array, place.adjoint);
+                N::lit(match place.index.as_slice() {
+                    [] => array.len() as f64,
+                    // A row's length.
+                    _ => array.cols.unwrap_or(0) as f64,
+                })
+            }
             Op::Cmp(op) => {
                 let (x, y) = (a(0), a(1));
                 self.bools[id] = match op {

@@ -3,7 +3,8 @@
 //! nested loops, scalars carried across iterations (`+=`, `-=`, `*=`, `=` of nonlinear
 //! functions), `if` inside loops, reads at `i`, `i + 1`, `i - 1` where in range, and local
 //! arrays written (`=`, `+=`, `-=`) before they are read, or read in the iteration that wrote
-//! them. Slice lengths are random, 0 and 1 included; the generator knows them, so every read is
+//! them, and calls that pass arrays, rows and local arrays to functions of the block (lowered
+//! in place, `ARRAY_CALLEES`). Slice lengths are random, 0 and 1 included; the generator knows them, so every read is
 //! in bounds. The derived value must be the AST evaluator's, and the derived gradient (of every
 //! scalar and of every element of every differentiated array) central finite differences of
 //! the derived value; and the whole expansion must go through without an error.
@@ -149,7 +150,56 @@ impl Gen {
             }
         }
         atoms.extend(self.written.iter().cloned());
+        if self.chance(4) {
+            if let Some(call) = self.array_call() {
+                atoms.push(call);
+            }
+        }
         atoms
+    }
+
+    /// A call of one of `ARRAY_CALLEES` with arrays in scope: whole inputs, rows at a loop
+    /// variable in range, local arrays that are read from here on.
+    fn array_call(&mut self) -> Option<String> {
+        let mut slices = Vec::new();
+        let mut pairs = Vec::new();
+        for (name, _, slice) in &self.inputs {
+            slices.push(if *slice {
+                name.clone()
+            } else {
+                format!("&{name}")
+            });
+        }
+        for (name, rows) in &self.rows {
+            for v in &self.loops {
+                if v.hi <= v.lo || v.hi <= *rows {
+                    slices.push(format!("&{name}[{}]", v.name));
+                    pairs.push(format!("{name}[{}]", v.name));
+                }
+            }
+        }
+        for local in &self.locals {
+            if !local.writable && !local.locked {
+                slices.push(format!("&{}", local.name));
+                if local.len == 2 {
+                    pairs.push(local.name.clone());
+                }
+            }
+        }
+        let k = self.vars[self.rng.below(self.vars.len())].clone();
+        let rng = &mut self.rng;
+        let mut pick = |list: &[String]| list.get(rng.below(list.len().max(1))).cloned();
+        let (slice, other, pair) = (pick(&slices)?, pick(&slices)?, pick(&pairs));
+        // A loop that needs a tape is not supported in an arm (reported).
+        let in_arm = self.if_depth > 0 && !self.beyond;
+        Some(match self.rng.below(6) {
+            0 => format!("sum_sq({slice})"),
+            1 if pair.is_some() => format!("pair({}, {k})", pair.unwrap_or_default()),
+            2 => format!("dot_zip({slice}, {other}, {k})"),
+            3 if !self.rows.is_empty() => format!("rows_total({}, {k})", self.rows[0].0),
+            4 if !in_arm => format!("carried({slice}, {k})"),
+            _ => format!("early({slice}, {k})"),
+        })
     }
 
     fn expr(&mut self, depth: usize) -> String {
@@ -520,6 +570,36 @@ impl Gen {
     }
 }
 
+/// Functions that loop programs call with arrays: numbers, a nested call, an early return
+/// before a local array, a carried variable that needs a tape. Their loop variables and local
+/// arrays are named like the program's (`i1`, `h2`), so some are renamed where they are
+/// lowered.
+const ARRAY_CALLEES: &str = "
+    fn sum_sq(v: &[T]) { let mut s = 0.0; for &x in v { s += x * x; } s }
+    fn pair(r: [T; 2], k) { (r[0] * k).sin() + r[1] * r[1] }
+    fn dot_zip(u: &[T], v: &[T], c) {
+        let mut s = c;
+        for (&a, &b) in u.iter().zip(v) { s += a * b; }
+        s.tanh()
+    }
+    fn rows_total(m: &[[T; 2]], k) {
+        let mut s = 0.0;
+        for i1 in 0..m.len() { s += pair(m[i1], k) * sum_sq(&m[i1]); }
+        s
+    }
+    fn early(v: &[T], k) {
+        if k > 1.0 { return k; }
+        let mut h2 = [0.0; 2];
+        for i2 in 0..v.len() { h2[i2 % 2] += (v[i2] * k).sin(); }
+        h2[0] * h2[1] + k
+    }
+    fn carried(v: &[T], k) {
+        let mut s = k;
+        for i3 in 0..v.len() { s = (s * 0.5 + v[i3]).tanh(); }
+        s
+    }
+";
+
 /// A random function with loops over arrays, as `grad!` source, and its parameters.
 pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
     loop_program_with(seed, Methods::Smooth)
@@ -602,7 +682,7 @@ pub fn loop_program_with(seed: u64, methods: Methods) -> (String, Vec<Kind>) {
         String::new()
     };
     let source = format!(
-        "{CALLEES}\n{wrt}\nfn f({}) {{\n{body}{tail}\n}}",
+        "{CALLEES}\n{ARRAY_CALLEES}\n{wrt}\nfn f({}) {{\n{body}{tail}\n}}",
         params.join(", ")
     );
     (source, kinds)
@@ -806,7 +886,7 @@ fn probe() {
         return;
     }
     for function in &functions {
-        match crate::expand::derive(function, &signatures) {
+        match crate::expand::derive(function, &signatures, &functions) {
             Ok(_) => println!("{}: derived", function.name),
             Err(error) => println!("{}: derive failed: {error}", function.name),
         }

@@ -230,8 +230,8 @@ pub fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate
     functions
         .iter()
         .map(|f| {
-            let program =
-                derive(f, &signatures).unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
+            let program = derive(f, &signatures, functions)
+                .unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
             (f.name.to_string(), program)
         })
         .collect()
