@@ -195,6 +195,7 @@ fn traces_agree_with_the_function_and_its_gradient() {
     let trace = cubic_trace(1.5, 2.0);
     let (value, grad) = cubic_grad(1.5, 2.0);
     assert_eq!(output(&trace), f64::from(value));
+    assert_eq!(value, cubic(1.5, 2.0));
     assert_eq!(adjoint(&trace, "x"), f64::from(grad.x));
     assert_eq!(adjoint(&trace, "k"), f64::from(grad.k));
 }
