@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises the last `cargo bench --bench w6_hessian` run (target/criterion/W6*): per
 contender the median over rounds of criterion's median, and each ratio as the median over
-rounds of the ratio within a round (as bench/report.py does for W1-W3)."""
+rounds of the ratio within a round (as bench/report.py does for W1-W3); and how many times
+faster `ours` is than `num_dual`, the same way."""
 import json, os, re, statistics, sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
@@ -20,6 +21,10 @@ for group in sorted(os.listdir(ROOT)):
 def fmt(ns):
     return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.1f} ns"
 
+def ratio(a, b):
+    """The median over rounds of a's time over b's, within each round."""
+    return statistics.median(a[r] / b[r] for r in a if r in b)
+
 UNIT = {"W6a": "hand", "W6b": "gradient", "W6c": "gradient"}
 for workload in ("W6a", "W6b", "W6c"):
     unit = UNIT[workload]
@@ -28,8 +33,9 @@ for workload in ("W6a", "W6b", "W6c"):
     for (w, contender), by_round in sorted(rows.items()):
         if w != workload:
             continue
-        base = rows[(workload, unit)]
-        ratios = [by_round[r] / base[r] for r in by_round if r in base]
         print(f"| {contender} | {fmt(statistics.median(by_round.values()))} | "
-              f"{statistics.median(ratios):.2f}× |")
+              f"{ratio(by_round, rows[(workload, unit)]):.2f}× |")
+    peer, ours = rows.get((workload, "num_dual")), rows.get((workload, "ours"))
+    if peer and ours:
+        print(f"\nours is {ratio(peer, ours):.1f}× faster than num-dual")
     print()

@@ -2,14 +2,21 @@
 //! 10-variable Rosenbrock function (W1b), W6b the full Hessian of the W1c MLP loss (41
 //! parameters), W6c a Hessian-vector product on W1c. Contenders: the hand-written analytic
 //! Hessian (W6a), central differences of the hand-written gradient, ours (`f_hessian`: one
-//! pass of `f_grad` at `DualN<f64, N>`), and `N` calls of our `f_hvp` (the alternative
-//! `f_hessian` was measured against); a gradient call is a reference row, the unit of W6b's
-//! and W6c's targets. Every contender returns value, gradient and Hessian (or H·v) and is
-//! checked before it is timed. Run: `cargo bench --bench w6_hessian` (`W6_ROUNDS=n`, default 3).
+//! pass of `f_grad` at `DualN<f64, N>`), `N` calls of our `f_hvp` (the alternative
+//! `f_hessian` was measured against), and num-dual (`hessian` at `Dual2SVec64<N>` for W6a and
+//! W6b, one forward pass carrying gradient and Hessian; for W6c a forward pass at the
+//! hyper-dual `HyperDualSVec64<41, 1>`, first tangents the unit vectors and second tangent
+//! `v`, whose `eps1eps2` is `H·v`), on the same functions written once for num-dual's
+//! `DualNum`; a gradient call is a reference row, the unit of W6b's and W6c's targets. Every
+//! contender returns value, gradient and Hessian (or H·v) and is checked before it is timed.
+//! Run: `cargo bench --bench w6_hessian` (`W6_ROUNDS=n`, default 5), then
+//! `python3 bench/w6_summary.py`.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use nalgebra::{Const, SMatrix, SVector, U1};
+use num_dual::{Derivative, Dual2SVec64, DualNum, HyperDualSVec64, HyperDualVec};
 
 #[path = "common/rounds.rs"]
 mod rounds;
@@ -233,6 +240,65 @@ fn w6b_hvps(p: &[f64; 41]) -> Second<41> {
     (f, g, h)
 }
 
+/// Rosenbrock in 10 variables for num-dual, written as W1b (`powi`, the terms in order).
+#[inline(always)]
+fn rosen_dual<D: DualNum<Primitive = f64> + Copy>(x: &SVector<D, 10>) -> D {
+    let term = |i: usize| (x[i + 1] - x[i].powi(2)).powi(2) * 100.0 + (-x[i] + 1.0).powi(2);
+    let mut s = term(0);
+    for i in 1..9 {
+        s += term(i);
+    }
+    s
+}
+
+/// The W1c MLP(3, [4, 4, 1]) loss for num-dual, written as `w1c_hand_with`'s forward pass
+/// (num-dual's `tanh` is glibc's; ours is `tanh_fast`, within 1.2 ulp).
+#[inline(always)]
+fn mlp_dual<D: DualNum<Primitive = f64> + Copy>(p: &SVector<D, 41>) -> D {
+    let x = [2.0, 3.0, -1.0];
+    let h: [D; 4] = core::array::from_fn(|j| {
+        (p[3 * j] * x[0] + p[3 * j + 1] * x[1] + p[3 * j + 2] * x[2] + p[12 + j]).tanh()
+    });
+    let g: [D; 4] = core::array::from_fn(|k| {
+        let mut z = p[32 + k];
+        for j in 0..4 {
+            z += p[16 + 4 * k + j] * h[j];
+        }
+        z.tanh()
+    });
+    let mut z = p[40];
+    for j in 0..4 {
+        z += p[36 + j] * g[j];
+    }
+    (z.tanh() - 1.0).powi(2)
+}
+
+/// num-dual's `hessian`: one forward pass at `Dual2SVec64<N>` (each number carries its
+/// gradient and its `N×N` Hessian).
+#[inline(always)]
+fn num_dual_hessian<const N: usize>(
+    f: impl Fn(&SVector<Dual2SVec64<N>, N>) -> Dual2SVec64<N>,
+    x: &[f64; N],
+) -> Second<N> {
+    let (value, g, h) =
+        num_dual::hessian(|v: SVector<Dual2SVec64<N>, N>| f(&v), &SVector::from(*x));
+    (
+        value,
+        core::array::from_fn(|i| g[i]),
+        core::array::from_fn(|i| core::array::from_fn(|j| h[(i, j)])),
+    )
+}
+
+#[inline(never)]
+fn w6a_num_dual(x: &[f64; 10]) -> Second<10> {
+    num_dual_hessian(rosen_dual, x)
+}
+
+#[inline(never)]
+fn w6b_num_dual(x: &[f64; 41]) -> Second<41> {
+    num_dual_hessian(mlp_dual, x)
+}
+
 /// W6c's direction: every component nonzero.
 fn direction() -> [f64; 41] {
     core::array::from_fn(|k| 0.3 * (0.7 * k as f64 + 0.2).cos())
@@ -332,6 +398,29 @@ fn w6c_ours(p: &[f64; 41], v: &[f64; 41]) -> Hvp {
     (f, g.to_array(), hv.to_array())
 }
 
+/// num-dual's hyper-dual numbers: input `i` is `p_i + e_i ε1 + v_i ε2` (`e_i` the `i`-th
+/// of 41 unit vectors), so one forward pass gives the gradient (`eps1`) and `H·v`
+/// (`eps1eps2`, 41×1).
+#[inline(never)]
+fn w6c_num_dual(p: &[f64; 41], v: &[f64; 41]) -> Hvp {
+    let x: SVector<HyperDualSVec64<41, 1>, 41> = SVector::from_fn(|i, _| {
+        HyperDualVec::new(
+            p[i],
+            Derivative::derivative_generic(Const::<41>, U1, i),
+            Derivative::some(SMatrix::<f64, 1, 1>::new(v[i])),
+            Derivative::none(),
+        )
+    });
+    let r = mlp_dual(&x);
+    let g = r.eps1.unwrap_generic(Const::<41>, U1);
+    let hv = r.eps1eps2.unwrap_generic(Const::<41>, Const::<1>);
+    (
+        r.re,
+        core::array::from_fn(|i| g[i]),
+        core::array::from_fn(|i| hv[i]),
+    )
+}
+
 /// Central difference of the hand-written gradient along `v`: 3 gradient calls (2 for H·v, 1
 /// for the value and gradient), step `1e-5·max(1, |x|_∞)/|v|_∞`.
 #[inline(never)]
@@ -386,7 +475,8 @@ fn check<const N: usize, const M: usize>(
     eprintln!("checked {name}: second derivatives within {second:.1e} (<= {tol:e})");
 }
 
-/// Exact contenders agree to rounding; differences of a gradient only approximate.
+/// Exact contenders agree to rounding (num-dual's glibc `tanh` and our `tanh_fast` differ by
+/// an ulp or two); differences of a gradient only approximate.
 const EXACT2: f64 = 1e-12;
 const FD2: f64 = 1e-6;
 
@@ -412,6 +502,7 @@ fn bench(c: &mut Criterion) {
     for (id, f, tol) in [
         ("ours", w6a_ours as fn(&_) -> _, EXACT2),
         ("hvps", w6a_hvps, EXACT2),
+        ("num_dual", w6a_num_dual, EXACT2),
         ("fd", w6a_fd, FD2),
     ] {
         let got = f(&B);
@@ -431,6 +522,7 @@ fn bench(c: &mut Criterion) {
     );
     for (id, f, tol) in [
         ("hvps", w6b_hvps as fn(&_) -> _, EXACT2),
+        ("num_dual", w6b_num_dual, EXACT2),
         ("fd", w6b_fd, FD2),
     ] {
         let got = f(&c_at);
@@ -444,6 +536,7 @@ fn bench(c: &mut Criterion) {
     let hv: [f64; 41] = core::array::from_fn(|i| (0..41).map(|j| want.2[i][j] * v[j]).sum());
     for (id, f, tol) in [
         ("ours", w6c_ours as fn(&_, &_) -> _, EXACT2),
+        ("num_dual", w6c_num_dual, EXACT2),
         ("fd", w6c_fd, FD2),
     ] {
         let got = f(&c_at, &v);
@@ -486,6 +579,12 @@ fn bench(c: &mut Criterion) {
                         black_box(w6a_hvps(black_box(b)));
                     }),
                 ),
+                (
+                    "num_dual",
+                    Box::new(|| {
+                        black_box(w6a_num_dual(black_box(b)));
+                    }),
+                ),
             ],
         );
         let p = &c_at;
@@ -518,6 +617,12 @@ fn bench(c: &mut Criterion) {
                         black_box(w6b_hvps(black_box(p)));
                     }),
                 ),
+                (
+                    "num_dual",
+                    Box::new(|| {
+                        black_box(w6b_num_dual(black_box(p)));
+                    }),
+                ),
             ],
         );
         let v = &v;
@@ -542,6 +647,12 @@ fn bench(c: &mut Criterion) {
                     "ours",
                     Box::new(|| {
                         black_box(w6c_ours(black_box(p), black_box(v)));
+                    }),
+                ),
+                (
+                    "num_dual",
+                    Box::new(|| {
+                        black_box(w6c_num_dual(black_box(p), black_box(v)));
                     }),
                 ),
             ],

@@ -166,8 +166,10 @@ pub fn walks() -> Vec<Walk> {
 pub fn draw(walks: &[Walk], dir: &Path) -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(dir)?;
     for walk in walks {
-        walk.trace.write_svg(dir.join(format!("{}.svg", walk.name)))?;
-        walk.trace.write_dot(dir.join(format!("{}.dot", walk.name)))?;
+        walk.trace
+            .write_svg(dir.join(format!("{}.svg", walk.name)))?;
+        walk.trace
+            .write_dot(dir.join(format!("{}.dot", walk.name)))?;
         let graph = autograd::trace::dot_to_svg(walk.graph)?;
         std::fs::write(dir.join(format!("{}_graph.svg", walk.name)), graph)?;
     }
@@ -181,7 +183,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("By hand:\n{}\n", walk.by_hand);
         println!("Traced:\n{}", walk.trace);
     }
-    println!("The code grad! wrote for `regression`:\n\n{}", regression_source());
+    println!(
+        "The code grad! wrote for `regression`:\n\n{}",
+        regression_source()
+    );
     let dir = Path::new("target/backprop");
     draw(&walks, dir)?;
     println!(

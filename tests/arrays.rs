@@ -414,3 +414,33 @@ fn stores_in_arms_and_lengths_without_loops() {
     assert_eq!(value, 0.25);
     assert_eq!(g.to_array(), [0.5]);
 }
+
+grad! {
+    /// A local array after an early return: the rest of the body is the `if`'s other arm, and
+    /// the array is declared before the `if`, where the reverse `if` sees it.
+    fn after_return(v: [T; 3], k) {
+        if k > 1.0 {
+            return k;
+        }
+        let mut h = [0.0; 2];
+        for i in 0..3 {
+            h[i % 2] += (v[i] * k).sin();
+        }
+        h[0] * h[1] + k
+    }
+}
+
+#[test]
+fn a_local_array_after_an_early_return() {
+    for k in [0.5, 2.0] {
+        let v = [0.3, -0.7, 0.9];
+        let (value, g) = after_return_grad(v, k);
+        assert_eq!(value, after_return(v, k));
+        let mut flat = v.to_vec();
+        flat.push(k);
+        let mut analytic = g.v.to_vec();
+        analytic.push(g.k);
+        let check = check_grad_slice(|p| after_return([p[0], p[1], p[2]], p[3]), &flat, &analytic);
+        assert_passes(check, &format!("after_return, k = {k}"));
+    }
+}

@@ -1,7 +1,9 @@
 //! Second derivatives (DESIGN.md §2c): `f_hessian`, `f_hvp` and `f_jvp` of `grad!` functions
 //! against finite differences of `f_grad`, on functions with branches, early returns, calls,
-//! a custom derivative and `#[wrt]`, and on programs of the macro crate's random-program
-//! generator; the Hessian's symmetry; `f32`; the attribute form.
+//! a custom derivative and `#[wrt]`, calling every method of the body language, and on
+//! programs of the macro crate's random-program generator; the Hessian's symmetry; `f32`; the
+//! attribute form. (The macro crate's `random_hessians` runs forward over reverse on
+//! thousands of random programs through its IR interpreter.)
 //!
 //! At 16 points per function, [`check`] asserts that
 //! - `f_hessian`, `f_hvp` and `f_jvp` return `f_grad`'s value (and gradient) bit for bit;
@@ -356,6 +358,74 @@ fn every_kind_of_method() {
         [a, b]
     );
     check("methods", f, 0.3, 1.5);
+}
+
+// Every method of the body language (README, "Derivatives and kinks"), with `methods` above:
+// trigonometric and hyperbolic, exponentials and logarithms, powers and roots, and the
+// piecewise ones, each at second order. Ranges keep arguments inside each method's domain.
+grad! {
+    /// `sin cos tan asin acos atan sinh cosh tanh tanh_fast asinh acosh atanh`.
+    fn trig(a, b) {
+        let s = a.sin() * b.cos() + (0.5 * a).tan() + (0.4 * b).asin() * (0.3 * a).acos();
+        let h = a.sinh() * b.cosh() + (a * b).tanh() + (a - b).tanh_fast() * a;
+        let inverse = a.atan() * b + (b * b + 1.2).acosh() + (0.5 * a).asinh() * (0.6 * b).atanh();
+        s * h + inverse
+    }
+
+    /// `exp exp2 exp_m1 ln ln_1p log log2 log10 sqrt cbrt powi powf recip`, a constant.
+    fn exp_log(a, b) {
+        let e = a.exp() * b + b.exp2() * a.exp_m1();
+        let l = (a * a + 0.5).ln() * (b * b).ln_1p() + (a * a + 1.0).log(b * b + 2.0);
+        let l2 = (b * b + 0.3).log2() * (a * a + 0.7).log10();
+        let r = (a * a + b * b).sqrt() + (a * b).cbrt() + (a + 2.0).powi(-2) + b.powi(3) * a;
+        let p = (a * a + 0.5).powf(b) + (b * b + 1.0).recip() + a.powi(0) * b;
+        e * (l + l2) + r * p * std::f64::consts::PI
+    }
+
+    /// `abs max min relu sigmoid softplus hypot mul_add`, and the flat `signum floor ceil
+    /// round trunc` (derivative 0; they scale what they multiply).
+    fn kinks(a, b) {
+        let k = (a - 0.1).abs() * b + a.max(b) * a.min(b) + (a * b).relu().powi(2);
+        let s = (a * b).sigmoid() + (a - b).softplus() + a.hypot(b) + a.mul_add(b, a * a);
+        let steps = (3.0 * a).floor() + (3.0 * b).ceil() + (a + b).round() * b;
+        let more = (2.0 * a).trunc() * a + a.signum() * b;
+        k * s + (steps + more) * a * b
+    }
+}
+
+#[test]
+fn every_method_of_the_body_language() {
+    let f = second!(
+        trig,
+        trig_grad,
+        trig_hessian,
+        trig_hvp,
+        trig_jvp,
+        TrigGrad,
+        [a, b]
+    );
+    check("trig", f, -1.5, 1.5);
+    // `cbrt` is singular at 0: a and b positive.
+    let f = second!(
+        exp_log,
+        exp_log_grad,
+        exp_log_hessian,
+        exp_log_hvp,
+        exp_log_jvp,
+        ExpLogGrad,
+        [a, b]
+    );
+    check("exp_log", f, 0.3, 1.5);
+    let f = second!(
+        kinks,
+        kinks_grad,
+        kinks_hessian,
+        kinks_hvp,
+        kinks_jvp,
+        KinksGrad,
+        [a, b]
+    );
+    check("kinks", f, -1.5, 1.5);
 }
 
 #[test]

@@ -78,7 +78,11 @@ fn output(trace: &Trace) -> f64 {
         .filter(|e| e.role == Role::Output)
         .collect();
     assert_eq!(outputs.len(), 1, "one output entry:\n{trace}");
-    assert_eq!(outputs[0].adjoint, Some(1.0), "the output's adjoint is 1:\n{trace}");
+    assert_eq!(
+        outputs[0].adjoint,
+        Some(1.0),
+        "the output's adjoint is 1:\n{trace}"
+    );
     outputs[0].value
 }
 
@@ -118,7 +122,10 @@ fn drawn_graph_has_one_node_per_operation_with_the_users_names() {
         "{dot}"
     );
     assert_eq!(dot.matches("->").count(), 4, "{dot}");
-    assert!(dot.contains("peripheries=2"), "the output is marked:\n{dot}");
+    assert!(
+        dot.contains("peripheries=2"),
+        "the output is marked:\n{dot}"
+    );
 }
 
 #[test]
@@ -141,7 +148,10 @@ fn drawn_trace_is_micrograds_example() {
     );
     let (value, grad) = drawn_grad(2.0, 3.0);
     assert_eq!(output(&trace), value);
-    assert_eq!((adjoint(&trace, "x"), adjoint(&trace, "y")), (grad.x, grad.y));
+    assert_eq!(
+        (adjoint(&trace, "x"), adjoint(&trace, "y")),
+        (grad.x, grad.y)
+    );
 }
 
 #[test]
@@ -177,11 +187,15 @@ fn traces_agree_with_the_function_and_its_gradient() {
         assert!(close(adjoint(&trace, "q"), grad.q), "{trace}");
         // du/dp... through the call: d tanh(u)/du = 1 - tanh²(u).
         let u = p * p + q;
-        assert!(close(adjoint(&trace, "u"), 1.0 - u.tanh().powi(2)), "{trace}");
+        assert!(
+            close(adjoint(&trace, "u"), 1.0 - u.tanh().powi(2)),
+            "{trace}"
+        );
     }
     let trace = cubic_trace(1.5, 2.0);
     let (value, grad) = cubic_grad(1.5, 2.0);
     assert_eq!(output(&trace), f64::from(value));
+    assert_eq!(value, cubic(1.5, 2.0));
     assert_eq!(adjoint(&trace, "x"), f64::from(grad.x));
     assert_eq!(adjoint(&trace, "k"), f64::from(grad.k));
 }
@@ -207,16 +221,16 @@ fn a_loop_has_one_entry_per_iteration_with_its_own_adjoint() {
         d[k] = d[k + 1] * (1.0 - hs[k + 1] * hs[k + 1]) * w;
     }
     // The tanh node of iteration k computes h_{k+1}.
-    let tanh: Vec<_> = trace
-        .entries()
-        .iter()
-        .filter(|e| e.op == "tanh")
-        .collect();
+    let tanh: Vec<_> = trace.entries().iter().filter(|e| e.op == "tanh").collect();
     assert_eq!(tanh.len(), xs.len(), "{trace}");
     for (k, entry) in tanh.iter().enumerate() {
         assert!(close(entry.value, hs[k + 1]), "iteration {k}:\n{trace}");
         let adjoint = entry.adjoint.expect("every tanh has an adjoint");
-        assert!(close(adjoint, d[k + 1]), "iteration {k}: {adjoint} vs {}\n{trace}", d[k + 1]);
+        assert!(
+            close(adjoint, d[k + 1]),
+            "iteration {k}: {adjoint} vs {}\n{trace}",
+            d[k + 1]
+        );
     }
 }
 
@@ -234,7 +248,10 @@ fn element_adjoints_sum_to_the_gradient() {
         .filter_map(|e| e.adjoint)
         .sum();
     let total: f64 = grad.x.iter().sum();
-    assert!((reads - total).abs() <= 1e-9 * total.abs().max(1.0), "{reads} vs {total}");
+    assert!(
+        (reads - total).abs() <= 1e-9 * total.abs().max(1.0),
+        "{reads} vs {total}"
+    );
 }
 
 #[test]
@@ -257,7 +274,10 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
             .collect::<Vec<_>>()
             .join("\n");
         for label in node_labels(dot) {
-            assert!(text.contains(&label), "{label:?} missing from the SVG of\n{dot}");
+            assert!(
+                text.contains(&label),
+                "{label:?} missing from the SVG of\n{dot}"
+            );
         }
     }
     let traces = [
@@ -275,7 +295,11 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
             .collect::<Vec<_>>()
             .join("\n");
         for entry in trace.entries() {
-            assert!(text.contains(entry.name), "{} missing from\n{svg}", entry.name);
+            assert!(
+                text.contains(entry.name),
+                "{} missing from\n{svg}",
+                entry.name
+            );
         }
     }
 }
@@ -283,7 +307,10 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
 #[test]
 fn source_shows_the_generated_gradient() {
     let source = drawn_source();
-    assert!(source.contains("fn drawn_grad<T: ::autograd::Real>(x: T, y: T)"), "{source}");
+    assert!(
+        source.contains("fn drawn_grad<T: ::autograd::Real>(x: T, y: T)"),
+        "{source}"
+    );
     assert!(source.contains("let z = x * y;"), "{source}");
     assert!(source.contains("pub x: T,"), "{source}");
 }

@@ -17,6 +17,10 @@
 
 #[path = "../src/ast.rs"]
 mod ast;
+#[path = "../src/bounds.rs"]
+mod bounds;
+#[path = "../src/carry.rs"]
+mod carry;
 #[path = "../src/check.rs"]
 mod check;
 #[path = "../src/emit.rs"]
@@ -127,11 +131,20 @@ fn traced(c: &mut Criterion) {
     grp.sampling_mode(SamplingMode::Flat).sample_size(20);
     for ops in [10, 100, 300] {
         let plain = source(ops, Shape::Spread);
-        for (variant, text) in [("plain", plain.clone()), ("trace", format!("#[trace]\n{plain}"))] {
+        for (variant, text) in [
+            ("plain", plain.clone()),
+            ("trace", format!("#[trace]\n{plain}")),
+        ] {
             let tokens = TokenStream::from_str(&text).expect("valid tokens");
             let out = expand::grad(tokens.clone()).to_string();
-            assert!(!out.contains("compile_error"), "{variant} {ops} failed:\n{out}");
-            eprintln!("W4_trace {variant} {ops} ops: {} characters of output", out.len());
+            assert!(
+                !out.contains("compile_error"),
+                "{variant} {ops} failed:\n{out}"
+            );
+            eprintln!(
+                "W4_trace {variant} {ops} ops: {} characters of output",
+                out.len()
+            );
             grp.bench_with_input(BenchmarkId::new(variant, ops), &tokens, |b, t| {
                 b.iter_batched(|| t.clone(), expand::grad, BatchSize::PerIteration)
             });

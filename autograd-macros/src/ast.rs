@@ -216,6 +216,11 @@ pub enum Expr {
         func: Ident,
         args: Vec<Expr>,
     },
+    /// `&xs`, `&m[i]`: an argument of a call, an array passed by reference (parsed only there).
+    Ref {
+        span: Span,
+        expr: Box<Expr>,
+    },
     If(Box<IfExpr>),
     /// `xs[i]`, `m[i][j]`: an element of an array.
     Index {
@@ -467,6 +472,7 @@ impl Expr {
             | Expr::Unsupported { span, .. }
             | Expr::Index { span, .. }
             | Expr::Len { span, .. }
+            | Expr::Ref { span, .. }
             | Expr::Repeat { span, .. } => *span,
             Expr::Var(name) => name.span(),
             Expr::Const(path) => path
@@ -568,6 +574,9 @@ impl Scalar {
 /// What later stages need to know about the functions of one `grad!` block, by name.
 pub struct Signatures {
     pub by_name: HashMap<String, (usize, Vec<bool>)>,
+    /// The parameters of each function that takes an array: a call to it is differentiated
+    /// through its body, lowered in place (`lower.rs`).
+    pub arrays: HashMap<String, Vec<(Ident, Shape)>>,
 }
 
 impl Signatures {
@@ -579,6 +588,14 @@ impl Signatures {
                 (f.name.to_string(), (f.params.len(), wrt))
             })
             .collect();
-        Signatures { by_name }
+        let arrays = functions
+            .iter()
+            .filter(|f| f.params.iter().any(|p| !p.shape.is_scalar()))
+            .map(|f| {
+                let params = f.params.iter().map(|p| (p.name.clone(), p.shape.clone()));
+                (f.name.to_string(), params.collect())
+            })
+            .collect();
+        Signatures { by_name, arrays }
     }
 }

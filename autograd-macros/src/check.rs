@@ -1081,25 +1081,19 @@ impl Checker<'_> {
             }
             Expr::Powi { receiver, .. } => self.expr(receiver),
             Expr::Call { func, args } => {
-                for arg in args {
-                    match arg {
-                        Expr::Var(name)
-                            if matches!(self.lookup(name), Some(Binding::Array { .. })) =>
-                        {
-                            self.errors.push(
-                                name.span(),
-                                format!(
-                                    "passing the array `{name}` to `{func}` is not supported \
-                                     yet; write `{func}`'s loop in this function, or pass \
-                                     numbers"
-                                ),
-                            )
+                let params = self.signatures.arrays.get(&func.to_string());
+                for (k, arg) in args.iter().enumerate() {
+                    match params.and_then(|params| params.get(k)) {
+                        Some((param, shape)) if !shape.is_scalar() => {
+                            self.array_argument(func, param, shape, arg);
                         }
-                        _ => self.expr(arg),
+                        param => self.number_argument(func, param.map(|(p, _)| p), arg),
                     }
                 }
                 self.call(func, args.len());
             }
+            // Parsed only as an argument; `number_argument` reports it there.
+            Expr::Ref { span, .. } => self.errors.push(*span, REFERENCES),
             Expr::If(if_expr) => self.value_if(if_expr),
             Expr::Unsupported { span, what, inner } => {
                 // `xs[0]`, `*x`, `v.0` on a name whose type or value was rejected: that
@@ -1148,6 +1142,155 @@ impl Checker<'_> {
         }
     }
 
+    /// An argument of a call where the callee takes a number (or any argument of a function
+    /// outside the block): an array there is an error that says what to pass instead.
+    fn number_argument(&mut self, func: &Ident, param: Option<&Ident>, arg: &Expr) {
+        let inner = match arg {
+            Expr::Ref { expr, .. } => expr,
+            other => other,
+        };
+        let array = match inner {
+            Expr::Var(name) => match self.lookup(name) {
+                Some(Binding::Array { rank, .. }) => Some((name, rank, show_array(name, &[]))),
+                _ => None,
+            },
+            Expr::Index { array, index, .. } => match self.lookup(array) {
+                Some(Binding::Array { rank, .. }) if index.len() < rank => {
+                    Some((array, rank - index.len(), show_array(array, index)))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((name, rank, text)) = array else {
+            match arg {
+                Expr::Ref { span, .. } => self.errors.push(*span, REFERENCES),
+                _ => self.expr(arg),
+            }
+            return;
+        };
+        let element = if rank == 2 { "[i][j]" } else { "[i]" };
+        let message = match param {
+            _ if !self.signatures.by_name.contains_key(&func.to_string()) => format!(
+                "passing the array `{text}` to `{func}`: only functions of the same `grad!` \
+                 block take arrays (the gradient goes through their bodies); define `{func}` \
+                 in this block, or pass numbers"
+            ),
+            Some(param) => format!(
+                "`{func}` takes a number as `{param}`, and `{text}` is an array: pass an \
+                 element, `{text}{element}`"
+            ),
+            None => format!(
+                "`{func}` takes numbers, and `{text}` is an array: pass an element, \
+                 `{text}{element}`"
+            ),
+        };
+        self.errors.push(name.span(), message);
+    }
+
+    /// An argument of a call where the callee, a function of the block, takes an array: an
+    /// array or a row of one, by reference where the parameter is a reference. Its body runs
+    /// at the call, so a local array passed here is read like one read inside a loop.
+    fn array_argument(&mut self, func: &Ident, param: &Ident, shape: &Shape, arg: &Expr) {
+        let (reference, inner) = match arg {
+            Expr::Ref { span, expr } => (Some(*span), &**expr),
+            other => (None, other),
+        };
+        let ty = show_shape(shape);
+        let (name, index) = match inner {
+            Expr::Var(name) => (name, &[][..]),
+            Expr::Index { array, index, .. } => (array, index.as_slice()),
+            other => {
+                self.errors.push(
+                    other.span(),
+                    format!(
+                        "`{func}` takes an array as `{param}` (`{ty}`): pass an array by its \
+                         name, or a row of one, `&m[i]`"
+                    ),
+                );
+                return;
+            }
+        };
+        self.indices(index);
+        let (rank, id) = match self.lookup(name) {
+            Some(Binding::Array { rank, id, .. }) => (rank, id),
+            Some(Binding::Poisoned) => return,
+            Some(_) => {
+                self.errors.push(
+                    name.span(),
+                    format!(
+                        "`{name}` is a number, and `{func}` takes an array as `{param}` (`{ty}`)"
+                    ),
+                );
+                return;
+            }
+            None => {
+                self.unknown(name);
+                return;
+            }
+        };
+        let text = show_array(name, index);
+        let span = inner.span();
+        if index.len() >= rank {
+            self.rank(name, rank, index.len(), span);
+            return;
+        }
+        let by_reference = shape.is_dynamic();
+        let amp = if by_reference { "&" } else { "" };
+        if rank - index.len() != shape.rank() {
+            let message = if shape.rank() == 1 {
+                format!(
+                    "`{text}` holds rows, and `{func}` takes one array of numbers as `{param}` \
+                     (`{ty}`): pass a row, `{amp}{text}[i]`"
+                )
+            } else {
+                format!(
+                    "`{func}` takes rows as `{param}` (`{ty}`), and `{text}` holds numbers: pass \
+                     an array of rows"
+                )
+            };
+            self.errors.push(span, message);
+            return;
+        }
+        // A whole slice parameter is a reference already.
+        let dynamic = id == NO_LOCAL
+            && index.is_empty()
+            && self
+                .function
+                .params
+                .iter()
+                .any(|p| p.name == name.ident && p.shape.is_dynamic());
+        match (by_reference, reference) {
+            (true, None) if !dynamic => self.errors.push(
+                span,
+                format!("`{func}` takes `{param}` by reference (`{ty}`): write `&{text}`"),
+            ),
+            (false, Some(amp_span)) => self.errors.push(
+                amp_span,
+                format!("`{func}` takes `{param}` by value (`{ty}`): write `{text}` without `&`"),
+            ),
+            (false, None) if dynamic => {
+                self.errors.push(
+                    span,
+                    format!(
+                    "`{text}` is a slice, whose length is known only at run time, and `{func}` \
+                     takes `{param}` as an array of fixed length (`{ty}`); make `{param}` a \
+                     slice, `{}`",
+                    if shape.rank() == 2 { "&[[T; N]]" } else { "&[T]" }
+                ),
+                )
+            }
+            _ => {}
+        }
+        if id != NO_LOCAL {
+            // The callee may loop over the array: a read in a loop of its own.
+            self.loop_count += 1;
+            self.loops.push((self.loop_count, Rc::from("")));
+            self.access(id, None, index, span);
+            self.loops.pop();
+        }
+    }
+
     fn call(&mut self, func: &Ident, arg_count: usize) {
         if func == &self.function.name {
             self.errors.push(
@@ -1169,6 +1312,185 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+const REFERENCES: &str = "references are not supported: parameters and values are numbers";
+
+/// `xs`, `m[i]`: an array argument as written.
+fn show_array(name: &VarName, index: &[IndexExpr]) -> String {
+    let mut tokens = proc_macro2::TokenStream::new();
+    crate::print::write_element(&name.ident, index, &mut tokens);
+    show_tokens(tokens)
+}
+
+/// `&[T]`, `[T; 3]`, `&[[T; N]]`, `[[T; 3]; 4]`: a parameter's type as a message shows it.
+fn show_shape(shape: &Shape) -> String {
+    let dim = |dim: &Dim| show_tokens(dim.to_token_stream());
+    match shape {
+        Shape::Scalar => "T".to_string(),
+        Shape::Slice => "&[T]".to_string(),
+        Shape::Array(n) => format!("[T; {}]", dim(n)),
+        Shape::Rows(n) => format!("&[[T; {}]]", dim(n)),
+        Shape::Matrix { rows, cols } => format!("[[T; {}]; {}]", dim(cols), dim(rows)),
+    }
+}
+
+fn show_tokens(tokens: proc_macro2::TokenStream) -> String {
+    let text = tokens.to_string();
+    [
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ::", "::"),
+        (":: ", "::"),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
+}
+
+/// Calls with arrays are differentiated through the callee's body, lowered at the call
+/// (`lower.rs`), so they cannot recurse: each call that closes a cycle of them is an error.
+/// (A function calling itself is reported by `Checker::call`.)
+pub fn check_array_recursion(functions: &[Function], signatures: &Signatures, errors: &mut Errors) {
+    if signatures.arrays.is_empty() {
+        return;
+    }
+    // For each function, the functions taking arrays it calls, with the call's name token.
+    let calls: Vec<Vec<&Ident>> = functions
+        .iter()
+        .map(|function| {
+            let mut calls = Vec::new();
+            if let Some(body) = &function.body {
+                calls_in_block(body, &mut calls);
+            }
+            calls.retain(|callee| {
+                *callee != &function.name && signatures.arrays.contains_key(&callee.to_string())
+            });
+            calls
+        })
+        .collect();
+    let index = |name: &Ident| functions.iter().position(|f| &f.name == name);
+    for (f, function) in functions.iter().enumerate() {
+        for &callee in &calls[f] {
+            // A path from the callee back to `function`, by breadth-first search.
+            let Some(start) = index(callee) else { continue };
+            let mut came_from: Vec<Option<usize>> = vec![None; functions.len()];
+            let mut queue = std::collections::VecDeque::from([start]);
+            let mut seen = vec![false; functions.len()];
+            seen[start] = true;
+            let mut found = false;
+            while let Some(g) = queue.pop_front() {
+                if g == f {
+                    found = true;
+                    break;
+                }
+                for next in calls[g].iter().filter_map(|c| index(c)) {
+                    if !seen[next] {
+                        seen[next] = true;
+                        came_from[next] = Some(g);
+                        queue.push_back(next);
+                    }
+                }
+            }
+            if !found {
+                continue;
+            }
+            let mut chain = vec![f];
+            while let Some(g) = chain.last().and_then(|&g| came_from[g]) {
+                chain.push(g);
+            }
+            let path: Vec<String> = std::iter::once(f)
+                .chain(chain.into_iter().rev())
+                .map(|g| functions[g].name.to_string())
+                .collect();
+            errors.push(
+                callee.span(),
+                format!(
+                    "`{}` calls `{callee}` with arrays, and `{callee}` leads back to `{}` ({}): a \
+                     call with arrays is differentiated through the callee's body, written at \
+                     the call, so such calls cannot recurse; write the recursion as a loop",
+                    function.name,
+                    function.name,
+                    path.join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// The functions `block` calls, at any depth, in order.
+fn calls_in_block<'b>(block: &'b Block, out: &mut Vec<&'b Ident>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let { init: expr, .. }
+            | Stmt::Assign { value: expr, .. }
+            | Stmt::Return { value: expr, .. }
+            | Stmt::Tail(expr) => calls_in_expr(expr, out),
+            Stmt::SetElem { value, .. } => calls_in_expr(value, out),
+            Stmt::If(if_expr) => calls_in_if(if_expr, out),
+            Stmt::For(for_loop) => calls_in_block(&for_loop.body, out),
+            Stmt::Unsupported { .. } => {}
+        }
+    }
+}
+
+fn calls_in_if<'b>(if_expr: &'b IfExpr, out: &mut Vec<&'b Ident>) {
+    calls_in_cond(&if_expr.cond, out);
+    calls_in_block(&if_expr.then_branch, out);
+    if let Some(block) = &if_expr.else_branch {
+        calls_in_block(block, out);
+    }
+}
+
+fn calls_in_cond<'b>(cond: &'b Cond, out: &mut Vec<&'b Ident>) {
+    match cond {
+        Cond::Cmp { lhs, rhs, .. } => {
+            calls_in_expr(lhs, out);
+            calls_in_expr(rhs, out);
+        }
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            calls_in_cond(a, out);
+            calls_in_cond(b, out);
+        }
+        Cond::Not(a) => calls_in_cond(a, out),
+        Cond::Bool(_) | Cond::Unsupported { .. } => {}
+    }
+}
+
+fn calls_in_expr<'b>(expr: &'b Expr, out: &mut Vec<&'b Ident>) {
+    match expr {
+        Expr::Call { func, args } => {
+            out.push(func);
+            for arg in args {
+                calls_in_expr(arg, out);
+            }
+        }
+        Expr::Binary { operands, .. } => {
+            for operand in operands.iter() {
+                calls_in_expr(operand, out);
+            }
+        }
+        Expr::Neg { expr, .. } | Expr::Ref { expr, .. } => calls_in_expr(expr, out),
+        Expr::Method { receiver, args, .. } => {
+            calls_in_expr(receiver, out);
+            for arg in args {
+                calls_in_expr(arg, out);
+            }
+        }
+        Expr::Powi { receiver, .. } => calls_in_expr(receiver, out),
+        Expr::If(if_expr) => calls_in_if(if_expr, out),
+        Expr::Unsupported { inner, .. } => {
+            for expr in inner {
+                calls_in_expr(expr, out);
+            }
+        }
+        Expr::Lit { .. }
+        | Expr::Var(_)
+        | Expr::Const(_)
+        | Expr::Index { .. }
+        | Expr::Len { .. }
+        | Expr::Repeat { .. } => {}
     }
 }
 

@@ -8,7 +8,7 @@ use proc_macro2::{Delimiter, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident};
 
-use crate::ast::{Form, Function, Scalar, Shape};
+use crate::ast::{Expr, Form, Function, Scalar, Shape, Stmt};
 use crate::forward;
 use crate::ir::Program;
 use crate::render::Renderer;
@@ -50,13 +50,22 @@ pub fn allowed_lints(function: &Function) -> TokenStream {
     }
 }
 
-/// Whether the function takes arrays or loops over something.
+/// Whether the function takes arrays or loops over something, or declares a local array (which
+/// a call may pass to a callee that loops: outside loops, locals stand in the body itself).
 pub fn uses_arrays(function: &Function) -> bool {
     function.params.iter().any(|p| !p.shape.is_scalar())
-        || function
-            .body
-            .as_ref()
-            .is_some_and(crate::ast::Block::has_loop)
+        || function.body.as_ref().is_some_and(|body| {
+            body.has_loop()
+                || body.stmts.iter().any(|stmt| {
+                    matches!(
+                        stmt,
+                        Stmt::Let {
+                            init: Expr::Repeat { .. },
+                            ..
+                        }
+                    )
+                })
+        })
 }
 
 fn is_doc(attr: &Attribute) -> bool {

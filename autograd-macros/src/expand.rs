@@ -38,19 +38,27 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     let signatures = Signatures::new(functions);
     let own_names = check::check_names(functions, &mut errors);
+    check::check_array_recursion(functions, &signatures, &mut errors);
     let scalars: Vec<Option<Scalar>> = functions
         .iter()
         .map(|function| check::check_function(function, &signatures, &mut errors))
         .collect();
     let mut out = TokenStream::new();
     if errors.is_empty() {
-        for (function, scalar) in functions.iter_mut().zip(&scalars) {
-            match scalar {
-                Some(scalar) => match generate(function, scalar, &signatures) {
+        // Every function is derived before any is emitted: a call with arrays lowers the
+        // callee's body, which emitting takes.
+        let programs: Vec<syn::Result<Derived>> = functions
+            .iter()
+            .map(|function| derive_both(function, &signatures, functions))
+            .collect();
+        for ((function, scalar), program) in functions.iter_mut().zip(&scalars).zip(programs) {
+            match (scalar, program) {
+                (Some(scalar), Ok(program)) => match generate(function, scalar, &program) {
                     Ok(tokens) => out.extend(tokens),
                     Err(error) => errors.push_error(error),
                 },
-                None => errors.push_error(internal(function.name.span(), "no number type")),
+                (Some(_), Err(error)) => errors.push_error(error),
+                (None, _) => errors.push_error(internal(function.name.span(), "no number type")),
             }
         }
     }
@@ -67,21 +75,34 @@ fn expand(functions: &mut [Function], mut errors: Errors) -> TokenStream {
     }
 }
 
+/// A function's gradient as IR, and for `#[trace]` its graph and recording gradient.
+struct Derived {
+    program: Program,
+    traced: Option<(TraceGraph, Program)>,
+}
+
+fn derive_both(
+    function: &Function,
+    signatures: &Signatures,
+    functions: &[Function],
+) -> syn::Result<Derived> {
+    let program = derive(function, signatures, functions)?;
+    let traced = match function.trace {
+        Some(span) => Some(derive_traced(function, signatures, functions, span)?),
+        None => None,
+    };
+    Ok(Derived { program, traced })
+}
+
 fn generate(
     function: &mut Function,
     scalar: &Scalar,
-    signatures: &Signatures,
+    derived: &Derived,
 ) -> syn::Result<TokenStream> {
-    let program = derive(function, signatures)?;
-    // Before `emit`, which takes the body.
-    let traced = match function.trace {
-        Some(span) => Some(derive_traced(function, signatures, span)?),
-        None => None,
-    };
-    let mut out = emit::emit(function, scalar, &program)?;
-    if let Some((graph, traced)) = traced {
+    let mut out = emit::emit(function, scalar, &derived.program)?;
+    if let Some((graph, traced)) = &derived.traced {
         let generated = out.clone();
-        out.extend(trace::emit(function, scalar, &graph, &traced, &generated)?);
+        out.extend(trace::emit(function, scalar, graph, traced, &generated)?);
     }
     out.extend(higher::emit(function, scalar));
     Ok(out)
@@ -101,6 +122,7 @@ fn wrt_and_arrays(function: &Function) -> (Vec<bool>, Vec<bool>) {
 fn derive_traced(
     function: &Function,
     signatures: &Signatures,
+    functions: &[Function],
     span: proc_macro2::Span,
 ) -> syn::Result<(TraceGraph, Program)> {
     if !cfg!(feature = "trace") {
@@ -110,7 +132,7 @@ fn derive_traced(
              `autograd = { version = \"0.1\", features = [\"trace\"] }`",
         ));
     }
-    let mut lowered = lower::lower(function, signatures)?;
+    let mut lowered = lower::lower(function, signatures, functions)?;
     let graph = graph::build(function, &lowered);
     graph::instrument(&mut lowered.graph, lowered.root, &graph.node_of);
     let (wrt, arrays) = wrt_and_arrays(function);
@@ -120,9 +142,13 @@ fn derive_traced(
 }
 
 /// The function and its gradient as IR: lower → reverse → simplify, each checked by
-/// `ir::verify`.
-pub fn derive(function: &Function, signatures: &Signatures) -> syn::Result<Program> {
-    let lowered = lower::lower(function, signatures)?;
+/// `ir::verify`. `functions` are the block's, whose bodies calls with arrays go through.
+pub fn derive(
+    function: &Function,
+    signatures: &Signatures,
+    functions: &[Function],
+) -> syn::Result<Program> {
+    let lowered = lower::lower(function, signatures, functions)?;
     let (wrt, arrays) = wrt_and_arrays(function);
     let mut program = reverse::differentiate(lowered, &wrt, &arrays)?;
     verify(&program, true)?;

@@ -89,6 +89,10 @@ impl Printer for ForwardPrinter<'_> {
             }
             Expr::If(if_expr) => self.if_expr(*if_expr, out),
             Expr::Index { array, index, .. } => write_element(&array.ident, &index, out),
+            Expr::Ref { span, expr } => {
+                tokens::op(out, "&", span);
+                self.write(*expr, prec::UNARY, out);
+            }
             Expr::Len { array, span } => write_count(&array.ident, self.scalar, span, out),
             // [0.0; N]
             Expr::Repeat { value, len, span } => {

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use crate::ast::{CmpOp, Function, IndexExpr};
 use crate::hash::{FastMap, FastSet};
-use crate::ir::{ArrayRef, BlockId, Graph, Inst, Method, Op, RegionId, RegionKind, Type, ValueId};
+use crate::ir::{
+    ArrayRef, BlockId, Graph, Inst, Method, Op, PlaceId, RegionId, RegionKind, Type, ValueId,
+};
 use crate::lower::Lowered;
 
 /// Longest expression text written into a label; longer ones end in `…`.
@@ -378,15 +380,8 @@ impl Builder<'_> {
             Op::Powi(n) => format!("{}.powi({n})", arg(0, 5)),
             Op::Helper(helper) => format!("{}({})", helper.name(), list()),
             Op::Call(site) => format!("{}({})", self.graph.calls[*site].name, list()),
-            Op::Load(place) => {
-                let place = &self.graph.places[*place];
-                let mut text = self.array_name(place.array);
-                for index in &place.index {
-                    let _ = write!(text, "[{}]", index_text(index));
-                }
-                text
-            }
-            Op::Count(array) => format!("{}.len()", self.array_name(*array)),
+            Op::Load(place) => self.place_text(*place),
+            Op::Count(place) => format!("{}.len()", self.place_text(*place)),
             Op::Cmp(op) => format!("{} {} {}", arg(0, 2), cmp_text(*op), arg(1, 2)),
             Op::And => format!("{} && {}", arg(0, 2), arg(1, 2)),
             Op::Or => format!("{} || {}", arg(0, 2), arg(1, 2)),
@@ -405,6 +400,16 @@ impl Builder<'_> {
             | Op::Nonempty(_) => String::new(),
         };
         shorten(text)
+    }
+
+    /// `xs[i]`, `m[k][j]`, `xs`.
+    fn place_text(&self, place: PlaceId) -> String {
+        let place = &self.graph.places[place];
+        let mut text = self.array_name(place.array);
+        for index in &place.index {
+            let _ = write!(text, "[{}]", index_text(index));
+        }
+        text
     }
 
     fn cond_text(&self, cond: ValueId) -> String {

@@ -472,8 +472,9 @@ pub enum Op {
     Store(PlaceId, bool),
     /// `let mut h = [init; N];` (and, `true`, its adjoint array `d_h`, zeroed).
     Declare(LocalId, bool),
-    /// `xs.len()` as a number of the function's type.
-    Count(ArrayRef),
+    /// `xs.len()` as a number of the function's type: the length of the array, or of the row
+    /// of one, at this place (its index, empty or one row's, selects it).
+    Count(PlaceId),
     /// Only in the code of `f_trace` (`#[trace]`): hands its one argument to the trace as
     /// the value (`false`) or the adjoint (`true`) of node k of the function's graph.
     Trace(usize, bool),
@@ -1053,7 +1054,9 @@ impl Verifier<'_> {
                 .first()
                 .is_some_and(|&call| matches!(self.graph.values[call].op, Op::Call(_))),
             Op::Result(..) => false,
-            Op::Load(place) | Op::Store(place, _) => self.graph.places.has(place),
+            Op::Load(place) | Op::Store(place, _) | Op::Count(place) => {
+                self.graph.places.has(place)
+            }
             Op::Declare(local, _) => self.graph.locals.has(local),
             Op::Carried(region, k) => self.graph.regions.get(region).is_some_and(|r| {
                 matches!(r.kind, RegionKind::Loop(_))

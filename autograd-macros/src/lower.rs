@@ -10,6 +10,12 @@
 //! - otherwise the `if` also yields whether it returned and with what value, and the rest
 //!   runs in a second `if` on that flag: `if returned { value } else { rest }`.
 //!
+//! A call of a function of the block that takes arrays is lowered in place: the callee's body,
+//! its parameters bound to the arguments (an array parameter to the caller's array, or to a row
+//! of one), so the reverse pass goes through it like through the caller's own code, and the
+//! gradient needs no buffer per call. Its loop variables and local arrays keep their names
+//! unless the code around takes them.
+//!
 //! Runs only on checked input; anything unexpected is an internal error, never a panic.
 
 use std::rc::Rc;
@@ -18,13 +24,13 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::ast::{
-    with_text, AssignOp, BinOp, Block, Cond, Expr, ForKind, ForLoop, Form, Function, IfExpr,
-    IndexExpr, Signatures, Stmt, VarName,
+    shared_text, with_text, AssignOp, BinOp, Block, Cond, Dim, Expr, ForKind, ForLoop, Form,
+    Function, IfExpr, IndexExpr, Shape, Signatures, Stmt, VarName,
 };
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::ir::{
-    internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, LocalArray, LoopHeader, Method,
-    NameKind, Op, PlaceId, RegionId, ValueId,
+    internal, ArrayRef, BlockId, CallId, CallSite, Graph, Id, Inst, LocalArray, LoopHeader, Method,
+    NameKind, Op, PlaceId, RegionId, RegionKind, ValueId,
 };
 use crate::scopes::Scopes;
 
@@ -38,7 +44,12 @@ pub struct Lowered {
     pub result: ValueId,
 }
 
-pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowered> {
+/// `functions` are the block's: calls with arrays lower their bodies.
+pub fn lower<'a>(
+    function: &'a Function,
+    signatures: &'a Signatures,
+    functions: &'a [Function],
+) -> syn::Result<Lowered> {
     let body = function
         .body
         .as_ref()
@@ -56,8 +67,20 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         if param.shape.is_scalar() {
             scopes.declare_ident(&param.name, value);
         } else {
-            arrays.push((crate::ast::shared_text(&param.name), ArrayRef::Param(i)));
+            let row_len = match &param.shape {
+                Shape::Rows(cols) | Shape::Matrix { cols, .. } => dim_index(cols),
+                _ => None,
+            };
+            let view = View::whole(ArrayRef::Param(i), VarName::new(param.name.clone()));
+            arrays.push((shared_text(&param.name), View { row_len, ..view }));
         }
+    }
+    let mut taken = Taken::default();
+    if !signatures.arrays.is_empty() {
+        taken
+            .arrays
+            .extend(function.params.iter().map(|p| shared_text(&p.name)));
+        names_declared(body, &mut taken);
     }
     let mut lowerer = Lowerer {
         graph,
@@ -67,6 +90,11 @@ pub fn lower(function: &Function, signatures: &Signatures) -> syn::Result<Lowere
         input_loads: FastMap::default(),
         signatures,
         keeps_user_fn: matches!(function.form, Form::Attribute(_)),
+        functions,
+        inlining: vec![&function.name],
+        renames: Vec::new(),
+        loop_vars: Vec::new(),
+        taken,
     };
     let result = match lowerer.seq(&body.stmts)? {
         Flow::Returns(value) => value,
@@ -106,13 +134,70 @@ struct Lowerer<'a> {
     scopes: Scopes<ValueId>,
     /// The arrays by name, latest last: array parameters, then local arrays as declared
     /// (`check` made sure every use names one in scope).
-    arrays: Vec<(Rc<str>, ArrayRef)>,
+    arrays: Vec<(Rc<str>, View)>,
     /// The loads of input elements in each block, to read each once.
     input_loads: FastMap<(BlockId, PlaceId), ValueId>,
     signatures: &'a Signatures,
     /// The attribute form: its `_grad` computes the user's function as written (see
     /// `Method::as_generated`).
     keeps_user_fn: bool,
+    /// The block's functions, whose bodies calls with arrays lower.
+    functions: &'a [Function],
+    /// The function being lowered, then the callees whose bodies are being lowered in it: a
+    /// call with arrays back into one would never end (`check` reports it).
+    inlining: Vec<&'a Ident>,
+    /// In a callee's body: its loop variables that the code around had taken, and their new
+    /// names, latest last.
+    renames: Vec<(Rc<str>, VarName)>,
+    /// The variables of the loops around the code being lowered, as the generated code names
+    /// them.
+    loop_vars: Vec<Rc<str>>,
+    taken: Taken,
+}
+
+/// An array as a body names it: a parameter or local array of the function, or, in a callee's
+/// body, the argument: an array of the caller, or a row of one.
+#[derive(Clone)]
+struct View {
+    array: ArrayRef,
+    /// The array's name in the generated code.
+    name: VarName,
+    /// The row this is (`[k]`, as the generated code writes it); empty for a whole array.
+    row: Vec<IndexExpr>,
+    /// Its `.len()` where that is not `name.len()`: a row's length.
+    len: Option<IndexExpr>,
+    /// The length of its rows where known (`N` of `&[[T; N]]`), else `name[0].len()`.
+    row_len: Option<IndexExpr>,
+}
+
+impl View {
+    fn whole(array: ArrayRef, name: VarName) -> View {
+        View {
+            array,
+            name,
+            row: Vec::new(),
+            len: None,
+            row_len: None,
+        }
+    }
+
+    /// Its `.len()`, or its rows' (`rows`), as the generated code writes it.
+    fn len(&self, rows: bool) -> IndexExpr {
+        let known = if rows { &self.row_len } else { &self.len };
+        known.clone().unwrap_or_else(|| IndexExpr::Len {
+            array: self.name.clone(),
+            rows,
+        })
+    }
+}
+
+/// The names of arrays (parameters too) and of loop variables in the generated code: a callee's
+/// local array or loop variable named like one the code around can see is renamed. Filled only
+/// where the block has functions that take arrays.
+#[derive(Default)]
+struct Taken {
+    arrays: FastSet<Rc<str>>,
+    loops: FastSet<Rc<str>>,
 }
 
 /// What an arm of a region ends with: its flow and the variables it leaves.
@@ -159,19 +244,142 @@ impl Lowerer<'_> {
         self.graph.push(self.block, op, args, span)
     }
 
-    fn array(&self, name: &VarName) -> syn::Result<ArrayRef> {
+    fn array(&self, name: &VarName) -> syn::Result<&View> {
         self.arrays
             .iter()
             .rev()
             .find(|(text, _)| **text == *name.text)
-            .map(|&(_, array)| array)
+            .map(|(_, view)| view)
             .ok_or_else(|| internal(name.span(), "unresolved array"))
     }
 
     /// `array[index]`, as a place.
     fn place(&mut self, array: &VarName, index: &[IndexExpr]) -> syn::Result<crate::ir::PlaceId> {
-        let array = self.array(array)?;
-        Ok(self.graph.place(array, index, false))
+        if self.is_inlined() {
+            let index: Vec<IndexExpr> = index.iter().map(|i| self.subst(i)).collect();
+            return self.place_at(array, &index);
+        }
+        self.place_at(array, index)
+    }
+
+    /// `array[index]` with `index` as the generated code writes it.
+    fn place_at(&mut self, array: &VarName, index: &[IndexExpr]) -> syn::Result<PlaceId> {
+        let view = self.array(array)?;
+        let array = view.array;
+        if view.row.is_empty() {
+            return Ok(self.graph.place(array, index, false));
+        }
+        let mut full = view.row.clone();
+        full.extend_from_slice(index);
+        Ok(self.graph.place(array, &full, false))
+    }
+
+    /// Moves the declaration of a local array out of the `if` arms around it, to just before
+    /// the outermost of them. The user declares local arrays outside arms, but the rest of a
+    /// body after an early return, and a callee's body at a call in an arm, are lowered into
+    /// one; there the reverse `if`, which reads the array and its adjoint, would not see it.
+    fn declare_outside_arms(&mut self, declare: ValueId) {
+        let mut block = self.block;
+        let mut outermost = None;
+        while let Some(region) = self.graph.blocks[block].owner {
+            if self.graph.regions[region].kind != RegionKind::If {
+                break;
+            }
+            outermost = Some(region);
+            block = self.graph.regions[region].parent;
+        }
+        let Some(region) = outermost else { return };
+        self.graph.blocks[self.block].insts.pop();
+        let insts = &mut self.graph.blocks[block].insts;
+        let at = insts
+            .iter()
+            .position(|inst| matches!(inst, Inst::Region(r) if *r == region))
+            .unwrap_or(insts.len());
+        insts.insert(at, Inst::Value(declare));
+    }
+
+    /// Whether the code being lowered is a callee's body.
+    fn is_inlined(&self) -> bool {
+        self.inlining.len() > 1
+    }
+
+    /// An index of a callee's body as the generated code writes it: its renamed loop
+    /// variables, and its arrays' lengths as those of the arguments.
+    fn subst(&self, index: &IndexExpr) -> IndexExpr {
+        if !self.is_inlined() {
+            return index.clone();
+        }
+        match index {
+            IndexExpr::Var(name) => {
+                match self.renames.iter().rev().find(|(n, _)| **n == *name.text) {
+                    Some((_, to)) => IndexExpr::Var(to.clone()),
+                    None => index.clone(),
+                }
+            }
+            IndexExpr::Len { array, rows } => match self.array(array) {
+                Ok(view) => view.len(*rows),
+                Err(_) => index.clone(),
+            },
+            IndexExpr::Binary {
+                op,
+                op_span,
+                operands,
+            } => IndexExpr::Binary {
+                op: *op,
+                op_span: *op_span,
+                operands: Box::new([self.subst(&operands[0]), self.subst(&operands[1])]),
+            },
+            IndexExpr::Paren(inner) => IndexExpr::Paren(Box::new(self.subst(inner))),
+            IndexExpr::Min(operands) => IndexExpr::Min(Box::new([
+                self.subst(&operands[0]),
+                self.subst(&operands[1]),
+            ])),
+            IndexExpr::Lit { .. } | IndexExpr::Const(_) | IndexExpr::Unsupported { .. } => {
+                index.clone()
+            }
+        }
+    }
+
+    /// A callee's loop variable or local array (`array`) named `ident`, or a new name if the
+    /// code around takes that one: the first free `ident2`, `ident3`, ...
+    fn fresh_name(&mut self, ident: &Ident, array: bool) -> Ident {
+        if !self.is_inlined() || *ident == "_" {
+            return ident.clone();
+        }
+        let loop_vars = &self.loop_vars;
+        let taken = &self.taken;
+        let is_taken = |text: &str| {
+            taken.arrays.contains(text)
+                || if array {
+                    taken.loops.contains(text)
+                } else {
+                    loop_vars.iter().any(|v| **v == *text)
+                }
+        };
+        let text = shared_text(ident);
+        let (text, ident) = if is_taken(&text) {
+            let base = text.trim_start_matches("r#");
+            let sep = if base.ends_with(|c: char| c.is_ascii_digit()) {
+                "_"
+            } else {
+                ""
+            };
+            let fresh = (2usize..)
+                .map(|n| format!("{base}{sep}{n}"))
+                .find(|t| !is_taken(t))
+                .unwrap_or_else(|| format!("{base}_"));
+            let ident = Ident::new(&fresh, ident.span());
+            (Rc::from(fresh), ident)
+        } else {
+            (text, ident.clone())
+        };
+        let set = if array {
+            &mut self.taken.arrays
+        } else {
+            &mut self.taken.loops
+        };
+        set.insert(text);
+        ident
     }
 
     /// `for ... { body }`: a loop region whose carried variables are the variables in scope
@@ -214,6 +422,13 @@ impl Lowerer<'_> {
                 (var, IndexExpr::Lit { value: 0, span }, end, false)
             }
         };
+        let (start, end) = if self.is_inlined() {
+            (self.subst(&start), self.subst(&end))
+        } else {
+            (start, end)
+        };
+        let original = shared_text(&var);
+        let var = self.fresh_name(&var, false);
         let header = LoopHeader {
             var: var.clone(),
             start,
@@ -233,10 +448,16 @@ impl Lowerer<'_> {
         let outer = self.block;
         self.block = self.graph.regions[region].bodies[0];
         self.scopes.push_frame();
+        let var_name = VarName::new(var.clone());
+        let renamed = *original != *var_name.text;
+        if renamed {
+            self.renames.push((original, var_name.clone()));
+        }
+        self.loop_vars.push(var_name.text.clone());
         if let ForKind::Elements { elems, arrays } = &for_loop.kind {
             for (elem, array) in elems.iter().zip(arrays) {
-                let index = [IndexExpr::Var(VarName::new(var.clone()))];
-                let place = self.place(array, &index)?;
+                let index = [IndexExpr::Var(var_name.clone())];
+                let place = self.place_at(array, &index)?;
                 let value = self.push(Op::Load(place), [], elem.span());
                 self.declare(elem, value);
             }
@@ -246,6 +467,10 @@ impl Lowerer<'_> {
             self.stmt(stmt)?;
         }
         self.arrays.truncate(arrays_before);
+        self.loop_vars.pop();
+        if renamed {
+            self.renames.pop();
+        }
         self.scopes.pop_frame();
         self.block = outer;
         for (name, _) in &carried {
@@ -496,14 +721,16 @@ impl Lowerer<'_> {
                     Expr::Lit { value, .. } => value,
                     _ => return Err(internal(*span, "a local array of a non-literal")),
                 };
+                let ident = self.fresh_name(&name.ident, true);
                 let local = self.graph.locals.push(LocalArray {
-                    name: name.ident.clone(),
+                    name: ident.clone(),
                     init,
                     len: (**len).clone(),
                 });
-                self.push(Op::Declare(local, false), [], *span);
-                self.arrays
-                    .push((name.text.clone(), ArrayRef::Local(local)));
+                let declare = self.push(Op::Declare(local, false), [], *span);
+                self.declare_outside_arms(declare);
+                let view = View::whole(ArrayRef::Local(local), VarName::new(ident));
+                self.arrays.push((name.text.clone(), view));
             }
             Stmt::Let { name, init, .. } => {
                 let value = self.expr(init)?;
@@ -710,9 +937,10 @@ impl Lowerer<'_> {
                 }
             }
             Expr::Len { array, span } => {
-                let array = self.array(array)?;
-                self.push(Op::Count(array), [], *span)
+                let place = self.place_at(array, &[])?;
+                self.push(Op::Count(place), [], *span)
             }
+            Expr::Ref { span, .. } => return Err(internal(*span, "a misplaced `&`")),
             Expr::Repeat { span, .. } => return Err(internal(*span, "a misplaced local array")),
             Expr::Unsupported { span, .. } => {
                 return Err(internal(*span, "unsupported expression"))
@@ -720,8 +948,12 @@ impl Lowerer<'_> {
         })
     }
 
-    /// `g(a, b)`: a Call value, then one Partial value per argument the callee differentiates.
+    /// `g(a, b)`: a Call value, then one Partial value per argument the callee differentiates;
+    /// or, where `g` takes arrays, its body in place.
     fn call(&mut self, func: &Ident, args: &[Expr]) -> syn::Result<ValueId> {
+        if with_text(func, |name| self.signatures.arrays.contains_key(name)) {
+            return self.inline(func, args);
+        }
         let mut values = Vec::new();
         for arg in args {
             values.push(self.expr(arg)?);
@@ -748,6 +980,143 @@ impl Lowerer<'_> {
             partials,
         });
         Ok(call)
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    /// `g(xs, &m[k], a)` where `g` takes arrays: `g`'s body, lowered here with its own names,
+    /// its numbers bound to the argument values and its arrays to views of the caller's. Its
+    /// value is the call's.
+    fn inline(&mut self, func: &Ident, args: &[Expr]) -> syn::Result<ValueId> {
+        let functions = self.functions;
+        let callee = functions
+            .iter()
+            .find(|f| f.name == *func)
+            .ok_or_else(|| internal(func.span(), "a call with arrays of an unknown function"))?;
+        if self.inlining.contains(&&callee.name) {
+            return Err(internal(func.span(), "a recursive call with arrays"));
+        }
+        let body = callee
+            .body
+            .as_ref()
+            .ok_or_else(|| internal(func.span(), "the callee has no body"))?;
+        if callee.params.len() != args.len() {
+            return Err(internal(
+                func.span(),
+                "a call with arrays and too few arguments",
+            ));
+        }
+        let mut scopes = Scopes::new();
+        scopes.push_frame();
+        let mut arrays = Vec::new();
+        for (param, arg) in callee.params.iter().zip(args) {
+            let text = shared_text(&param.name);
+            if param.shape.is_scalar() {
+                // The argument named like the parameter, as in `let a = ..;`.
+                let value = self.expr(arg)?;
+                if !self.graph.values[value].op.is_constant() {
+                    self.name_value(value, &text);
+                }
+                scopes.declare(text, value);
+            } else {
+                let view = self.view_of(arg)?;
+                arrays.push((text, view));
+            }
+        }
+        let scopes = std::mem::replace(&mut self.scopes, scopes);
+        let arrays = std::mem::replace(&mut self.arrays, arrays);
+        let renames = std::mem::take(&mut self.renames);
+        self.inlining.push(&callee.name);
+        let flow = self.seq(&body.stmts);
+        self.inlining.pop();
+        self.renames = renames;
+        self.arrays = arrays;
+        self.scopes = scopes;
+        match flow? {
+            Flow::Returns(value) => Ok(value),
+            _ => Err(internal(
+                body.span,
+                "a path of the callee ends without a value",
+            )),
+        }
+    }
+
+    /// The array an argument passes: one of the caller's (`xs`, `&xs`), or a row (`&m[k]`).
+    fn view_of(&self, arg: &Expr) -> syn::Result<View> {
+        let inner = match arg {
+            Expr::Ref { expr, .. } => expr,
+            other => other,
+        };
+        match inner {
+            Expr::Var(name) => Ok(self.array(name)?.clone()),
+            Expr::Index { array, index, .. } => {
+                let view = self.array(array)?;
+                let mut row = view.row.clone();
+                row.extend(index.iter().map(|i| self.subst(i)));
+                Ok(View {
+                    array: view.array,
+                    name: view.name.clone(),
+                    row,
+                    len: Some(view.len(true)),
+                    row_len: None,
+                })
+            }
+            other => Err(internal(
+                other.span(),
+                "an array argument that names no array",
+            )),
+        }
+    }
+}
+
+/// `N` of `[T; N]` as an index: a literal or a constant.
+fn dim_index(dim: &Dim) -> Option<IndexExpr> {
+    match dim {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse().ok().map(|value| IndexExpr::Lit {
+            value,
+            span: int.span(),
+        }),
+        syn::Expr::Path(path) if path.qself.is_none() => Some(IndexExpr::Const(path.path.clone())),
+        _ => None,
+    }
+}
+
+/// The local arrays and loop variables `block` declares, at any depth, into `taken`.
+fn names_declared(block: &Block, taken: &mut Taken) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Let {
+                name,
+                init: Expr::Repeat { .. },
+                ..
+            } => {
+                taken.arrays.insert(name.text.clone());
+            }
+            Stmt::If(if_expr) => {
+                names_declared(&if_expr.then_branch, taken);
+                if let Some(block) = &if_expr.else_branch {
+                    names_declared(block, taken);
+                }
+            }
+            Stmt::For(for_loop) => {
+                match &for_loop.kind {
+                    ForKind::Range { var, .. } => {
+                        taken.loops.insert(var.text.clone());
+                    }
+                    ForKind::Elements { elems, .. } => {
+                        if let Some(first) = elems.first() {
+                            let var = format!("{}_i", first.text.trim_start_matches("r#"));
+                            taken.loops.insert(Rc::from(var));
+                        }
+                    }
+                }
+                names_declared(&for_loop.body, taken);
+            }
+            _ => {}
+        }
     }
 }
 

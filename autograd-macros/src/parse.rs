@@ -1278,6 +1278,17 @@ fn convert_method(call: &syn::ExprMethodCall) -> Expr {
     make_method(convert_expr(&call.receiver), call.method.clone(), &args)
 }
 
+/// An argument of a call: `&xs` and `&m[i]` pass arrays (`check.rs` says where `&` may stand).
+fn convert_arg(arg: &syn::Expr) -> Expr {
+    match arg {
+        syn::Expr::Reference(reference) if reference.mutability.is_none() => Expr::Ref {
+            span: reference.span(),
+            expr: Box::new(convert_expr(&reference.expr)),
+        },
+        _ => convert_expr(arg),
+    }
+}
+
 // g(a, b)  or  f64::sin(x)  or  T::lit(0.5), T::zero(), T::one()
 fn convert_call(call: &syn::ExprCall) -> Expr {
     let syn::Expr::Path(path) = &*call.func else {
@@ -1308,7 +1319,7 @@ fn convert_call(call: &syn::ExprCall) -> Expr {
         }
         return Expr::Call {
             func: segment.ident.clone(),
-            args: args.iter().map(|arg| convert_expr(arg)).collect(),
+            args: args.iter().map(|arg| convert_arg(arg)).collect(),
         };
     }
     if let [ty, method] = segments.as_slice() {

@@ -3,7 +3,7 @@
 //! parentheses, operators, method calls, and numbers and constants of the function's type.
 
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use crate::ast::{CmpOp, IndexExpr, Scalar};
@@ -283,7 +283,7 @@ pub fn write_range(start: &IndexExpr, end: &IndexExpr, inclusive: bool, out: &mu
 }
 
 /// `xs.len()` as a number of the function's type.
-pub fn write_count(array: &Ident, scalar: &Scalar, span: Span, out: &mut TokenStream) {
+pub fn write_count(array: impl ToTokens, scalar: &Scalar, span: Span, out: &mut TokenStream) {
     let ty = scalar.ident();
     out.extend(quote_spanned!(span=> ::autograd::__private::count::<#ty>(#array.len())));
 }

@@ -1026,11 +1026,10 @@ impl<'a> Renderer<'a> {
                     .errors
                     .push_error(internal(span, format!("{region:?} has no loop header"))),
             },
-            Op::Count(array) => {
-                let name = self.array_name(*array);
-                if let Some(name) = name {
-                    write_count(&name, self.scalar, span, out);
-                }
+            Op::Count(place) => {
+                let mut array = TokenStream::new();
+                self.write_place(*place, &mut array);
+                write_count(array, self.scalar, span, out);
             }
             Op::Store(..) | Op::Declare(..) | Op::Trace(..) => self.errors.push_error(internal(
                 span,

@@ -108,6 +108,11 @@ fn trace_fn(
     }
     let reserved = vec![TRACE.to_string()];
     let mut renderer = Renderer::new(program, &scalar, &param_names, &reserved);
+    if renderer.uses_real_trait() {
+        body.extend(quote!(
+            use ::autograd::Real as _;
+        ));
+    }
     renderer.write_block(program.root, &mut body);
     renderer.finish()?;
     let nodes = graph.nodes.iter().map(|node| {

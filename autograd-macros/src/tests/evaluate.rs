@@ -303,9 +303,10 @@ impl Evaluator<'_> {
                 receiver, exponent, ..
             } => self.expr(receiver, scopes).powi(*exponent),
             Expr::Call { func, args } => {
-                let args: Vec<f64> = args.iter().map(|arg| self.expr(arg, scopes)).collect();
-                self.call(self.functions[&func.to_string()], &args)
+                let args: Vec<Arg> = args.iter().map(|arg| self.argument(arg, scopes)).collect();
+                self.call_args(self.functions[&func.to_string()], &args)
             }
+            Expr::Ref { .. } => panic!("a reference outside a call"),
             Expr::If(if_expr) => {
                 let arm = if self.cond(&if_expr.cond, scopes) {
                     &if_expr.then_branch
@@ -328,6 +329,36 @@ impl Evaluator<'_> {
             Expr::Repeat { .. } => panic!("a local array outside `let`"),
             Expr::Unsupported { .. } => panic!("unsupported expression"),
         }
+    }
+}
+
+impl Evaluator<'_> {
+    /// An argument of a call: a number, an array (`xs`, `&xs`) or a row of one (`&m[k]`).
+    fn argument(&self, arg: &Expr, scopes: &mut Scopes) -> Arg {
+        let inner = match arg {
+            Expr::Ref { expr, .. } => expr,
+            other => other,
+        };
+        match inner {
+            Expr::Var(name) => {
+                if let Val::Array(array) = lookup(scopes, &name.text) {
+                    return Arg::Array(array.clone());
+                }
+            }
+            Expr::Index {
+                array: name, index, ..
+            } => {
+                let array = array(scopes, &name.text);
+                if let (Some(cols), [row]) = (array.cols, index.as_slice()) {
+                    let row = self::index(scopes, row);
+                    assert!(row < array.len(), "row {row} of {}", array.len());
+                    let start = row * cols;
+                    return Arg::Array(Array::flat(array.data[start..start + cols].to_vec()));
+                }
+            }
+            _ => {}
+        }
+        Arg::Num(self.expr(arg, scopes))
     }
 }
 

@@ -71,6 +71,7 @@ fn expr_dump(expr: &Expr) -> String {
             ..
         } => format!("{}.{method}#({exponent})", expr_dump(receiver)),
         Expr::Call { func, args } => format!("call {func}({})", list(args)),
+        Expr::Ref { expr, .. } => format!("&{}", expr_dump(expr)),
         Expr::If(_) => "if".into(),
         Expr::Unsupported { what, inner, .. } => format!("unsupported({what}; {})", list(inner)),
         Expr::Index { .. } | Expr::Len { .. } | Expr::Repeat { .. } => "array".into(),

@@ -1,5 +1,6 @@
 //! An interpreter of the IR, for tests: runs the value and the gradient the macro derived,
-//! in f64, without compiling generated code. Calls run the callee's own derived program.
+//! without compiling generated code, in `f64` or in dual numbers (`number.rs`: forward over
+//! reverse, the Hessian-vector product). Calls run the callee's own derived program.
 //!
 //! Loops run as the generated code runs them: a forward loop records its carried variables at
 //! the start of every iteration (the tape), and its reverse loop reads them back
@@ -14,15 +15,17 @@ use crate::ir::{
     ValueId,
 };
 
+use super::number::{helper, Number};
+
 /// An array argument: `rows` rows of `cols` numbers (`cols == None`: a flat slice).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Array {
-    pub data: Vec<f64>,
+pub struct Array<N = f64> {
+    pub data: Vec<N>,
     pub cols: Option<usize>,
 }
 
-impl Array {
-    pub fn flat(data: Vec<f64>) -> Array {
+impl<N: Number> Array<N> {
+    pub fn flat(data: Vec<N>) -> Array<N> {
         Array { data, cols: None }
     }
 
@@ -62,9 +65,17 @@ impl Array {
         }
     }
 
-    fn zeros_like(&self) -> Array {
+    fn zeros_like(&self) -> Array<N> {
         Array {
-            data: vec![0.0; self.data.len()],
+            data: vec![N::lit(0.0); self.data.len()],
+            cols: self.cols,
+        }
+    }
+
+    /// The same shape, each element `f` of the old one.
+    pub fn map<M>(&self, f: impl Fn(N) -> M) -> Array<M> {
+        Array {
+            data: self.data.iter().map(|&x| f(x)).collect(),
             cols: self.cols,
         }
     }
@@ -72,13 +83,13 @@ impl Array {
 
 /// A parameter's value.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Arg {
-    Num(f64),
-    Array(Array),
+pub enum Arg<N = f64> {
+    Num(N),
+    Array(Array<N>),
 }
 
-impl Arg {
-    pub fn num(&self) -> f64 {
+impl<N: Number> Arg<N> {
+    pub fn num(&self) -> N {
         match self {
             Arg::Num(x) => *x,
             Arg::Array(_) => panic!("an array where a number is expected"),
@@ -133,13 +144,16 @@ pub fn dim_value(dim: &syn::Expr) -> usize {
 
 /// Value and gradient of a program (one entry per differentiated scalar parameter; for each
 /// array parameter, what the reverse code stored into its adjoint array, zeros if nothing),
-/// plus the outcomes of every condition evaluated, in order (to tell when two points take
-/// different branches).
-pub struct Run {
-    pub value: f64,
-    pub gradient: Vec<f64>,
-    pub array_gradients: Vec<Option<Array>>,
-    pub trace: Vec<bool>,
+/// plus the outcomes of every condition evaluated and the side of every kink met (`abs`,
+/// `max`, `relu`, `floor`, ... and the helpers of their derivatives), in order: two points
+/// with the same trace take the same branches and lie on the same side of every kink.
+pub struct Run<N = f64> {
+    pub value: N,
+    pub gradient: Vec<N>,
+    pub array_gradients: Vec<Option<Array<N>>>,
+    pub trace: Vec<u64>,
+    /// The largest magnitude of any number computed (infinite after a NaN), callees included.
+    pub largest: f64,
 }
 
 pub struct Interpreter<'a> {
@@ -151,13 +165,18 @@ pub struct Interpreter<'a> {
 
 impl Interpreter<'_> {
     /// A function of numbers only.
-    pub fn run(&self, program: &Program, args: &[f64]) -> Run {
-        let args: Vec<Arg> = args.iter().map(|&x| Arg::Num(x)).collect();
+    pub fn run<N: Number>(&self, program: &Program, args: &[N]) -> Run<N> {
+        let args: Vec<Arg<N>> = args.iter().map(|&x| Arg::Num(x)).collect();
         self.run_args(program, &args, &[])
     }
 
     /// `names`: the parameters' names, for `xs.len()` in loop bounds and indices.
-    pub fn run_args(&self, program: &Program, args: &[Arg], names: &[String]) -> Run {
+    pub fn run_args<N: Number>(
+        &self,
+        program: &Program,
+        args: &[Arg<N>],
+        names: &[String],
+    ) -> Run<N> {
         let count = program.graph.values.len();
         let locals = program.graph.locals.len();
         // An adjoint array the program says it assigns in full starts as NaN, as
@@ -171,14 +190,14 @@ impl Interpreter<'_> {
                 Arg::Array(array) => {
                     let mut zeros = array.zeros_like();
                     if program.assigned.contains(&i) {
-                        zeros.data.fill(f64::NAN);
+                        zeros.data.fill(N::lit(f64::NAN));
                     }
                     Some(zeros)
                 }
             })
             .collect();
         let mut state = State {
-            values: IdVec::filled(f64::NAN, count),
+            values: IdVec::filled(N::lit(f64::NAN), count),
             bools: IdVec::filled(false, count),
             trace: Vec::new(),
             args,
@@ -191,6 +210,7 @@ impl Interpreter<'_> {
             tapes: HashMap::new(),
             saved: HashMap::new(),
             saved_end: HashMap::new(),
+            largest: 0.0,
             program,
             interpreter: self,
         };
@@ -205,50 +225,52 @@ impl Interpreter<'_> {
                 .collect(),
             array_gradients: state.adjoints,
             trace: state.trace,
+            largest: state.largest,
         }
     }
 }
 
-struct State<'a> {
-    values: IdVec<ValueId, f64>,
+struct State<'a, N> {
+    values: IdVec<ValueId, N>,
     bools: IdVec<ValueId, bool>,
-    trace: Vec<bool>,
-    args: &'a [Arg],
+    trace: Vec<u64>,
+    largest: f64,
+    args: &'a [Arg<N>],
     names: &'a [String],
     /// `d_xs` of each array parameter.
-    adjoints: Vec<Option<Array>>,
+    adjoints: Vec<Option<Array<N>>>,
     /// The local arrays in scope, and their adjoint arrays.
-    locals: IdVec<LocalId, Option<Array>>,
-    local_adjoints: IdVec<LocalId, Option<Array>>,
+    locals: IdVec<LocalId, Option<Array<N>>>,
+    local_adjoints: IdVec<LocalId, Option<Array<N>>>,
     /// The local arrays in scope, innermost last (for `h.len()` by name).
     live: Vec<LocalId>,
     /// The loop variables in scope, innermost last.
     vars: Vec<(String, usize)>,
     /// For each forward loop, its carried variables at the start of each iteration of its
     /// last run.
-    tapes: HashMap<RegionId, Vec<Vec<f64>>>,
+    tapes: HashMap<RegionId, Vec<Vec<N>>>,
     /// For each forward loop whose reverse loop is running: the tape entry of the iteration.
-    saved: HashMap<RegionId, Vec<f64>>,
+    saved: HashMap<RegionId, Vec<N>>,
     /// The same, at the end of the iteration (`Op::SavedEnd`).
-    saved_end: HashMap<RegionId, Vec<f64>>,
+    saved_end: HashMap<RegionId, Vec<N>>,
     program: &'a Program,
     interpreter: &'a Interpreter<'a>,
 }
 
 /// A local array shadowed by a declaration, restored when the declaring block ends.
-struct Shadowed {
+struct Shadowed<N> {
     local: LocalId,
-    array: Option<Array>,
-    adjoint: Option<Array>,
+    array: Option<Array<N>>,
+    adjoint: Option<Array<N>>,
 }
 
-impl State<'_> {
+impl<N: Number> State<'_, N> {
     fn block(&mut self, block: BlockId) {
         let graph = &self.program.graph;
         let mut shadowed = Vec::new();
         // The tapes of the forward loops of this block, and what they shadow: the generated
         // code declares a tape where its loop stands, so it is gone when the block ends.
-        let mut taped: Vec<(RegionId, Option<Vec<Vec<f64>>>)> = Vec::new();
+        let mut taped: Vec<(RegionId, Option<Vec<Vec<N>>>)> = Vec::new();
         let live = self.live.len();
         for inst in &graph.blocks[block].insts {
             match *inst {
@@ -261,9 +283,9 @@ impl State<'_> {
                         });
                         let spec = &graph.locals[local];
                         let len = dim_value(&spec.len);
-                        self.locals[local] = Some(Array::flat(vec![spec.init; len]));
+                        self.locals[local] = Some(Array::flat(vec![N::lit(spec.init); len]));
                         if with_adjoint {
-                            self.local_adjoints[local] = Some(Array::flat(vec![0.0; len]));
+                            self.local_adjoints[local] = Some(Array::flat(vec![N::lit(0.0); len]));
                         }
                         self.live.push(local);
                         continue;
@@ -275,7 +297,7 @@ impl State<'_> {
                     match region.kind {
                         RegionKind::If => {
                             let taken = self.bools[region.cond()];
-                            self.trace.push(taken);
+                            self.trace.push(u64::from(taken));
                             let arm = usize::from(!taken);
                             self.block(region.bodies[arm]);
                             for (&result, &value) in region.results.iter().zip(&region.yields[arm])
@@ -410,7 +432,7 @@ impl State<'_> {
                     })
             })
             .collect();
-        let mut current: Vec<f64> = region.args.iter().map(|&a| self.values[a]).collect();
+        let mut current: Vec<N> = region.args.iter().map(|&a| self.values[a]).collect();
         let mut tape = Vec::new();
         let order: Vec<(usize, usize)> = if header.reversed {
             indices.iter().copied().enumerate().rev().collect()
@@ -464,7 +486,7 @@ impl State<'_> {
     }
 
     /// The array of a place: an input, its `d_` array, a local or a local's `d_` array.
-    fn array_mut(&mut self, array: ArrayRef, adjoint: bool) -> &mut Array {
+    fn array_mut(&mut self, array: ArrayRef, adjoint: bool) -> &mut Array<N> {
         match (array, adjoint) {
             (ArrayRef::Param(i), false) => panic!("a store into parameter {i}"),
             (ArrayRef::Param(i), true) => self.adjoints[i].as_mut().expect("an array parameter"),
@@ -475,7 +497,7 @@ impl State<'_> {
         }
     }
 
-    fn array(&self, array: ArrayRef, adjoint: bool) -> &Array {
+    fn array(&self, array: ArrayRef, adjoint: bool) -> &Array<N> {
         match (array, adjoint) {
             (ArrayRef::Param(i), false) => match &self.args[i] {
                 Arg::Array(array) => array,
@@ -492,25 +514,38 @@ impl State<'_> {
     fn node(&mut self, id: ValueId) {
         let graph = &self.program.graph;
         let node = &graph.values[id];
-        let a = |i: usize| node.args.get(i).map_or(f64::NAN, |&n| self.values[n]);
+        let nan = N::lit(f64::NAN);
+        let a = |i: usize| node.args.get(i).map_or(nan, |&n| self.values[n]);
         let b = |i: usize| node.args.get(i).is_some_and(|&n| self.bools[n]);
         let value = match &node.op {
             Op::Param(i) => self.args[*i].num(),
-            Op::Lit(v) => *v,
-            Op::Const(_) => std::f64::consts::PI,
+            Op::Lit(v) => N::lit(*v),
+            Op::Const(_) => N::lit(std::f64::consts::PI),
             Op::Add => a(0) + a(1),
             Op::Sub => a(0) - a(1),
             Op::Mul => a(0) * a(1),
             Op::Div => a(0) / a(1),
             Op::Neg => -a(0),
             Op::Powi(n) => a(0).powi(*n),
-            Op::Method(m) => method(*m, a(0), a(1), a(2)),
-            Op::Helper(h) => helper(*h, a(0), a(1)),
+            Op::Method(m) => {
+                let (x, y) = (a(0), a(1));
+                let value = N::method(*m, x, y, a(2));
+                if let Some(side) = method_kink(*m, x.value(), y.value(), value.value()) {
+                    self.trace.push(side);
+                }
+                value
+            }
+            Op::Helper(h) => {
+                let (x, y) = (a(0), a(1));
+                let value = helper(*h, x, y);
+                self.trace.push(helper_kink(*h, x.value(), y.value()));
+                value
+            }
             Op::Call(site) => {
                 let call = &graph.calls[*site];
                 let name = call.name.to_string();
                 let callee = &self.interpreter.functions[&name];
-                let args: Vec<Arg> = node
+                let args: Vec<Arg<N>> = node
                     .args
                     .iter()
                     .map(|&n| Arg::Num(self.values[n]))
@@ -522,6 +557,8 @@ impl State<'_> {
                     .cloned()
                     .unwrap_or_default();
                 let run = self.interpreter.run_args(callee, &args, &names);
+                self.trace.extend(&run.trace);
+                self.largest = self.largest.max(run.largest);
                 // Partials are read by the Partial nodes that follow.
                 for (k, partial) in call.partials.iter().flatten().enumerate() {
                     self.values[*partial] = run.gradient[k];
@@ -550,7 +587,7 @@ impl State<'_> {
                 let array = self.array_mut(place.array, place.adjoint);
                 let at = array.offset(&index);
                 if *add {
-                    array.data[at] += value;
+                    array.data[at] = array.data[at] + value;
                 } else {
                     array.data[at] = value;
                 }
@@ -559,7 +596,15 @@ impl State<'_> {
             Op::Declare(..) => unreachable!("declarations are run by `block`"),
             // Only in `f_trace`'s program, which the random programs do not make.
             Op::Trace(..) => return,
-            Op::Count(array) => self.array(*array, false).len() as f64,
+            Op::Count(place) => {
+                let place = &graph.places[*place];
+                let array = self.array(place.array, place.adjoint);
+                N::lit(match place.index.as_slice() {
+                    [] => array.len() as f64,
+                    // A row's length.
+                    _ => array.cols.unwrap_or(0) as f64,
+                })
+            }
             Op::Nonempty(region) => {
                 self.bools[id] = self.runs(*region);
                 return;
@@ -587,7 +632,36 @@ impl State<'_> {
                 return;
             }
         };
+        self.largest = self.largest.max(value.size());
         self.values[id] = value;
+    }
+}
+
+/// Which side of its kink a method's arguments lie on (`None`: smooth everywhere), for the
+/// trace. `abs`, `relu`, `max`, `min`: the sign of the argument or the difference; `signum`,
+/// `floor`, ...: the value (a step of the function); `powf` and `hypot`: where their
+/// derivatives' conventions apply (exponent 0, base 0, the origin).
+fn method_kink(m: Method, x: f64, y: f64, value: f64) -> Option<u64> {
+    use Method::*;
+    let sign = |x: f64| u64::from(x > 0.0) + 2 * u64::from(x < 0.0);
+    match m {
+        Abs | Relu => Some(sign(x)),
+        Max | Min => Some(sign(x - y)),
+        Signum | Floor | Ceil | Round | Trunc => Some(value.to_bits()),
+        Powf => Some(u64::from(x == 0.0) + 2 * u64::from(y == 0.0)),
+        Hypot => Some(u64::from(x == 0.0 && y == 0.0)),
+        _ => None,
+    }
+}
+
+/// Which of its cases a derivative helper takes, for the trace.
+fn helper_kink(h: Helper, x: f64, y: f64) -> u64 {
+    let sign = |x: f64| u64::from(x > 0.0) + 2 * u64::from(x < 0.0);
+    match h {
+        Helper::Sign | Helper::Step => sign(x),
+        Helper::MaxWeight | Helper::MinWeight => sign(x - y),
+        Helper::PowfBase | Helper::DivOrZero => u64::from(y == 0.0),
+        Helper::PowfExponent => u64::from(x == 0.0),
     }
 }
 
@@ -637,52 +711,5 @@ pub fn method(m: Method, x: f64, y: f64, z: f64) -> f64 {
         Ceil => x.ceil(),
         Round => x.round(),
         Trunc => x.trunc(),
-    }
-}
-
-fn helper(h: Helper, x: f64, y: f64) -> f64 {
-    let weight = |a: f64, b: f64| {
-        if a > b {
-            1.0
-        } else if a == b {
-            0.5
-        } else {
-            0.0
-        }
-    };
-    match h {
-        Helper::Sign => {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        }
-        Helper::Step => f64::from(u8::from(x > 0.0)),
-        Helper::MaxWeight => weight(x, y),
-        Helper::MinWeight => weight(y, x),
-        Helper::PowfBase => {
-            if y == 0.0 {
-                0.0
-            } else {
-                y * x.powf(y - 1.0)
-            }
-        }
-        Helper::PowfExponent => {
-            if x == 0.0 {
-                0.0
-            } else {
-                y * x.ln()
-            }
-        }
-        Helper::DivOrZero => {
-            if y == 0.0 {
-                0.0
-            } else {
-                x / y
-            }
-        }
     }
 }

@@ -3,7 +3,8 @@
 //! nested loops, scalars carried across iterations (`+=`, `-=`, `*=`, `=` of nonlinear
 //! functions), `if` inside loops, reads at `i`, `i + 1`, `i - 1` where in range, and local
 //! arrays written (`=`, `+=`, `-=`) before they are read, or read in the iteration that wrote
-//! them. Slice lengths are random, 0 and 1 included; the generator knows them, so every read is
+//! them, and calls that pass arrays, rows and local arrays to functions of the block (lowered
+//! in place, `ARRAY_CALLEES`). Slice lengths are random, 0 and 1 included; the generator knows them, so every read is
 //! in bounds. The derived value must be the AST evaluator's, and the derived gradient (of every
 //! scalar and of every element of every differentiated array) central finite differences of
 //! the derived value; and the whole expansion must go through without an error.
@@ -25,7 +26,7 @@ use proptest::prelude::*;
 
 use super::evaluate::Evaluator;
 use super::interpret::{Arg, Array, Interpreter};
-use super::random_programs::{derive_all, expr, parse_all, Rng, CALLEES};
+use super::random_programs::{derive_all, expr_with, parse_all, Methods, Rng, CALLEES};
 use crate::ast::Function;
 
 /// A parameter of a generated function.
@@ -72,6 +73,8 @@ struct Gen {
     /// Whether to also write the patterns `grad!` gets wrong today
     /// (`AUTOGRAD_RANDOM_LOOPS_BEYOND`, see the module's documentation).
     beyond: bool,
+    /// The methods expressions call.
+    methods: Methods,
     locals: Vec<Local>,
     /// Numbers in scope.
     vars: Vec<String>,
@@ -147,12 +150,61 @@ impl Gen {
             }
         }
         atoms.extend(self.written.iter().cloned());
+        if self.chance(4) {
+            if let Some(call) = self.array_call() {
+                atoms.push(call);
+            }
+        }
         atoms
+    }
+
+    /// A call of one of `ARRAY_CALLEES` with arrays in scope: whole inputs, rows at a loop
+    /// variable in range, local arrays that are read from here on.
+    fn array_call(&mut self) -> Option<String> {
+        let mut slices = Vec::new();
+        let mut pairs = Vec::new();
+        for (name, _, slice) in &self.inputs {
+            slices.push(if *slice {
+                name.clone()
+            } else {
+                format!("&{name}")
+            });
+        }
+        for (name, rows) in &self.rows {
+            for v in &self.loops {
+                if v.hi <= v.lo || v.hi <= *rows {
+                    slices.push(format!("&{name}[{}]", v.name));
+                    pairs.push(format!("{name}[{}]", v.name));
+                }
+            }
+        }
+        for local in &self.locals {
+            if !local.writable && !local.locked {
+                slices.push(format!("&{}", local.name));
+                if local.len == 2 {
+                    pairs.push(local.name.clone());
+                }
+            }
+        }
+        let k = self.vars[self.rng.below(self.vars.len())].clone();
+        let rng = &mut self.rng;
+        let mut pick = |list: &[String]| list.get(rng.below(list.len().max(1))).cloned();
+        let (slice, other, pair) = (pick(&slices)?, pick(&slices)?, pick(&pairs));
+        // A loop that needs a tape is not supported in an arm (reported).
+        let in_arm = self.if_depth > 0 && !self.beyond;
+        Some(match self.rng.below(6) {
+            0 => format!("sum_sq({slice})"),
+            1 if pair.is_some() => format!("pair({}, {k})", pair.unwrap_or_default()),
+            2 => format!("dot_zip({slice}, {other}, {k})"),
+            3 if !self.rows.is_empty() => format!("rows_total({}, {k})", self.rows[0].0),
+            4 if !in_arm => format!("carried({slice}, {k})"),
+            _ => format!("early({slice}, {k})"),
+        })
     }
 
     fn expr(&mut self, depth: usize) -> String {
         let atoms = self.atoms();
-        expr(&mut self.rng, &atoms, depth)
+        expr_with(&mut self.rng, &atoms, depth, self.methods)
     }
 
     /// `m += e;`, `m = (m * c + e).tanh();`, ...
@@ -518,8 +570,43 @@ impl Gen {
     }
 }
 
+/// Functions that loop programs call with arrays: numbers, a nested call, an early return
+/// before a local array, a carried variable that needs a tape. Their loop variables and local
+/// arrays are named like the program's (`i1`, `h2`), so some are renamed where they are
+/// lowered.
+const ARRAY_CALLEES: &str = "
+    fn sum_sq(v: &[T]) { let mut s = 0.0; for &x in v { s += x * x; } s }
+    fn pair(r: [T; 2], k) { (r[0] * k).sin() + r[1] * r[1] }
+    fn dot_zip(u: &[T], v: &[T], c) {
+        let mut s = c;
+        for (&a, &b) in u.iter().zip(v) { s += a * b; }
+        s.tanh()
+    }
+    fn rows_total(m: &[[T; 2]], k) {
+        let mut s = 0.0;
+        for i1 in 0..m.len() { s += pair(m[i1], k) * sum_sq(&m[i1]); }
+        s
+    }
+    fn early(v: &[T], k) {
+        if k > 1.0 { return k; }
+        let mut h2 = [0.0; 2];
+        for i2 in 0..v.len() { h2[i2 % 2] += (v[i2] * k).sin(); }
+        h2[0] * h2[1] + k
+    }
+    fn carried(v: &[T], k) {
+        let mut s = k;
+        for i3 in 0..v.len() { s = (s * 0.5 + v[i3]).tanh(); }
+        s
+    }
+";
+
 /// A random function with loops over arrays, as `grad!` source, and its parameters.
 pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
+    loop_program_with(seed, Methods::Smooth)
+}
+
+/// A random function with loops over arrays calling `methods`, and its parameters.
+pub fn loop_program_with(seed: u64, methods: Methods) -> (String, Vec<Kind>) {
     let mut rng = Rng(seed | 1);
     let scalars = 1 + rng.below(3);
     let slices = 1 + rng.below(2);
@@ -555,6 +642,7 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
         inputs,
         rows,
         beyond: std::env::var_os("AUTOGRAD_RANDOM_LOOPS_BEYOND").is_some(),
+        methods,
         locals: Vec::new(),
         vars: names[..scalars].to_vec(),
         muts: Vec::new(),
@@ -594,14 +682,14 @@ pub fn loop_program(seed: u64) -> (String, Vec<Kind>) {
         String::new()
     };
     let source = format!(
-        "{CALLEES}\n{wrt}\nfn f({}) {{\n{body}{tail}\n}}",
+        "{CALLEES}\n{ARRAY_CALLEES}\n{wrt}\nfn f({}) {{\n{body}{tail}\n}}",
         params.join(", ")
     );
     (source, kinds)
 }
 
 /// The arguments for `kinds`, in [-1.5, 1.5).
-fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
+pub fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
     let mut number = || (rng.below(1 << 20) as f64 / f64::from(1 << 20)) * 3.0 - 1.5;
     kinds
         .iter()
@@ -618,7 +706,7 @@ fn arguments(rng: &mut Rng, kinds: &[Kind]) -> Vec<Arg> {
 }
 
 /// Changes one number of `args` by `delta`: argument `i`, element `e` of an array.
-fn nudge(args: &[Arg], i: usize, e: usize, delta: f64) -> Vec<Arg> {
+pub fn nudge(args: &[Arg], i: usize, e: usize, delta: f64) -> Vec<Arg> {
     let mut args = args.to_vec();
     match &mut args[i] {
         Arg::Num(x) => *x += delta,
@@ -803,7 +891,7 @@ fn probe() {
         return;
     }
     for function in &functions {
-        match crate::expand::derive(function, &signatures) {
+        match crate::expand::derive(function, &signatures, &functions) {
             Ok(_) => println!("{}: derived", function.name),
             Err(error) => println!("{}: derive failed: {error}", function.name),
         }
@@ -1052,7 +1140,7 @@ fn compile_check() {
 
 /// The message of `check` when it rejects `source` for the order of a local array's reads and
 /// writes only.
-fn local_array_order_rejected(source: &str) -> Option<String> {
+pub fn local_array_order_rejected(source: &str) -> Option<String> {
     let mut errors = crate::errors::Errors::default();
     let functions = crate::parse::parse_bang(source.parse().expect("tokens"), &mut errors);
     let signatures = crate::ast::Signatures::new(&functions);

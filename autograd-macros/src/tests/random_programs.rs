@@ -40,8 +40,23 @@ pub const CALLEES: &str = "
     fn helper_wrt(a, k) { (a * k).sin() + k }
 ";
 
+/// Which methods a random expression may call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Methods {
+    /// A smooth few (the first-order tests, and the programs `tests/second_order.rs` copies).
+    Smooth,
+    /// Every method of the body language and `powi` with every kind of exponent, arguments
+    /// kept in each method's domain; kinks included (`abs`, `max`, `relu`, `floor`, ...).
+    All,
+}
+
 /// A random smooth expression over `vars`.
 pub fn expr(rng: &mut Rng, vars: &[String], depth: usize) -> String {
+    expr_with(rng, vars, depth, Methods::Smooth)
+}
+
+/// A random expression over `vars`, with `methods`.
+pub fn expr_with(rng: &mut Rng, vars: &[String], depth: usize, methods: Methods) -> String {
     let literals = ["0.5", "1.5", "2.0", "0.7", "3", "1.0"];
     if depth == 0 || rng.below(4) == 0 {
         return if rng.below(5) == 0 {
@@ -50,9 +65,13 @@ pub fn expr(rng: &mut Rng, vars: &[String], depth: usize) -> String {
             rng.pick(vars).to_string()
         };
     }
-    let a = expr(rng, vars, depth - 1);
-    let b = expr(rng, vars, depth - 1);
-    match rng.below(20) {
+    let a = expr_with(rng, vars, depth - 1, methods);
+    let b = expr_with(rng, vars, depth - 1, methods);
+    let choices = match methods {
+        Methods::Smooth => 20,
+        Methods::All => 20 + 40,
+    };
+    match rng.below(choices) {
         0 => format!("({a}) + ({b})"),
         1 => format!("({a}) - ({b})"),
         2 => format!("({a}) * ({b})"),
@@ -72,13 +91,60 @@ pub fn expr(rng: &mut Rng, vars: &[String], depth: usize) -> String {
         16 => format!("({a}).mul_add({b}, 0.5)"),
         17 => format!("({a}).atan2(({b}) * ({b}) + 1.0)"),
         18 => format!("helper({a}, {b})"),
-        _ => format!("helper_wrt({a}, 2.0)"),
+        19 => format!("helper_wrt({a}, 2.0)"),
+        // Methods::All only.
+        20 => format!("(({a}) * ({a}) + 0.5).powf(({b}).tanh() + 1.0)"),
+        21 => format!("(0.8).powf({a}) * (({b}) * ({b})).powf(0.0)"),
+        22 => format!("(({a}) * ({a}) + 0.2).cbrt() - (-(({b}) * ({b})) - 0.3).cbrt()"),
+        23 => format!("({a}).sin().exp2()"),
+        24 => format!("({a}).tanh().exp_m1()"),
+        25 => format!("(({a}) * ({a})).ln_1p()"),
+        26 => format!("(({a}) * ({a}) + 0.5).log(({b}).sigmoid() + 1.5)"),
+        27 => format!("(({a}) * ({a}) + 0.5).log2()"),
+        28 => format!("(({a}) * ({a}) + 0.5).log10()"),
+        29 => format!("({a}).tanh().tan()"),
+        30 => format!("(({a}).tanh() * 0.9).asin()"),
+        31 => format!("(({a}).tanh() * 0.9).acos()"),
+        32 => format!("({a}).tanh().sinh()"),
+        33 => format!("({a}).sin().cosh()"),
+        34 => format!("({a}).asinh()"),
+        35 => format!("(({a}) * ({a}) + 1.5).acosh()"),
+        36 => format!("(({a}).tanh() * 0.9).atanh()"),
+        37 => format!("({a}).abs()"),
+        38 => format!("({a}).max({b})"),
+        39 => format!("({a}).min({b})"),
+        40 => format!("({a}).hypot({b})"),
+        41 => format!("(({a}) * ({a}) + 0.5).recip()"),
+        42 => format!("({a}).relu()"),
+        43 => format!("({a}).tanh_fast()"),
+        44 => format!("({a}).signum() * ({b})"),
+        45 => format!("({a}).floor() * ({b})"),
+        46 => format!("({a}).ceil() + ({b})"),
+        47 => format!("({a}).round() * ({b})"),
+        48 => format!("({a}).trunc() - ({b})"),
+        49 => format!("(({a}) * ({a}) + 0.5).powi(-2)"),
+        50 => format!("({a}).powi(0) * ({b})"),
+        51 => format!("({a}).powi(1)"),
+        52 => format!("({a}).sin().powi(4)"),
+        53 => format!("({a}).exp().min(4.0)"),
+        54 => format!("(({a}) * ({a}) + 0.1).sqrt().max(0.5)"),
+        55 => format!("std::f64::consts::PI * ({a})"),
+        56 => format!("({a}).relu().powi(2)"),
+        57 => format!("({a}).mul_add({a}, {b})"),
+        58 => format!("(({a}) * ({a}) + 0.25).ln() * ({b}).cos()"),
+        _ => format!("(({a}) - ({b})).abs().powi(3)"),
     }
 }
 
 /// A random function of `params` parameters, as `grad!` source.
 pub fn program(seed: u64, params: usize) -> String {
+    program_with(seed, params, Methods::Smooth)
+}
+
+/// A random function of `params` parameters calling `methods`, as `grad!` source.
+pub fn program_with(seed: u64, params: usize, methods: Methods) -> String {
     let mut rng = Rng(seed | 1);
+    let expr = |rng: &mut Rng, vars: &[String], depth: usize| expr_with(rng, vars, depth, methods);
     let names: Vec<String> = (0..params).map(|i| format!("p{i}")).collect();
     let mut vars = names.clone();
     let mut muts: Vec<String> = Vec::new();
@@ -164,8 +230,8 @@ pub fn derive_all(source: &str, functions: &[Function]) -> HashMap<String, crate
     functions
         .iter()
         .map(|f| {
-            let program =
-                derive(f, &signatures).unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
+            let program = derive(f, &signatures, functions)
+                .unwrap_or_else(|e| panic!("derive failed: {e}\n{source}"));
             (f.name.to_string(), program)
         })
         .collect()

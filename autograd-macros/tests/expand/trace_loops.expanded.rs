@@ -190,6 +190,7 @@ pub fn rnn_trace(w: f64, h0: f64, xs: &[f64]) -> ::autograd::Trace {
         },
     ];
     let mut __trace = ::autograd::Trace::new("rnn", &NODES, &CLUSTERS);
+    use ::autograd::Real as _;
     __trace.value(0, w);
     __trace.value(1, h0);
     let mut h = h0;
