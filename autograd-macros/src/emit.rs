@@ -34,8 +34,10 @@ pub fn emit(
 /// style, which the forward function keeps as written).
 pub fn allowed_lints(function: &Function) -> TokenStream {
     // A loop keeps the user's index loops (`for i in 0..xs.len()`), and declares its carried
-    // variables `mut` even where the reverse loop does not change them.
-    let loops = uses_arrays(function).then(|| quote!(unused_mut, clippy::needless_range_loop,));
+    // variables `mut` even where the reverse loop does not change them; whether `1..=n - 1`
+    // runs is `1 <= n - 1`.
+    let loops = uses_arrays(function)
+        .then(|| quote!(unused_mut, clippy::needless_range_loop, clippy::int_plus_one,));
     quote! {
         #[allow(
             unused_variables,
@@ -279,6 +281,7 @@ fn grad_fn(function: &Function, scalar: &Scalar, program: &Program) -> syn::Resu
     let param_names: Vec<Ident> = function.params.iter().map(|p| p.name.clone()).collect();
     let (mut renderer, mut body) =
         renderer(program, scalar, &param_names, vec![struct_name.to_string()]);
+    renderer.with_shapes(function.params.iter().map(|p| p.shape.clone()).collect());
     renderer.write_block(program.root, &mut body);
     let value = renderer.expr(program.value);
     let fields = function
@@ -336,13 +339,7 @@ fn array_grad_fns(
     };
     let reserved = vec![struct_name.to_string(), out_name.to_string()];
     let (mut renderer, mut body) = renderer(program, scalar, &param_names, reserved);
-    renderer.check_bounds_before_loops(
-        function
-            .params
-            .iter()
-            .map(|p| p.shape.is_dynamic())
-            .collect(),
-    );
+    renderer.with_shapes(function.params.iter().map(|p| p.shape.clone()).collect());
     let has_vec = function
         .params
         .iter()

@@ -13,12 +13,12 @@ use proc_macro2::{Delimiter, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::Scalar;
+use crate::ast::{IndexExpr, IndexOp, Scalar, Shape};
 use crate::errors::Errors;
 use crate::hash::{FastMap, FastSet};
 use crate::ir::{
-    internal, ArrayRef, BlockId, CallId, Graph, IdVec, Inst, Op, PlaceId, Program, RegionId,
-    RegionKind, ValueId,
+    internal, ArrayRef, BlockId, CallId, Graph, IdVec, Inst, LoopHeader, Op, PlaceId, Program,
+    RegionId, RegionKind, ValueId,
 };
 use crate::print::{
     constant, literal_prec, prec, write_count, write_element, write_index, write_literal, Printer,
@@ -88,10 +88,16 @@ pub struct Renderer<'a> {
     /// For each loop whose reverse reads saved values: where it saves them, and which of its
     /// carried variables.
     tapes: FastMap<RegionId, Tape>,
-    /// For each parameter: whether it is an array of a length known only at run time, whose
-    /// reads a loop checks once before it runs (`bounds.rs`); empty: no loop does.
-    checked: Vec<bool>,
+    /// The parameters' shapes, for what the loops of a `_grad` body do beyond the tape-free
+    /// rendering `f_trace` shares: a check of the reads of arrays whose length is known only
+    /// at run time, once before a loop (`bounds.rs`), and a stack array for the tape of a loop
+    /// whose trip count is a constant. `None`: neither.
+    shapes: Option<Vec<Shape>>,
 }
+
+/// A tape with more entries than this stays a `Vec` even when its length is a constant: the
+/// stack is not the place for it.
+const STACK_TAPE_MAX: u64 = 4096;
 
 /// `let mut h_tape = Vec::with_capacity(..)`: a forward loop's carried variables at the start
 /// of each iteration, for its reverse loop; with `ends`, also their values after the loop, so
@@ -128,7 +134,7 @@ impl<'a> Renderer<'a> {
             errors: Errors::default(),
             params: params.to_vec(),
             tapes: FastMap::default(),
-            checked: Vec::new(),
+            shapes: None,
         };
         renderer
             .taken
@@ -179,10 +185,117 @@ impl<'a> Renderer<'a> {
         renderer
     }
 
-    /// Checks the reads of the arrays `dynamic[i]` (those whose length is known only at run
-    /// time) before each loop, once (see `bounds.rs`).
-    pub fn check_bounds_before_loops(&mut self, dynamic: Vec<bool>) {
-        self.checked = dynamic;
+    /// Renders loops knowing the parameters' shapes (see `shapes`): the `_grad` functions do.
+    pub fn with_shapes(&mut self, shapes: Vec<Shape>) {
+        self.shapes = Some(shapes);
+    }
+
+    /// For a loop whose range ends at a constant (`0..xs.len()` of an `[T; N]`, `1..=N - 1`),
+    /// that end, one past its last index: its tape is a stack array of that length (and one
+    /// more with the end entry), written at the iteration's index. Constants are literals,
+    /// lengths of fixed-size arrays (an `[T; N]` parameter's, a local `[0.0; N]`'s) and the
+    /// constants that are such lengths (`N`), so the tape is no larger than arrays the
+    /// function holds already; a literal end only up to `STACK_TAPE_MAX`.
+    fn stack_end(&self, header: &LoopHeader) -> Option<TokenStream> {
+        self.shapes.as_ref()?;
+        let end = crate::bounds::shifted(&header.end, i64::from(header.inclusive));
+        let (end, value) = self.constant(&end)?;
+        match value {
+            Some(v) if v > STACK_TAPE_MAX => None,
+            _ => Some(end),
+        }
+    }
+
+    /// An index expression as a constant expression, and its value if it is a literal one.
+    fn constant(&self, index: &IndexExpr) -> Option<(TokenStream, Option<u64>)> {
+        let graph = self.graph();
+        match index {
+            IndexExpr::Lit { value, .. } => {
+                let mut tokens = TokenStream::new();
+                write_index(index, &mut tokens);
+                Some((tokens, Some(*value)))
+            }
+            IndexExpr::Const(path) => {
+                let text = quote!(#path).to_string();
+                let is_length = self
+                    .fixed_lengths()
+                    .any(|dim| quote!(#dim).to_string() == text);
+                is_length.then(|| (quote!(#path), None))
+            }
+            IndexExpr::Len { array, rows } => {
+                let name = &*array.text;
+                let mut locals = graph.locals.iter().filter(|(_, l)| l.name == name);
+                let dim = match locals.next() {
+                    // Locals of one name and two lengths: not one constant.
+                    Some((_, local)) if !*rows => {
+                        let len = &local.len;
+                        let text = quote!(#len).to_string();
+                        if locals.any(|(_, l)| {
+                            let other = &l.len;
+                            quote!(#other).to_string() != text
+                        }) {
+                            return None;
+                        }
+                        local.len.clone()
+                    }
+                    Some(_) => return None,
+                    None => {
+                        let i = self.params.iter().position(|p| p == name)?;
+                        match (self.shapes.as_ref()?.get(i)?, *rows) {
+                            (Shape::Array(n), false) | (Shape::Rows(n), true) => n.clone(),
+                            (Shape::Matrix { rows, .. }, false) => rows.clone(),
+                            (Shape::Matrix { cols, .. }, true) => cols.clone(),
+                            _ => return None,
+                        }
+                    }
+                };
+                let value = match &dim {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(int),
+                        ..
+                    }) => int.base10_parse().ok(),
+                    _ => None,
+                };
+                Some((quote!(#dim), value))
+            }
+            IndexExpr::Binary {
+                op,
+                op_span,
+                operands,
+            } => {
+                let (a, x) = self.constant(&operands[0])?;
+                let (b, y) = self.constant(&operands[1])?;
+                let value = match (x, y) {
+                    (Some(x), Some(y)) => match op {
+                        IndexOp::Add => x.checked_add(y),
+                        IndexOp::Sub => x.checked_sub(y),
+                        IndexOp::Mul => x.checked_mul(y),
+                        IndexOp::Div => x.checked_div(y),
+                        IndexOp::Rem => x.checked_rem(y),
+                    },
+                    _ => None,
+                };
+                let mut tokens = a;
+                tokens::op(&mut tokens, op.text(), *op_span);
+                tokens.extend(b);
+                Some((tokens, value))
+            }
+            IndexExpr::Paren(inner) => {
+                let (inner, value) = self.constant(inner)?;
+                Some((quote!((#inner)), value))
+            }
+            _ => None,
+        }
+    }
+
+    /// The lengths of the fixed-size arrays: parameters' and locals'.
+    fn fixed_lengths(&self) -> impl Iterator<Item = &syn::Expr> {
+        let params = self.shapes.iter().flatten().flat_map(|shape| match shape {
+            Shape::Array(n) | Shape::Rows(n) => vec![n],
+            Shape::Matrix { rows, cols } => vec![rows, cols],
+            _ => Vec::new(),
+        });
+        params.chain(self.graph().locals.iter().map(|(_, l)| &l.len))
     }
 
     /// `if a < b { assert!(b - 1 + c < xs.len()); }` before a loop that reads `xs[i + c]`.
@@ -194,7 +307,8 @@ impl<'a> Renderer<'a> {
             let ArrayRef::Param(i) = check.array else {
                 continue;
             };
-            if !self.checked.get(i).copied().unwrap_or(false) {
+            let shape = self.shapes.as_ref().and_then(|shapes| shapes.get(i));
+            if !shape.is_some_and(Shape::is_dynamic) {
                 continue;
             }
             let Some(name) = self.array_name(check.array) else {
@@ -691,17 +805,36 @@ impl<'a> Renderer<'a> {
         write_index(&header.start, &mut range);
         let mut end = TokenStream::new();
         write_index(&header.end, &mut end);
-        if let Some((tape, _, ends)) = &tape {
-            let mut capacity = range.clone();
-            if header.inclusive {
-                capacity.extend(quote!(..=#end));
-            } else {
-                capacity.extend(quote!(..#end));
-            }
+        // A tape of a constant length is a stack array, written at the iteration's index;
+        // any other a `Vec`, pushed to.
+        let stack = tape.as_ref().and_then(|_| self.stack_end(header));
+        if let Some((tape, names, ends)) = &tape {
             let extra = ends.then(|| quote!(+ 1));
-            out.extend(quote_spanned!(span=>
-                let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count() #extra);
-            ));
+            match &stack {
+                Some(end) => {
+                    let mut zero = TokenStream::new();
+                    write_literal(0.0, self.scalar, span, &mut zero);
+                    let zeros = names.iter().flatten().map(|_| &zero);
+                    let init = match names.iter().flatten().count() {
+                        1 => zero.clone(),
+                        _ => quote!((#(#zeros),*)),
+                    };
+                    out.extend(quote_spanned!(span=>
+                        let mut #tape = [#init; #end #extra];
+                    ));
+                }
+                None => {
+                    let mut capacity = range.clone();
+                    if header.inclusive {
+                        capacity.extend(quote!(..=#end));
+                    } else {
+                        capacity.extend(quote!(..#end));
+                    }
+                    out.extend(quote_spanned!(span=>
+                        let mut #tape = ::std::vec::Vec::with_capacity((#capacity).count() #extra);
+                    ));
+                }
+            }
         }
         self.write_checks(region_id, out);
         let mut stmts = TokenStream::new();
@@ -741,7 +874,18 @@ impl<'a> Renderer<'a> {
                         .collect()
                 };
                 let starts = saved_names(Op::Saved);
+                // A stack tape holds the iterations from its index 0: from the range's start on.
                 let tape_name = tape.name.clone();
+                let from_start = !matches!(header.start, IndexExpr::Lit { value: 0, .. })
+                    && header
+                        .forward
+                        .and_then(|f| graph.header(f))
+                        .is_some_and(|f| self.stack_end(f).is_some());
+                let tape_name = if from_start {
+                    quote!(#tape_name[#range..])
+                } else {
+                    quote!(#tape_name)
+                };
                 let bound = if header.inclusive {
                     quote!(#end + 1)
                 } else {
@@ -770,9 +914,13 @@ impl<'a> Renderer<'a> {
         };
         if let Some((tape, names, _)) = &tape {
             let names: Vec<&Ident> = names.iter().flatten().collect();
-            match names.as_slice() {
-                [one] => stmts.extend(quote!(#tape.push(#one);)),
-                many => stmts.extend(quote!(#tape.push((#(#many),*));)),
+            let entry = match names.as_slice() {
+                [one] => quote!(#one),
+                many => quote!((#(#many),*)),
+            };
+            match &stack {
+                Some(_) => stmts.extend(quote!(#tape[#var] = #entry;)),
+                None => stmts.extend(quote!(#tape.push(#entry);)),
             }
         }
         self.write_block(body, &mut stmts);
@@ -782,9 +930,13 @@ impl<'a> Renderer<'a> {
         // The values after the loop end the tape: the last iteration's end.
         if let Some((tape, names, true)) = &tape {
             let names: Vec<&Ident> = names.iter().flatten().collect();
-            match names.as_slice() {
-                [one] => out.extend(quote!(#tape.push(#one);)),
-                many => out.extend(quote!(#tape.push((#(#many),*));)),
+            let entry = match names.as_slice() {
+                [one] => quote!(#one),
+                many => quote!((#(#many),*)),
+            };
+            match &stack {
+                Some(end) => out.extend(quote!(#tape[#end] = #entry;)),
+                None => out.extend(quote!(#tape.push(#entry);)),
             }
         }
     }

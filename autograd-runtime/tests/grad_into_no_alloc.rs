@@ -41,6 +41,35 @@ grad! {
         }
         s
     }
+    /// The recurrence over a fixed-size array: the trip count is a constant, so the tape is a
+    /// stack array.
+    pub fn recurrence_array(w, xs: [T; 16]) {
+        let mut h = 0.0;
+        for i in 0..xs.len() {
+            h = (w * h + xs[i]).tanh();
+        }
+        h
+    }
+    /// Stack tapes of other constant trip counts: a constant bound (`..=`, from 1), two values
+    /// carried (a tape of pairs), and a recurrence inside a loop (a tape in each iteration).
+    pub fn constant_loops(w, xs: [T; N], m: [[T; 3]; N]) {
+        let mut h = w;
+        let mut c = 0.5;
+        for i in 1..=N - 1 {
+            let g = (w * h + xs[i] - c).tanh();
+            c = c * 0.5 + g * xs[i - 1];
+            h = g;
+        }
+        let mut s = 0.0;
+        for r in 0..m.len() {
+            let mut a = h;
+            for k in 0..m[r].len() {
+                a = (a * m[r][k] + w).sin();
+            }
+            s += a * c;
+        }
+        s
+    }
     /// A recurrence: `h` is overwritten each step, so its reverse needs the values it had (a
     /// tape).
     pub fn recurrence(w, xs: &[T]) {
@@ -51,6 +80,9 @@ grad! {
         h
     }
 }
+
+/// The length of `constant_loops`' arrays.
+const N: usize = 5;
 
 /// Calls after the first that are counted.
 const CALLS: usize = 50;
@@ -149,6 +181,62 @@ fn rosen_grad_into_allocates_nothing_after_the_first_call() {
     rosen_grad_into(&x, &mut g);
     let check = check_grad_slice(rosen, &x, &g.x).unwrap();
     assert!(check.passes(1e-6), "{check}");
+}
+
+#[test]
+fn recurrence_over_an_array_allocates_nothing() {
+    let xs: [f64; 16] = std::array::from_fn(|i| (i as f64 * 0.37 + 2.0).sin());
+    let w = 0.7;
+    let (value, g) = recurrence_array_grad(w, xs);
+    assert_eq!(value, recurrence_array(w, xs));
+    let mut point = vec![w];
+    point.extend(&xs);
+    let mut analytic = vec![g.w];
+    analytic.extend(&g.xs);
+    let f = |p: &[f64]| recurrence_array(p[0], p[1..].try_into().unwrap());
+    let check = check_grad_slice(f, &point, &analytic).unwrap();
+    assert!(check.passes(1e-6), "{check}");
+    // The tape is `[T; 16 + 1]` on the stack, and the gradient has no `Vec`: not even the
+    // first call allocates.
+    let during = allocations_of(|| {
+        let (v, g) = recurrence_array_grad(black_box(w), black_box(xs));
+        v + g.w + g.xs[0]
+    });
+    assert_eq!(
+        during, 0,
+        "{during} allocations in {CALLS} calls of recurrence_array_grad"
+    );
+}
+
+#[test]
+fn constant_loops_allocate_nothing() {
+    let xs: [f64; N] = std::array::from_fn(|i| (i as f64 * 0.61 + 0.3).cos());
+    let m: [[f64; 3]; N] =
+        std::array::from_fn(|r| std::array::from_fn(|k| (r * 3 + k) as f64 * 0.1 - 0.4));
+    let w = 0.4;
+    let (value, g) = constant_loops_grad(w, xs, m);
+    assert_eq!(value, constant_loops(w, xs, m));
+    let mut point = vec![w];
+    point.extend(&xs);
+    point.extend(m.iter().flatten());
+    let mut analytic = vec![g.w];
+    analytic.extend(&g.xs);
+    analytic.extend(g.m.iter().flatten());
+    let f = |p: &[f64]| {
+        let xs: [f64; N] = p[1..1 + N].try_into().unwrap();
+        let m: [[f64; 3]; N] = std::array::from_fn(|r| p[1 + N + 3 * r..][..3].try_into().unwrap());
+        constant_loops(p[0], xs, m)
+    };
+    let check = check_grad_slice(f, &point, &analytic).unwrap();
+    assert!(check.passes(1e-6), "{check}");
+    let during = allocations_of(|| {
+        let (v, g) = constant_loops_grad(black_box(w), black_box(xs), black_box(m));
+        v + g.w
+    });
+    assert_eq!(
+        during, 0,
+        "{during} allocations in {CALLS} calls of constant_loops_grad"
+    );
 }
 
 /// The gradient of the recurrence is right, reused or not.

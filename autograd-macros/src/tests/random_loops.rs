@@ -1035,10 +1035,12 @@ fn probe_values() {
 }
 
 /// Writes a crate's `main.rs` to `AUTOGRAD_COMPILE_CHECK` (a path) that runs the compiled
-/// `f_grad` of `AUTOGRAD_SAMPLES` loop programs (those the test compares), and next to it
-/// `expected.txt` with what the interpreter computes for them: the same numbers, one line
-/// per program, to compare after `cargo run` (this checks the interpreter's reading of the
-/// generated code: tapes, stores, loop order).
+/// `f_grad` of `AUTOGRAD_SAMPLES` loop programs (those the test compares; with
+/// `AUTOGRAD_COMPILE_STENCILS`, stencil programs), and next to it `expected.txt` with what the
+/// interpreter computes for them: the same numbers, one line per program, to compare after
+/// `cargo run` (this checks the interpreter's reading of the generated code: tapes, stores,
+/// loop order, and what the interpreter does not run: stack tapes, the checks before loops).
+/// A gradient with a `Vec` comes from `f_grad_into` into one the last call left full of NaN.
 #[test]
 #[ignore = "a tool: AUTOGRAD_COMPILE_CHECK=dir/src/main.rs cargo test compile_check -- --ignored"]
 fn compile_check() {
@@ -1052,12 +1054,18 @@ fn compile_check() {
     let mut main = String::from("#![allow(warnings)]\n");
     let mut calls = String::new();
     let mut expected = String::new();
+    // `AUTOGRAD_COMPILE_STENCILS` set: the stencil programs of `stencils.rs` instead.
+    let stencils = std::env::var_os("AUTOGRAD_COMPILE_STENCILS").is_some();
     for n in 1..=count {
         let seed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        if !matches!(check_loop_program(seed), Ok(Some(_))) {
+        let (source, kinds) = if stencils {
+            super::stencils::stencil_program(seed)
+        } else {
+            loop_program(seed)
+        };
+        if !matches!(check_program(seed, &source, &kinds), Ok(Some(_))) {
             continue;
         }
-        let (source, kinds) = loop_program(seed);
         let functions = parse_all(&source);
         let programs = derive_all(&source, &functions);
         let names: HashMap<String, Vec<String>> = functions
@@ -1119,10 +1127,31 @@ fn compile_check() {
                 }
             }
         }
+        // With a slice gradient, `f_grad_into` into a gradient the last call left full of
+        // NaN: an element it does not write shows.
+        let dirty: Vec<String> = f
+            .params
+            .iter()
+            .zip(&kinds)
+            .filter(|(p, _)| f.is_wrt(&p.name))
+            .filter_map(|(p, kind)| match kind {
+                Kind::Slice(_) => Some(format!("g.{}.fill(f64::NAN);\n", p.name)),
+                Kind::Rows(_) => Some(format!("g.{}.fill([f64::NAN; 2]);\n", p.name)),
+                _ => None,
+            })
+            .collect();
+        let call = if dirty.is_empty() {
+            format!("let (v, g) = f_grad({});\n", passed.join(", "))
+        } else {
+            format!(
+                "let (_, mut g) = f_grad({args});\n{}let v = f_grad_into({args}, &mut g);\n",
+                dirty.concat(),
+                args = passed.join(", "),
+            )
+        };
         main += &format!(
-            "mod p{n} {{\nuse autograd::grad;\ngrad! {{\n{source}\n}}\npub fn run() {{\n{lets}\
-             let (v, g) = f_grad({});\nprint!(\"{n} {{:?}}\", v);\n{}\nprintln!();\n}}\n}}\n",
-            passed.join(", "),
+            "mod p{n} {{\nuse autograd::grad;\ngrad! {{\n{source}\n}}\n\
+             pub fn run() {{\n{lets}{call}print!(\"{n} {{:?}}\", v);\n{}\nprintln!();\n}}\n}}\n",
             prints.join("\n")
         );
         calls += &format!("p{n}::run();\n");

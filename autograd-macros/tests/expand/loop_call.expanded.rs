@@ -10,6 +10,7 @@
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn dot<T: ::autograd::Real>(w: &[T], x: &[T]) -> T {
     let mut s = T::lit(0.0);
@@ -32,6 +33,7 @@ fn dot<T: ::autograd::Real>(w: &[T], x: &[T]) -> T {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn dot_grad<T: ::autograd::Real>(w: &[T], x: &[T]) -> (T, DotGrad<T>) {
     let mut grad = <DotGrad<T> as ::core::default::Default>::default();
@@ -52,6 +54,7 @@ fn dot_grad<T: ::autograd::Real>(w: &[T], x: &[T]) -> (T, DotGrad<T>) {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn dot_grad_into<T: ::autograd::Real>(w: &[T], x: &[T], grad: &mut DotGrad<T>) -> T {
     grad.w.resize(w.len(), <T as ::autograd::Real>::lit(0.0));
@@ -106,6 +109,7 @@ impl<T: ::autograd::Real> ::core::default::Default for DotGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 fn dot_jvp<T: ::autograd::Real>(w: &[T], x: &[T], v: DotGrad<T>) -> (T, T) {
@@ -129,6 +133,7 @@ fn dot_jvp<T: ::autograd::Real>(w: &[T], x: &[T], v: DotGrad<T>) -> (T, T) {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 fn dot_hvp<T: ::autograd::Real>(
@@ -164,6 +169,7 @@ fn dot_hvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn loss<T: ::autograd::Real>(w: &[T], b: T, xs: &[[T; 3]], ys: &[T]) -> T {
     let mut l = T::lit(0.0);
@@ -187,6 +193,7 @@ fn loss<T: ::autograd::Real>(w: &[T], b: T, xs: &[[T; 3]], ys: &[T]) -> T {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn loss_grad<T: ::autograd::Real>(
     w: &[T],
@@ -212,6 +219,7 @@ fn loss_grad<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 fn loss_grad_into<T: ::autograd::Real>(
     w: &[T],
@@ -289,6 +297,7 @@ impl<T: ::autograd::Real> ::core::default::Default for LossGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 fn loss_jvp<T: ::autograd::Real>(
@@ -320,6 +329,7 @@ fn loss_jvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 fn loss_hvp<T: ::autograd::Real>(

@@ -10,6 +10,7 @@
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn mlp<T: ::autograd::Real>(
     w1: [[T; 3]; 4],
@@ -46,6 +47,7 @@ pub fn mlp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn mlp_grad<T: ::autograd::Real>(
     w1: [[T; 3]; 4],
@@ -141,6 +143,7 @@ impl<T: ::autograd::Real> ::core::default::Default for MlpGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn mlp_jvp<T: ::autograd::Real>(
@@ -174,6 +177,7 @@ pub fn mlp_jvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn mlp_hvp<T: ::autograd::Real>(

@@ -10,6 +10,7 @@
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn rnn<T: ::autograd::Real>(w: T, u: T, c: T, h0: T, y: T, xs: &[T]) -> T {
     let mut h = h0;
@@ -32,6 +33,7 @@ pub fn rnn<T: ::autograd::Real>(w: T, u: T, c: T, h0: T, y: T, xs: &[T]) -> T {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn rnn_grad<T: ::autograd::Real>(
     w: T,
@@ -122,6 +124,7 @@ impl<T: ::autograd::Real> ::core::default::Default for RnnGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn rnn_jvp<T: ::autograd::Real>(
@@ -157,6 +160,7 @@ pub fn rnn_jvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn rnn_hvp<T: ::autograd::Real>(
@@ -206,6 +210,7 @@ pub fn rnn_hvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn rnn_hessian<T: ::autograd::Real>(

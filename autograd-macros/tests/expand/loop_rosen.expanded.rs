@@ -10,6 +10,7 @@
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn rosen<T: ::autograd::Real>(x: &[T]) -> T {
     let mut s = T::lit(0.0);
@@ -34,6 +35,7 @@ pub fn rosen<T: ::autograd::Real>(x: &[T]) -> T {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn rosen_grad<T: ::autograd::Real>(x: &[T]) -> (T, RosenGrad<T>) {
     let mut grad = <RosenGrad<T> as ::core::default::Default>::default();
@@ -54,6 +56,7 @@ pub fn rosen_grad<T: ::autograd::Real>(x: &[T]) -> (T, RosenGrad<T>) {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn rosen_grad_into<T: ::autograd::Real>(x: &[T], grad: &mut RosenGrad<T>) -> T {
     grad.x.resize(x.len(), <T as ::autograd::Real>::lit(0.0));
@@ -105,6 +108,7 @@ impl<T: ::autograd::Real> ::core::default::Default for RosenGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn rosen_jvp<T: ::autograd::Real>(x: &[T], v: RosenGrad<T>) -> (T, T) {
@@ -125,6 +129,7 @@ pub fn rosen_jvp<T: ::autograd::Real>(x: &[T], v: RosenGrad<T>) -> (T, T) {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn rosen_hvp<T: ::autograd::Real>(

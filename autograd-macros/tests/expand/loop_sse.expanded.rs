@@ -10,6 +10,7 @@
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn sse<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> T {
     let mut s = T::lit(0.0);
@@ -33,6 +34,7 @@ pub fn sse<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> T {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 pub fn sse_grad<T: ::autograd::Real>(w: T, b: T, xs: &[T], ys: &[T]) -> (T, SseGrad<T>) {
     let mut s = T::lit(0.0);
@@ -92,6 +94,7 @@ impl<T: ::autograd::Real> ::core::default::Default for SseGrad<T> {
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn sse_jvp<T: ::autograd::Real>(
@@ -123,6 +126,7 @@ pub fn sse_jvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn sse_hvp<T: ::autograd::Real>(
@@ -164,6 +168,7 @@ pub fn sse_hvp<T: ::autograd::Real>(
     clippy::assign_op_pattern,
     unused_mut,
     clippy::needless_range_loop,
+    clippy::int_plus_one,
 )]
 #[allow(dead_code)]
 pub fn sse_hessian<T: ::autograd::Real>(
