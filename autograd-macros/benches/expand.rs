@@ -61,6 +61,8 @@ mod rules;
 mod scopes;
 #[path = "../src/simplify.rs"]
 mod simplify;
+#[path = "../src/sums.rs"]
+mod sums;
 #[path = "../src/tokens.rs"]
 mod tokens;
 #[path = "../src/trace.rs"]

@@ -174,17 +174,17 @@ pub fn param_name(graph: &Graph, i: usize) -> Option<Rc<str>> {
     })
 }
 
-/// One check before a loop: `index < xs.len()` (`strict`) or `index <= xs.len()`.
+/// One check before a loop: `index < xs.len()`.
 pub struct Check {
     pub array: ArrayRef,
     pub index: IndexExpr,
-    pub strict: bool,
 }
 
-/// The checks of a loop's top-level reads of array parameters (and stores into their adjoint
-/// arrays, which have their lengths), one per array, at its largest index. They hold when the
-/// loop runs (`guarded`: under `if a < b`; a loop `0..=b` always runs). A check that the range
-/// itself implies (`xs[i]` in `0..xs.len()`) is left out.
+/// The checks of a loop's top-level reads of array parameters ahead of its index (`xs[i + 1]`,
+/// and stores into their adjoint arrays, which have their lengths), one per array, at its
+/// largest index. They hold when the loop runs (`guarded`: under `if a < b`; a loop `0..=b`
+/// always runs). Reads at the index itself keep their checks: LLVM drops those where the
+/// range allows, and a check in each iteration of `ys[i]` measured no slower.
 pub fn loop_checks(graph: &Graph, region: RegionId) -> (bool, Vec<Check>) {
     let Some(header) = graph.header(region) else {
         return (false, Vec::new());
@@ -203,38 +203,18 @@ pub fn loop_checks(graph: &Graph, region: RegionId) -> (bool, Vec<Check>) {
         let Some(c) = place.index.first().and_then(|i| offset(i, &var)) else {
             continue;
         };
-        if c >= 0 {
+        if c >= 1 {
             let entry = largest.entry(p).or_insert(c);
             *entry = (*entry).max(c);
         }
     }
-    let end_is_length = |name: &str| {
-        let is_len = |e: &IndexExpr| matches!(e, IndexExpr::Len { array, rows: false } if *array.text == *name);
-        match &header.end {
-            IndexExpr::Min(operands) => operands.iter().any(is_len),
-            e => is_len(e),
-        }
-    };
+    // The last index: `b - 1 + c`, `b + c` for `..=`.
+    let last = i64::from(!header.inclusive);
     let checks = largest
         .into_iter()
-        .filter_map(|(p, c)| {
-            let implied = !header.inclusive
-                && c == 0
-                && param_name(graph, p).is_some_and(|name| end_is_length(&name));
-            if implied {
-                return None;
-            }
-            // The last index, `b - 1 + c` (`b + c` for `..=`): `b <= len` for c = 0.
-            let (index, strict) = match (header.inclusive, c) {
-                (false, 0) => (header.end.clone(), false),
-                (false, c) => (shifted(&header.end, c - 1), true),
-                (true, c) => (shifted(&header.end, c), true),
-            };
-            Some(Check {
-                array: ArrayRef::Param(p),
-                index,
-                strict,
-            })
+        .map(|(p, c)| Check {
+            array: ArrayRef::Param(p),
+            index: shifted(&header.end, c - last),
         })
         .collect();
     let always_runs = header.inclusive && matches!(header.start, IndexExpr::Lit { value: 0, .. });

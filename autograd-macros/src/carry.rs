@@ -362,7 +362,7 @@ fn carried_first(
 
 /// How often each value is read in `block` (and the regions inside it), and by the region
 /// that `block` is a body of.
-fn use_counts(graph: &Graph, block: BlockId) -> FastMap<ValueId, usize> {
+pub fn use_counts(graph: &Graph, block: BlockId) -> FastMap<ValueId, usize> {
     let mut uses: FastMap<ValueId, usize> = FastMap::default();
     let mut count = |ids: &[ValueId]| {
         for &id in ids {

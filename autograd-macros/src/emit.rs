@@ -36,8 +36,13 @@ pub fn allowed_lints(function: &Function) -> TokenStream {
     // A loop keeps the user's index loops (`for i in 0..xs.len()`), and declares its carried
     // variables `mut` even where the reverse loop does not change them; whether `1..=n - 1`
     // runs is `1 <= n - 1`.
-    let loops = uses_arrays(function)
-        .then(|| quote!(unused_mut, clippy::needless_range_loop, clippy::int_plus_one,));
+    let loops = uses_arrays(function).then(|| {
+        quote!(
+            unused_mut,
+            clippy::needless_range_loop,
+            clippy::int_plus_one,
+        )
+    });
     quote! {
         #[allow(
             unused_variables,

@@ -8,7 +8,7 @@ use crate::check;
 use crate::errors::Errors;
 use crate::graph::{self, TraceGraph};
 use crate::ir::{internal, verify, Program};
-use crate::{carry, emit, fallback, fuse, higher, lower, parse, reverse, simplify, trace};
+use crate::{carry, emit, fallback, fuse, higher, lower, parse, reverse, simplify, sums, trace};
 
 /// `grad! { fn f(x, y) { ... } ... }`
 pub fn grad(input: TokenStream) -> TokenStream {
@@ -159,7 +159,8 @@ pub fn derive(
         simplify::simplify(&mut program);
         verify(&program, true)?;
     }
-    if carry::carry_stores(&mut program) {
+    let carried = carry::carry_stores(&mut program);
+    if sums::scale_sums(&mut program) || carried {
         verify(&program, true)?;
         simplify::simplify(&mut program);
     }

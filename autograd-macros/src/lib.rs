@@ -28,6 +28,7 @@ mod reverse;
 mod rules;
 mod scopes;
 mod simplify;
+mod sums;
 mod tokens;
 mod trace;
 

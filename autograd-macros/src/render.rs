@@ -316,11 +316,7 @@ impl<'a> Renderer<'a> {
             };
             let mut index = TokenStream::new();
             write_index(&check.index, &mut index);
-            asserts.extend(if check.strict {
-                quote!(assert!(#index < #name.len());)
-            } else {
-                quote!(assert!(#index <= #name.len());)
-            });
+            asserts.extend(quote!(assert!(#index < #name.len());));
         }
         if asserts.is_empty() {
             return;

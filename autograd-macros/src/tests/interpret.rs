@@ -383,13 +383,8 @@ impl<N: Number> State<'_, N> {
                 },
                 ArrayRef::Local(_) => panic!("a check of a local array"),
             };
-            let holds = if check.strict {
-                index < len
-            } else {
-                index <= len
-            };
             assert!(
-                holds,
+                index < len,
                 "the check before loop `{}` fails: index {index}, length {len}",
                 header.var
             );

@@ -63,9 +63,6 @@ fn dot_grad_into<T: ::autograd::Real>(w: &[T], x: &[T], grad: &mut DotGrad<T>) -
     grad.x.resize(x.len(), <T as ::autograd::Real>::lit(0.0));
     let d_x = &mut grad.x[..x.len()];
     let mut s = T::lit(0.0);
-    if 0 < w.len() {
-        assert!(w.len() <= x.len());
-    }
     for i in 0..w.len() {
         let t1 = w[i];
         let t2 = x[i];
@@ -250,7 +247,7 @@ fn loss_grad_into<T: ::autograd::Real>(
             d_w[i] += d_r_1 * xs[k][i];
         }
         l += r * r;
-        d_b += d_r_1;
+        d_b += r_1;
     }
     let mut s_2 = T::lit(0.0);
     for i in 0..w.len() {
@@ -260,7 +257,7 @@ fn loss_grad_into<T: ::autograd::Real>(
         s_2 += t2 * t2;
     }
     let loss = l + T::lit(0.01) * s_2;
-    grad.b = d_b;
+    grad.b = d_b * T::lit(2.0);
     loss
 }
 /** Gradient of [`loss`]: one field per differentiated parameter (w, b), shaped like it.
