@@ -15,9 +15,12 @@ use crate::rules::is_power_of_two;
 /// Scales the sums of every loop (see the module's documentation). Returns whether it changed
 /// anything (values it replaced are then dead).
 pub fn scale_sums(program: &mut Program) -> bool {
-    let primal = primal_values(program);
     let mut loops = Vec::new();
     collect_loops(&program.graph, program.root, &mut loops);
+    if loops.is_empty() {
+        return false;
+    }
+    let primal = primal_values(program);
     let mut changed = false;
     for region in loops {
         changed |= scale_loop(program, region, &primal);
