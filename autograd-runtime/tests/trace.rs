@@ -311,11 +311,59 @@ fn dot_to_svg_renders_the_f_graph_subset() {
             "for i in 0..n",
         ],
     );
-    assert!(svg.contains("stroke-dasharray"), "the data input is dashed");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let shapes = |tag: &str, attr: &str, value: Option<&str>| {
+        doc.descendants()
+            .filter(|n| n.has_tag_name(tag))
+            .filter(|n| {
+                n.attribute(attr).is_some() && value.is_none_or(|v| n.attribute(attr) == Some(v))
+            })
+            .count()
+    };
+    assert_eq!(
+        shapes("ellipse", "stroke-dasharray", None),
+        1,
+        "the data input y is dashed"
+    );
+    assert_eq!(
+        shapes("rect", "fill", Some("none")),
+        1,
+        "the output's second border"
+    );
+    assert_eq!(shapes("ellipse", "rx", None), 2, "x and y are ellipses");
     assert!(dot_to_svg("digraph { }").is_ok());
     for bad in ["digraph {", "digraph f { a -> ; }", "not dot"] {
         assert!(matches!(dot_to_svg(bad), Err(Error::Graph { .. })), "{bad}");
     }
+}
+
+#[test]
+fn a_graph_too_large_to_lay_out_is_an_error() {
+    // Every iteration of `s = s + x * w` uses `x`: its edges span the whole loop.
+    static NODES: [NodeInfo; 4] = [
+        node("x", "input", &[], Role::Param, None),
+        node("w", "input", &[], Role::Data, Some(0)),
+        node("t", "*", &[0, 1], Role::Inner, Some(0)),
+        node("s", "+", &[3, 2], Role::Output, Some(0)),
+    ];
+    static LOOP: [ClusterInfo; 1] = [ClusterInfo {
+        label: "for w in ws",
+        parent: None,
+    }];
+    let mut t = Trace::new("dot", &NODES, &LOOP);
+    t.value(0, 1.0);
+    for i in 0..150 {
+        t.value(1, i as f64);
+        t.value(2, i as f64);
+        t.value(3, i as f64);
+    }
+    match t.to_svg() {
+        Err(Error::Graph { message }) => assert!(message.contains("Graphviz"), "{message}"),
+        other => panic!("{:?}", other.map(|svg| svg.len())),
+    }
+    // The table and the DOT do not need a layout.
+    assert_eq!(t.to_string().lines().count(), 2 + 451);
+    assert!(t.to_dot().contains("n749 -> n750;"));
 }
 
 #[test]
@@ -339,4 +387,37 @@ fn writes_files_and_reports_a_missing_directory() {
         other => panic!("{other:?}"),
     }
     assert!(t.write_dot(&missing).is_err());
+}
+
+#[cfg(feature = "png")]
+#[test]
+fn png_pictures() {
+    let png = micrograd().to_png().unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // The IHDR chunk: width and height, twice the SVG's viewBox.
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let svg = micrograd().to_svg().unwrap();
+    let view: f64 = svg
+        .split("width=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (f64::from(width) - 2.0 * view).abs() <= 2.0,
+        "{width} vs {view}"
+    );
+    assert!(autograd::trace::dot_to_png(F_GRAPH)
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+    let missing = std::env::temp_dir()
+        .join("autograd no such dir")
+        .join("f.png");
+    assert!(matches!(
+        micrograd().write_png(&missing),
+        Err(Error::Io { .. })
+    ));
 }

@@ -357,7 +357,7 @@ impl Trace {
     /// autograd::Trace::new("f", &[], &[]).write_dot(&path)?;
     /// assert!(std::fs::read_to_string(&path)?.starts_with("digraph"));
     /// # std::fs::remove_file(&path)?;
-    /// # Ok::<(), autograd::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_dot(&self, path: impl AsRef<Path>) -> Result<()> {
         write(path.as_ref(), self.to_dot().as_bytes())
@@ -370,7 +370,9 @@ impl Trace {
     ///
     /// # Errors
     ///
-    /// [`Error::Graph`] if `layout-rs` fails to lay the graph out.
+    /// [`Error::Graph`] if the graph is too large to lay out in reasonable time (the limit
+    /// counts nodes and the bends of long edges: a loop of 100 iterations whose body uses an
+    /// input from before the loop reaches it), or if `layout-rs` fails.
     ///
     /// ```
     /// # use autograd::trace::{NodeInfo, Role, Trace};
@@ -400,7 +402,7 @@ impl Trace {
     /// autograd::Trace::new("f", &[], &[]).write_svg(&path)?;
     /// assert!(std::fs::read_to_string(&path)?.contains("<svg"));
     /// # std::fs::remove_file(&path)?;
-    /// # Ok::<(), autograd::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_svg(&self, path: impl AsRef<Path>) -> Result<()> {
         write(path.as_ref(), self.to_svg()?.as_bytes())
@@ -437,7 +439,7 @@ impl Trace {
     /// autograd::Trace::new("f", &[], &[]).write_png(&path)?;
     /// assert!(std::fs::read(&path)?.starts_with(b"\x89PNG"));
     /// # std::fs::remove_file(&path)?;
-    /// # Ok::<(), autograd::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "png")]
     pub fn write_png(&self, path: impl AsRef<Path>) -> Result<()> {
@@ -520,7 +522,8 @@ impl Trace {
 ///
 /// # Errors
 ///
-/// [`Error::Graph`] if the text does not parse as DOT or `layout-rs` fails to lay it out.
+/// [`Error::Graph`] if the text does not parse as DOT, or the graph is too large to lay out
+/// (as [`Trace::to_svg`]), or `layout-rs` fails.
 ///
 /// ```
 /// let dot = r#"digraph f {
