@@ -79,6 +79,7 @@ impl Picture {
         if self.left_to_right {
             out.push_str("  rankdir=LR;\n");
         }
+        out.push_str("  graph [fontname=\"Helvetica\"];\n");
         out.push_str("  node [shape=box, fontname=\"Helvetica\"];\n");
         for (i, node) in self.nodes.iter().enumerate() {
             let (shape, label) = match &node.shape {

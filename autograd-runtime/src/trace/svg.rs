@@ -108,7 +108,8 @@ impl Rect {
 
 /// How many nodes the layered layout places: the picture's, plus one per rank an edge crosses
 /// (the "virtual" nodes that route it). Ranks by longest path from the sources, as layout-rs
-/// starts; edges that close a cycle are left out, as layout-rs reverses them.
+/// starts. An estimate for a graph with cycles (DOT text may have some): nodes on a cycle
+/// stay at rank 0.
 fn layout_size(picture: &Picture) -> usize {
     let n = picture.nodes.len();
     let mut indegree = vec![0usize; n];
