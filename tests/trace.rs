@@ -220,6 +220,18 @@ fn a_loop_has_one_entry_per_iteration_with_its_own_adjoint() {
     for k in (0..xs.len()).rev() {
         d[k] = d[k + 1] * (1.0 - hs[k + 1] * hs[k + 1]) * w;
     }
+    // The carried `h` of iteration k comes from h0, then from the tanh of iteration k - 1.
+    let entries = trace.entries();
+    let carried: Vec<_> = entries.iter().filter(|e| e.op == "carried").collect();
+    assert_eq!(carried.len(), xs.len(), "{trace}");
+    for (k, entry) in carried.iter().enumerate() {
+        let [from] = entry.inputs[..] else {
+            panic!("iteration {k}: one input, not {:?}\n{trace}", entry.inputs);
+        };
+        let expected = if k == 0 { "h0" } else { "h" };
+        assert_eq!(entries[from].name, expected, "iteration {k}\n{trace}");
+        assert!(close(entry.value, hs[k]), "iteration {k}\n{trace}");
+    }
     // The tanh node of iteration k computes h_{k+1}.
     let tanh: Vec<_> = trace.entries().iter().filter(|e| e.op == "tanh").collect();
     assert_eq!(tanh.len(), xs.len(), "{trace}");

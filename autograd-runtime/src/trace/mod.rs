@@ -32,7 +32,10 @@ pub struct NodeInfo {
     /// unnamed intermediate its expression (`"a * b"`).
     pub name: &'static str,
     /// The operation: `"input"`, `"const"`, `"+"`, `"*"`, `"neg"`, `"tanh"`, `"powi(2)"`,
-    /// `"g(..)"` for a call, `"select"` for the result of an `if`, ...
+    /// `"g()"` for a call, `"index"` for an element of an array, `"len"`, `"if"` for the result
+    /// of an `if`, `"carried"` for a loop's variable at the start of an iteration (its inputs:
+    /// the value before the loop and the one at the end of the body), `"for"` for its value
+    /// after the loop.
     pub op: &'static str,
     /// The operands: indices into the same table, in argument order.
     pub inputs: &'static [usize],
@@ -181,11 +184,16 @@ impl Trace {
         };
         // An input without an entry yet (a loop-carried value's first use of itself) is left
         // out rather than pointing nowhere.
-        let inputs = info
+        let mut inputs: Vec<usize> = info
             .inputs
             .iter()
             .filter_map(|&i| self.latest.get(i).copied().flatten())
             .collect();
+        // A loop's carried value comes from its value before the loop on the first iteration
+        // and from the end of the last iteration after that: whichever was recorded last.
+        if info.op == "carried" {
+            inputs = inputs.iter().max().copied().into_iter().collect();
+        }
         let index = self.entries.len();
         self.entries.push(Entry {
             name: info.name,
