@@ -326,3 +326,24 @@ fn source_shows_the_generated_gradient() {
     assert!(source.contains("let z = x * y;"), "{source}");
     assert!(source.contains("pub x: T,"), "{source}");
 }
+
+grad! {
+    #[trace]
+    #[wrt(w, b)]
+    fn regression(w, b, x, y) {
+        let y_hat = w * x + b;
+        let diff = y_hat - y;
+        let loss = diff.powi(2);
+        loss
+    }
+}
+
+/// The README's example ("Seeing what was computed"), as written there.
+#[test]
+fn readme_example_as_written() {
+    let trace = regression_trace(0.09, 0.0, 0.5, 0.095);
+    println!("{trace}");
+    assert_eq!(trace.value_of("y_hat"), Some(0.045));
+    assert_eq!(trace.adjoint_of("diff"), Some(2.0 * (0.045 - 0.095))); // -0.1
+    assert!(regression_graph().contains("y_hat = w * x + b"));
+}

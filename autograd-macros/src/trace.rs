@@ -9,7 +9,7 @@ use proc_macro2::{Delimiter, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use crate::ast::{Form, Function, Scalar, Shape};
+use crate::ast::{Function, Scalar, Shape};
 use crate::emit::param_type;
 use crate::graph::{self, TraceGraph};
 use crate::ir::Program;
@@ -65,18 +65,6 @@ fn trace_fn(
     graph: &TraceGraph,
     program: &Program,
 ) -> syn::Result<TokenStream> {
-    if let Form::Attribute(_) = function.form {
-        let extra = function.generics.params.iter().find(
-            |param| !matches!(param, syn::GenericParam::Type(t) if t.ident == *scalar.ident()),
-        );
-        if let Some(param) = extra {
-            return Err(syn::Error::new_spanned(
-                param,
-                "`#[trace]` takes a function whose only generic parameter is its number type: \
-                 `f_trace` computes in `f64`",
-            ));
-        }
-    }
     let scalar = trace_scalar(scalar);
     let ty = scalar.ident();
     let vis = &function.vis;
