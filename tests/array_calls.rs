@@ -200,7 +200,8 @@ impl Lcg {
     }
 }
 
-fn assert_passes(check: autograd::check::GradCheck, what: &str) {
+fn assert_passes(check: autograd::Result<autograd::check::GradCheck>, what: &str) {
+    let check = check.unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(check.passes(1e-6), "{what}: {check:?}");
 }
 

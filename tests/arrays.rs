@@ -440,7 +440,8 @@ fn a_local_array_after_an_early_return() {
         flat.push(k);
         let mut analytic = g.v.to_vec();
         analytic.push(g.k);
-        let check = check_grad_slice(|p| after_return([p[0], p[1], p[2]], p[3]), &flat, &analytic);
+        let check =
+            check_grad_slice(|p| after_return([p[0], p[1], p[2]], p[3]), &flat, &analytic).unwrap();
         assert_passes(check, &format!("after_return, k = {k}"));
     }
 }
