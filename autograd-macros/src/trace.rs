@@ -96,11 +96,11 @@ fn trace_fn(
     }
     let reserved = vec![TRACE.to_string()];
     let mut renderer = Renderer::new(program, &scalar, &param_names, &reserved);
-    if renderer.uses_real_trait() {
-        body.extend(quote!(
+    let import = renderer.uses_real_trait().then(|| {
+        quote!(
             use ::autograd::Real as _;
-        ));
-    }
+        )
+    });
     renderer.write_block(program.root, &mut body);
     renderer.finish()?;
     let nodes = graph.nodes.iter().map(|node| {
@@ -136,6 +136,7 @@ fn trace_fn(
         #vis fn #trace_name(#(#params),*) -> ::autograd::Trace
     };
     let mut inner = quote! {
+        #import
         static NODES: [::autograd::trace::NodeInfo; #node_count] = [#(#nodes),*];
         static CLUSTERS: [::autograd::trace::ClusterInfo; #cluster_count] = [#(#clusters),*];
         let mut #trace = ::autograd::Trace::new(#fn_name, &NODES, &CLUSTERS);
