@@ -266,6 +266,15 @@ fn element_adjoints_sum_to_the_gradient() {
     );
 }
 
+/// The text of a well-formed SVG document (panics, with the SVG, if it is not).
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     let graphs = [
@@ -279,12 +288,7 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     ];
     for dot in graphs {
         let svg = dot_to_svg(dot).unwrap_or_else(|e| panic!("{e}\n{dot}"));
-        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
-        let text: String = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = svg_text(&svg);
         for label in node_labels(dot) {
             assert!(
                 text.contains(&label),
@@ -300,12 +304,7 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     ];
     for trace in traces {
         let svg = trace.to_svg().unwrap_or_else(|e| panic!("{e}\n{trace}"));
-        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
-        let text: String = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = svg_text(&svg);
         for entry in trace.entries() {
             assert!(
                 text.contains(entry.name),
