@@ -391,6 +391,21 @@ def main():
                 t("W4: growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f} between {big[0]} and {big[-1]} operations")
         elif slope is not None:
             t("W4 (fan-in shape): growing linearly", slope <= 1.15, f"time ∝ N^{slope:.2f}")
+    plain = {int(b): load("root", "W4_trace/plain", b) for b in benches("root", "W4_trace/plain")}
+    traced = {int(b): load("root", "W4_trace/trace", b) for b in benches("root", "W4_trace/trace")}
+    sizes = sorted(n for n in plain if traced.get(n) and plain[n])
+    if sizes:
+        md.append("### `#[trace]` (issue 17)\n")
+        md.append(
+            "The same chain of N operations expanded without and with `#[trace]`, side by side in one "
+            "run (`W4_trace`): what a function that asks for `f_graph`, `f_trace` and `f_source` pays. "
+            "A function without `#[trace]` expands exactly as before (the snapshots check it).\n"
+        )
+        out = ["| operations | without | with `#[trace]` | ratio |", "| --- | --- | --- | --- |"]
+        for n in sizes:
+            out.append(f"| {n} | {fmt(plain[n]['median'])} | {fmt(traced[n]['median'])} | "
+                       f"{traced[n]['median'] / plain[n]['median']:.1f}× |")
+        md.append("\n".join(out) + "\n")
     if os.path.exists(W4_REVIEW):
         md.append(open(W4_REVIEW).read().strip() + "\n")
     for section in W5_SECTIONS:
@@ -416,6 +431,7 @@ def main():
         "cargo bench -p autograd-macros --bench expand -- 'W4(_fanin)?/1000'   # W4 at 1,000 operations",
         "W5_ROUNDS=3 cargo bench --bench w5_loops -- --warm-up-time 1 --measurement-time 3   # W5, 6 min",
         "cargo bench -p autograd-macros --bench expand -- W4_loops            # W4 of rosen and the MLP with loops",
+        "cargo bench -p autograd-macros --bench expand -- W4_trace            # W4 with and without #[trace]",
         "python3 bench/w5_table.py --write bench/w5.md                        # W5's tables from the two runs above",
         "W6_ROUNDS=3 cargo bench --bench w6_hessian && python3 bench/w6_summary.py   # W6 (issue 16)",
         "python3 bench/gen_w1.py            # regenerate W1's functions for every contender",

@@ -172,6 +172,10 @@ pub fn draw(walks: &[Walk], dir: &Path) -> Result<(), Box<dyn Error>> {
             .write_dot(dir.join(format!("{}.dot", walk.name)))?;
         let graph = autograd::trace::dot_to_svg(walk.graph)?;
         std::fs::write(dir.join(format!("{}_graph.svg", walk.name)), graph)?;
+        // PNG too with `--features png` (resvg, off by default: it is a large build).
+        #[cfg(feature = "png")]
+        walk.trace
+            .write_png(dir.join(format!("{}.png", walk.name)))?;
     }
     Ok(())
 }
@@ -183,9 +187,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("By hand:\n{}\n", walk.by_hand);
         println!("Traced:\n{}", walk.trace);
     }
+    // `regression_source()` is everything `grad!` wrote for it; here, its gradient function.
+    let source = regression_source();
+    let gradient: Vec<&str> = source
+        .lines()
+        .skip_while(|line| !line.contains("fn regression_grad"))
+        .take_while(|line| *line != "}")
+        .collect();
     println!(
-        "The code grad! wrote for `regression`:\n\n{}",
-        regression_source()
+        "The gradient grad! wrote for `regression` (regression_source() has all of it):\n\n{}\n}}\n",
+        gradient.join("\n")
     );
     let dir = Path::new("target/backprop");
     draw(&walks, dir)?;

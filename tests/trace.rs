@@ -220,6 +220,18 @@ fn a_loop_has_one_entry_per_iteration_with_its_own_adjoint() {
     for k in (0..xs.len()).rev() {
         d[k] = d[k + 1] * (1.0 - hs[k + 1] * hs[k + 1]) * w;
     }
+    // The carried `h` of iteration k comes from h0, then from the tanh of iteration k - 1.
+    let entries = trace.entries();
+    let carried: Vec<_> = entries.iter().filter(|e| e.op == "carried").collect();
+    assert_eq!(carried.len(), xs.len(), "{trace}");
+    for (k, entry) in carried.iter().enumerate() {
+        let [from] = entry.inputs[..] else {
+            panic!("iteration {k}: one input, not {:?}\n{trace}", entry.inputs);
+        };
+        let expected = if k == 0 { "h0" } else { "h" };
+        assert_eq!(entries[from].name, expected, "iteration {k}\n{trace}");
+        assert!(close(entry.value, hs[k]), "iteration {k}\n{trace}");
+    }
     // The tanh node of iteration k computes h_{k+1}.
     let tanh: Vec<_> = trace.entries().iter().filter(|e| e.op == "tanh").collect();
     assert_eq!(tanh.len(), xs.len(), "{trace}");
@@ -254,6 +266,15 @@ fn element_adjoints_sum_to_the_gradient() {
     );
 }
 
+/// The text of a well-formed SVG document (panics, with the SVG, if it is not).
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     let graphs = [
@@ -267,12 +288,7 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     ];
     for dot in graphs {
         let svg = dot_to_svg(dot).unwrap_or_else(|e| panic!("{e}\n{dot}"));
-        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
-        let text: String = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = svg_text(&svg);
         for label in node_labels(dot) {
             assert!(
                 text.contains(&label),
@@ -288,12 +304,7 @@ fn every_graph_and_trace_renders_to_well_formed_svg_with_every_label() {
     ];
     for trace in traces {
         let svg = trace.to_svg().unwrap_or_else(|e| panic!("{e}\n{trace}"));
-        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
-        let text: String = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = svg_text(&svg);
         for entry in trace.entries() {
             assert!(
                 text.contains(entry.name),
@@ -313,4 +324,25 @@ fn source_shows_the_generated_gradient() {
     );
     assert!(source.contains("let z = x * y;"), "{source}");
     assert!(source.contains("pub x: T,"), "{source}");
+}
+
+grad! {
+    #[trace]
+    #[wrt(w, b)]
+    fn regression(w, b, x, y) {
+        let y_hat = w * x + b;
+        let diff = y_hat - y;
+        let loss = diff.powi(2);
+        loss
+    }
+}
+
+/// The README's example ("Seeing what was computed"), as written there.
+#[test]
+fn readme_example_as_written() {
+    let trace = regression_trace(0.09, 0.0, 0.5, 0.095);
+    println!("{trace}");
+    assert_eq!(trace.value_of("y_hat"), Some(0.045));
+    assert_eq!(trace.adjoint_of("diff"), Some(2.0 * (0.045 - 0.095))); // -0.1
+    assert!(regression_graph().contains("y_hat = w * x + b"));
 }

@@ -52,12 +52,35 @@ pub fn check_names(functions: &[Function], errors: &mut Errors) -> Vec<bool> {
 }
 
 /// Checks one function; returns its scalar type when its signature is usable.
+/// `#[trace]`'s `f_trace` computes in `f64` (or the function's `f32`): the function can have
+/// no generic parameter but its number type.
+fn check_trace(function: &Function, scalar: &Scalar, errors: &mut Errors) {
+    if function.trace.is_none() {
+        return;
+    }
+    let extra =
+        function.generics.params.iter().find(
+            |param| !matches!(param, syn::GenericParam::Type(t) if t.ident == *scalar.ident()),
+        );
+    if let Some(param) = extra {
+        errors.push_error(syn::Error::new_spanned(
+            param,
+            "`#[trace]` takes a function whose only generic parameter is its number type \
+             (`f_trace` computes in `f64`): write the length as a number or a constant, or \
+             leave `#[trace]` off this function",
+        ));
+    }
+}
+
 pub fn check_function(
     function: &Function,
     signatures: &Signatures,
     errors: &mut Errors,
 ) -> Option<Scalar> {
     let scalar = check_signature(function, errors);
+    if let Some(scalar) = &scalar {
+        check_trace(function, scalar, errors);
+    }
     if let Some(body) = &function.body {
         let mut checker = Checker {
             function,

@@ -9,7 +9,7 @@ use proc_macro2::{Delimiter, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use crate::ast::{Form, Function, Scalar, Shape};
+use crate::ast::{Function, Scalar, Shape};
 use crate::emit::param_type;
 use crate::graph::{self, TraceGraph};
 use crate::ir::Program;
@@ -65,18 +65,6 @@ fn trace_fn(
     graph: &TraceGraph,
     program: &Program,
 ) -> syn::Result<TokenStream> {
-    if let Form::Attribute(_) = function.form {
-        let extra = function.generics.params.iter().find(
-            |param| !matches!(param, syn::GenericParam::Type(t) if t.ident == *scalar.ident()),
-        );
-        if let Some(param) = extra {
-            return Err(syn::Error::new_spanned(
-                param,
-                "`#[trace]` takes a function whose only generic parameter is its number type: \
-                 `f_trace` computes in `f64`",
-            ));
-        }
-    }
     let scalar = trace_scalar(scalar);
     let ty = scalar.ident();
     let vis = &function.vis;
@@ -108,11 +96,11 @@ fn trace_fn(
     }
     let reserved = vec![TRACE.to_string()];
     let mut renderer = Renderer::new(program, &scalar, &param_names, &reserved);
-    if renderer.uses_real_trait() {
-        body.extend(quote!(
+    let import = renderer.uses_real_trait().then(|| {
+        quote!(
             use ::autograd::Real as _;
-        ));
-    }
+        )
+    });
     renderer.write_block(program.root, &mut body);
     renderer.finish()?;
     let nodes = graph.nodes.iter().map(|node| {
@@ -148,6 +136,7 @@ fn trace_fn(
         #vis fn #trace_name(#(#params),*) -> ::autograd::Trace
     };
     let mut inner = quote! {
+        #import
         static NODES: [::autograd::trace::NodeInfo; #node_count] = [#(#nodes),*];
         static CLUSTERS: [::autograd::trace::ClusterInfo; #cluster_count] = [#(#clusters),*];
         let mut #trace = ::autograd::Trace::new(#fn_name, &NODES, &CLUSTERS);

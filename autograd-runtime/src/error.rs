@@ -97,6 +97,12 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A graph picture could not be made: DOT text that does not parse, or a graph the layout
+    /// library could not place.
+    Graph {
+        /// What went wrong and what to do instead.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for Error {
@@ -140,6 +146,7 @@ impl std::fmt::Display for Error {
             ),
             Error::Invalid { what, message } => write!(f, "{what}: {message}"),
             Error::EmptyFile { path } => write!(f, "{}: no data rows", path.display()),
+            Error::Graph { message } => write!(f, "graph picture: {message}"),
         }
     }
 }

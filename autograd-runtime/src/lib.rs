@@ -1,7 +1,8 @@
 //! The runtime of `autograd`: the scalar trait [`Real`] that generated code is generic over,
 //! the [`Gradient`] trait that generated gradient structs implement, the dual numbers [`Dual`]
 //! and [`DualN`] of second derivatives, and what training needs:
-//! batch loops, layers, losses, optimizers, data loading and a training loop.
+//! batch loops, layers, losses, optimizers, data loading and a training loop, and the
+//! `Trace` of a `#[trace]` function (values and adjoints as a table, DOT or SVG).
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
 
@@ -32,6 +33,8 @@ pub mod data;
 #[cfg(feature = "nn")]
 pub mod nn;
 pub mod optim;
+#[cfg(feature = "trace")]
+pub mod trace;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -48,3 +51,5 @@ pub use num_traits::Float;
 pub use real::Real;
 #[cfg(feature = "nn")]
 pub use scalar::Scalar;
+#[cfg(feature = "trace")]
+pub use trace::Trace;
