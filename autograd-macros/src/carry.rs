@@ -26,7 +26,7 @@ use crate::ir::{
 };
 
 /// Rewrites the adjoint stores of every loop of `program` (see the module's documentation).
-/// Returns whether it changed anything (values it replaced are then dead).
+/// Returns whether it carried any store (the sums it replaced are then dead).
 pub fn carry_stores(program: &mut Program) -> bool {
     let mut loops = Vec::new();
     collect_loops(&program.graph, program.root, &mut loops);
@@ -475,7 +475,7 @@ fn write_once(program: &mut Program, region: RegionId, flushes: &[(RegionId, Arr
         }
         // Does it write every element? Then `_grad_into` need not zero the array.
         let ArrayRef::Param(p) = array else { continue };
-        if parent != program.root || header.reversed || carried.len() > 1 {
+        if parent != program.root || carried.len() > 1 || (header.reversed && !carried.is_empty()) {
             continue;
         }
         let Some(name) = param_name(graph, p) else {

@@ -9,7 +9,7 @@
 
 use crate::carry::use_counts;
 use crate::hash::{FastMap, FastSet};
-use crate::ir::{BlockId, Graph, Inst, Op, Program, RegionId, RegionKind, ValueId};
+use crate::ir::{ArrayRef, BlockId, Graph, Inst, Op, Program, RegionId, RegionKind, ValueId};
 use crate::rules::is_power_of_two;
 
 /// Scales the sums of every loop (see the module's documentation). Returns whether it changed
@@ -41,9 +41,19 @@ fn collect_loops(graph: &Graph, block: BlockId, out: &mut Vec<RegionId>) {
     }
 }
 
-/// The values the function's value depends on, through arguments and regions' yields.
+/// The values the function's value depends on: through arguments, regions' yields, and the
+/// local arrays it reads (every store into one).
 fn primal_values(program: &Program) -> FastSet<ValueId> {
     let graph = &program.graph;
+    let mut stores: FastMap<ArrayRef, Vec<ValueId>> = FastMap::default();
+    for (id, value) in graph.values.iter() {
+        if let Op::Store(place, _) = value.op {
+            let place = &graph.places[place];
+            if !place.adjoint {
+                stores.entry(place.array).or_default().push(id);
+            }
+        }
+    }
     let mut seen = FastSet::default();
     let mut pending = vec![program.value];
     while let Some(value) = pending.pop() {
@@ -52,10 +62,17 @@ fn primal_values(program: &Program) -> FastSet<ValueId> {
         }
         let node = &graph.values[value];
         pending.extend(node.args.iter().copied());
-        if let Op::Result(region, k) | Op::Carried(region, k) = node.op {
-            let region = &graph.regions[region];
-            pending.extend(region.yields.iter().filter_map(|y| y.get(k).copied()));
-            pending.extend(region.args.iter().copied());
+        match node.op {
+            Op::Result(region, k) | Op::Carried(region, k) => {
+                let region = &graph.regions[region];
+                pending.extend(region.yields.iter().filter_map(|y| y.get(k).copied()));
+                pending.extend(region.args.iter().copied());
+            }
+            Op::Load(place) if !graph.places[place].adjoint => {
+                let array = graph.places[place].array;
+                pending.extend(stores.get(&array).into_iter().flatten().copied());
+            }
+            _ => {}
         }
     }
     seen
