@@ -2,9 +2,83 @@
 //! logits) into a buffer the caller owns, so a training step allocates nothing.
 //!
 //! All are means over the batch, as PyTorch's default `reduction="mean"`, except [`sse`].
+//!
+//! MSE, SSE and binary cross-entropy are `grad!` functions (the runtime is the macro's first
+//! user): each is a loop over a block of 16 elements (`sse_block`, `bce_block`, parameters
+//! `[T; 16]`), run over the input's whole blocks, and the per-element kernels of
+//! [`kernels`](super::kernels) (also `grad!`) take the last `len % 16`. Not one function over
+//! the slice, because the gradient of a `&[T]` parameter is a `Vec<T>` field that the caller's
+//! `grad: &mut [T]` cannot lend without a `Vec` of our own per call (an allocation) or a copy;
+//! a block's gradient is a `[T; 16]`, returned by value and stored straight into `grad`. The
+//! old hand-written loops are kept in `loss_by_hand.rs`, the reference of the tests below.
+//!
+//! Softmax cross-entropy stays hand-written: its labels are `usize` indices and its rows have a
+//! length known only at run time, neither of which a `grad!` body can take without a
+//! `Vec` per call (see [`softmax_cross_entropy`]).
+
+use autograd_macros::grad;
 
 use super::kernels;
 use crate::{Error, Real, Result};
+
+/// Elements per call of the generated kernels `sse_block` and `bce_block`.
+const BLOCK: usize = 16;
+
+grad! {
+    /// `scale · Σ (p - t)²` over one block.
+    #[wrt(pred)]
+    #[inline(always)]
+    fn sse_block(pred: [T; BLOCK], target: [T; BLOCK], scale) {
+        let mut s = 0.0;
+        for i in 0..BLOCK {
+            s += (pred[i] - target[i]).powi(2);
+        }
+        s * scale
+    }
+
+    /// `scale · Σ bce(z, y)` over one block, in the form that neither overflows nor loses the
+    /// tails: `bce(z, y) = max(z, 0) - z y + ln(1 + e^-|z|)`. At `z = 0` the conventions of
+    /// `max` (a tie gives each side half) and `abs` (`abs'(0) = 0`) add up to the true
+    /// derivative `σ(0) - y = 1/2 - y`.
+    #[wrt(z)]
+    #[inline(always)]
+    fn bce_block(z: [T; BLOCK], y: [T; BLOCK], scale) {
+        let mut s = 0.0;
+        for i in 0..BLOCK {
+            s += z[i].max(0.0) - z[i] * y[i] + (-z[i].abs()).exp().ln_1p();
+        }
+        s * scale
+    }
+}
+
+/// `scale · Σ f(aᵢ, bᵢ)`, and its gradient in `a` written into `grad` (lengths checked by the
+/// caller): whole blocks through `block` (value and gradient of `BLOCK` elements), the rest
+/// through `element` (value and partial of one).
+#[inline(always)]
+fn by_blocks<T: Real>(
+    a: &[T],
+    b: &[T],
+    grad: &mut [T],
+    scale: T,
+    block: impl Fn([T; BLOCK], [T; BLOCK], T) -> (T, [T; BLOCK]),
+    element: impl Fn(T, T) -> (T, T),
+) -> T {
+    let (a_blocks, a_rest) = a.as_chunks::<BLOCK>();
+    let (b_blocks, b_rest) = b.as_chunks::<BLOCK>();
+    let (g_blocks, g_rest) = grad.as_chunks_mut::<BLOCK>();
+    let mut sum = T::zero();
+    for ((a, b), g) in a_blocks.iter().zip(b_blocks).zip(g_blocks) {
+        let (v, d) = block(*a, *b, scale);
+        sum += v;
+        *g = d;
+    }
+    for ((&a, &b), g) in a_rest.iter().zip(b_rest).zip(g_rest) {
+        let (v, d) = element(a, b);
+        sum += v * scale;
+        *g = d * scale;
+    }
+    sum
+}
 
 /// Mean squared error `Σ (p - t)² / n` over all elements; `grad = 2 (p - t) / n`.
 ///
@@ -20,10 +94,9 @@ use crate::{Error, Real, Result};
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 pub fn mse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
-    let sum = sse(pred, target, grad)?;
+    lengths(pred.len(), target.len(), grad.len())?;
     let inv = T::one() / T::lit(pred.len() as f64);
-    grad.iter_mut().for_each(|g| *g *= inv);
-    Ok(sum / T::lit(pred.len() as f64))
+    Ok(sq_err_sum(pred, target, grad, inv))
 }
 
 /// Sum of squared errors `Σ (p - t)²` (micrograd's loss); `grad = 2 (p - t)`.
@@ -40,14 +113,26 @@ pub fn mse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
 /// ```
 pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     lengths(pred.len(), target.len(), grad.len())?;
-    let mut sum = T::zero();
-    for ((&p, &t), g) in pred.iter().zip(target).zip(grad.iter_mut()) {
-        let (v, partials) = kernels::sq_err_grad(p, t);
-        let dp = partials.p;
-        sum += v;
-        *g = dp;
-    }
-    Ok(sum)
+    Ok(sq_err_sum(pred, target, grad, T::one()))
+}
+
+/// `scale · Σ (p - t)²` and its gradient, for [`mse`] and [`sse`].
+#[inline(always)]
+fn sq_err_sum<T: Real>(pred: &[T], target: &[T], grad: &mut [T], scale: T) -> T {
+    by_blocks(
+        pred,
+        target,
+        grad,
+        scale,
+        |p, t, scale| {
+            let (v, d) = sse_block_grad(p, t, scale);
+            (v, d.pred)
+        },
+        |p, t| {
+            let (v, d) = kernels::sq_err_grad(p, t);
+            (v, d.p)
+        },
+    )
 }
 
 /// Binary cross-entropy of logits `z` (predicted probability `σ(z)`) for targets in `[0, 1]`,
@@ -67,16 +152,21 @@ pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
 /// ```
 pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> Result<T> {
     lengths(logits.len(), targets.len(), grad.len())?;
-    let n = T::lit(logits.len() as f64);
-    let inv = T::one() / n;
-    let mut sum = T::zero();
-    for ((&z, &y), g) in logits.iter().zip(targets).zip(grad.iter_mut()) {
-        let (v, partials) = kernels::bce_logit_grad(z, y);
-        let dz = partials.z;
-        sum += v;
-        *g = dz * inv;
-    }
-    Ok(sum / n)
+    let inv = T::one() / T::lit(logits.len() as f64);
+    Ok(by_blocks(
+        logits,
+        targets,
+        grad,
+        inv,
+        |z, y, scale| {
+            let (v, d) = bce_block_grad(z, y, scale);
+            (v, d.z)
+        },
+        |z, y| {
+            let (v, d) = kernels::bce_logit_grad(z, y);
+            (v, d.z)
+        },
+    ))
 }
 
 /// Softmax cross-entropy: `logits` holds one row of `classes = logits.len() / labels.len()`
@@ -173,6 +263,10 @@ fn lengths(pred: usize, target: usize, grad: usize) -> Result<()> {
 }
 
 #[cfg(test)]
+#[path = "loss_by_hand.rs"]
+mod by_hand;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -202,18 +296,119 @@ mod tests {
         (0..n).map(|i| (i as f64 * 0.77).sin() * 3.0).collect()
     }
 
+    /// Targets for `mse`/`sse` and for `bce_with_logits` (in `[0, 1]`) of length `n`.
+    fn targets(n: usize) -> (Vec<f64>, Vec<f64>) {
+        let t = (0..n).map(|i| (i as f64 * 0.3).cos()).collect();
+        let y01 = (0..n).map(|i| [0.0, 1.0, 0.3][i % 3]).collect();
+        (t, y01)
+    }
+
+    /// Lengths that take only the per-element kernels (1, 12), one block (16), blocks and a
+    /// rest (37).
     #[test]
     fn gradients_match_finite_differences() {
+        for n in [1, 12, 16, 37] {
+            let x = values(n);
+            let (t, y01) = targets(n);
+            check(&format!("mse {n}"), &x, &|p, g| mse(p, &t, g));
+            check(&format!("sse {n}"), &x, &|p, g| sse(p, &t, g));
+            check(&format!("bce_with_logits {n}"), &x, &|z, g| {
+                bce_with_logits(z, &y01, g)
+            });
+        }
         let x = values(12);
-        let t: Vec<f64> = (0..12).map(|i| (i as f64 * 0.3).cos()).collect();
-        let y01: Vec<f64> = (0..12).map(|i| [0.0, 1.0, 0.3][i % 3]).collect();
         let labels = [2, 0, 1, 1];
-        check("mse", &x, &|p, g| mse(p, &t, g));
-        check("sse", &x, &|p, g| sse(p, &t, g));
-        check("bce_with_logits", &x, &|z, g| bce_with_logits(z, &y01, g));
         check("softmax_cross_entropy", &x, &|z, g| {
             softmax_cross_entropy(z, &labels, g)
         });
+    }
+
+    type Pair<T> = fn(&[T], &[T], &mut [T]) -> Result<T>;
+
+    /// `new` against `old` on the same input: the value to `n ε` relative (the sums are added
+    /// in another order), each gradient element to `4 ε · scale` absolute, where `scale` is
+    /// what one element's partial is multiplied by (`1/n` for the means; BCE's `σ(z) - y`
+    /// cancels, so its error is relative to that scale, not to the result).
+    fn same_as_by_hand<T: Real + std::fmt::Debug>(
+        name: &str,
+        new: Pair<T>,
+        old: Pair<T>,
+        a: &[T],
+        b: &[T],
+        scale: T,
+    ) {
+        let n = a.len();
+        let (mut g_new, mut g_old) = (vec![T::nan(); n], vec![T::nan(); n]);
+        let v_new = new(a, b, &mut g_new).unwrap();
+        let v_old = old(a, b, &mut g_old).unwrap();
+        let tol = T::epsilon() * T::lit(n.max(4) as f64) * v_old.abs().max(T::min_positive_value());
+        assert!((v_new - v_old).abs() <= tol, "{name} {n}: {v_new:?} vs {v_old:?}");
+        for (i, (gn, go)) in g_new.iter().zip(&g_old).enumerate() {
+            let tol = T::lit(4.0) * T::epsilon() * scale * go.abs().max(T::one());
+            assert!(
+                (*gn - *go).abs() <= tol,
+                "{name} {n} ∂{i}: {gn:?} vs {go:?}"
+            );
+        }
+    }
+
+    fn compare_with_by_hand<T: Real + std::fmt::Debug>() {
+        for n in [1, 2, 15, 16, 17, 33, 100, 1000] {
+            let x: Vec<T> = values(n).into_iter().map(T::lit).collect();
+            let (t, y01) = targets(n);
+            let t: Vec<T> = t.into_iter().map(T::lit).collect();
+            let y01: Vec<T> = y01.into_iter().map(T::lit).collect();
+            let inv = T::one() / T::lit(n as f64);
+            same_as_by_hand("mse", mse, by_hand::mse, &x, &t, inv);
+            same_as_by_hand("sse", sse, by_hand::sse, &x, &t, T::one());
+            same_as_by_hand("bce", bce_with_logits, by_hand::bce_with_logits, &x, &y01, inv);
+        }
+    }
+
+    #[test]
+    fn the_grad_kernels_agree_with_the_hand_written_loops() {
+        compare_with_by_hand::<f64>();
+        compare_with_by_hand::<f32>();
+    }
+
+    /// BCE in a block, where the generated `bce_block` (not the per-element kernel) computes it:
+    /// exact at ±1000 and ±10⁴ in both precisions, and `σ(0) - y` at `z = ±0`.
+    fn bce_blocks_are_stable<T: Real + std::fmt::Debug>() {
+        let z: Vec<T> = [1000.0, -1000.0, 1e4, -1e4, 0.0, -0.0, 0.0, 1000.0]
+            .repeat(2)
+            .into_iter()
+            .map(T::lit)
+            .collect();
+        let y: Vec<T> = [0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.25, 1.0]
+            .repeat(2)
+            .into_iter()
+            .map(T::lit)
+            .collect();
+        // Per element: the loss and σ(z) - y.
+        let want = [
+            (1000.0, 1.0),
+            (1000.0, -1.0),
+            (0.0, 0.0),
+            (0.0, 0.0),
+            (2.0_f64.ln(), -0.5),
+            (2.0_f64.ln(), 0.5),
+            (2.0_f64.ln(), 0.25),
+            (0.0, 0.0),
+        ];
+        let mut g = vec![T::nan(); 16];
+        let l = bce_with_logits(&z, &y, &mut g).unwrap();
+        let sum: f64 = want.iter().map(|w| w.0).sum::<f64>() * 2.0;
+        let want_l = T::lit(sum / 16.0);
+        assert!((l - want_l).abs() <= T::lit(8.0) * T::epsilon() * want_l, "{l:?}");
+        for (i, gi) in g.iter().enumerate() {
+            assert_eq!(*gi, T::lit(want[i % 8].1 / 16.0), "∂{i} of {g:?}");
+        }
+    }
+
+    #[test]
+    fn bce_with_logits_is_stable_in_blocks() {
+        bce_blocks_are_stable::<f64>();
+        bce_blocks_are_stable::<f32>();
     }
 
     #[test]
