@@ -342,7 +342,10 @@ mod tests {
         let v_new = new(a, b, &mut g_new).unwrap();
         let v_old = old(a, b, &mut g_old).unwrap();
         let tol = T::epsilon() * T::lit(n.max(4) as f64) * v_old.abs().max(T::min_positive_value());
-        assert!((v_new - v_old).abs() <= tol, "{name} {n}: {v_new:?} vs {v_old:?}");
+        assert!(
+            (v_new - v_old).abs() <= tol,
+            "{name} {n}: {v_new:?} vs {v_old:?}"
+        );
         for (i, (gn, go)) in g_new.iter().zip(&g_old).enumerate() {
             let tol = T::lit(4.0) * T::epsilon() * scale * go.abs().max(T::one());
             assert!(
@@ -361,7 +364,14 @@ mod tests {
             let inv = T::one() / T::lit(n as f64);
             same_as_by_hand("mse", mse, by_hand::mse, &x, &t, inv);
             same_as_by_hand("sse", sse, by_hand::sse, &x, &t, T::one());
-            same_as_by_hand("bce", bce_with_logits, by_hand::bce_with_logits, &x, &y01, inv);
+            same_as_by_hand(
+                "bce",
+                bce_with_logits,
+                by_hand::bce_with_logits,
+                &x,
+                &y01,
+                inv,
+            );
         }
     }
 
@@ -399,7 +409,10 @@ mod tests {
         let l = bce_with_logits(&z, &y, &mut g).unwrap();
         let sum: f64 = want.iter().map(|w| w.0).sum::<f64>() * 2.0;
         let want_l = T::lit(sum / 16.0);
-        assert!((l - want_l).abs() <= T::lit(8.0) * T::epsilon() * want_l, "{l:?}");
+        assert!(
+            (l - want_l).abs() <= T::lit(8.0) * T::epsilon() * want_l,
+            "{l:?}"
+        );
         for (i, gi) in g.iter().enumerate() {
             assert_eq!(*gi, T::lit(want[i % 8].1 / 16.0), "∂{i} of {g:?}");
         }
