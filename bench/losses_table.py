@@ -3,7 +3,8 @@
 results in target/criterion (groups `loss_KIND_TY_nN`, each round `_rK` after the first, written
 by `cargo bench --bench losses`).
 
-Per contender: the median over rounds of criterion's median, and the ratio to `old` as the
+`new` is the `grad!` block kernel: `nn::loss::mse` for MSE, the rejected candidate `bce_block`
+(defined in the bench) for BCE; softmax CE has none. Per contender: the median over rounds of criterion's median, and the ratio to `old` as the
 median of the ratios within a round, with the largest of those ratios after a slash.
 
     cargo bench --bench losses

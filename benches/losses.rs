@@ -1,11 +1,17 @@
-//! The runtime's losses (issue 15, "Use it"): `nn::loss::{mse, bce_with_logits}` as they are
-//! now, `grad!` kernels over blocks of 16 (`new`), against the hand-written loops they replaced
-//! (`old`, `autograd-runtime/src/nn/loss_by_hand.rs`), at 16, 1,024 and 65,536 elements, f64 and
-//! f32, one thread, in `LOSS_ROUNDS` rounds (default 3; each round starts with another
-//! contender, `common/rounds.rs`). `slice_into` is the direct form, one `grad!` function over the
-//! slices (`mse_slice`, `bce_slice` below) through `_grad_into` with one reused gradient: what
-//! the losses would cost if `_grad_into` could write into the caller's `&mut [T]`; it is timed
-//! without the copy into `grad` that the public signature would need today.
+//! The runtime's losses as `grad!` functions (issue 15, "Use it") against hand-written loops, at
+//! 16, 1,024 and 65,536 elements, f64 and f32, one thread, in `LOSS_ROUNDS` rounds (default 3;
+//! each round starts with another contender, `common/rounds.rs`).
+//!
+//! - MSE: `new` is `nn::loss::mse`, the `grad!` kernel `sse_block` over blocks of 16; `old` the
+//!   hand-written loop it replaced (`autograd-runtime/src/nn/loss_by_hand.rs`).
+//! - BCE with logits: `old` is `nn::loss::bce_with_logits`, which stayed a hand-written loop
+//!   over the kernel `bce_logit`; `new` the candidate it was measured against, the same kernel
+//!   summed over blocks of 16 by a `grad!` function (`bce_block` below, as `nn::loss` would
+//!   have it).
+//! - Both: `slice_into` is the direct form, one `grad!` function over the slices (`mse_slice`,
+//!   `bce_slice`) through `_grad_into` with one reused gradient: what the losses would cost if
+//!   `_grad_into` could write into the caller's `&mut [T]`, timed without the copy into `grad`
+//!   that the public signature would need today.
 //!
 //! Softmax cross-entropy, 8 classes per row: `old` is `nn::loss::softmax_cross_entropy` (still
 //! hand-written), `slice_into` the best `grad!` formulation there is (`sce_slice`: one-hot
@@ -21,6 +27,7 @@
 
 use std::hint::black_box;
 
+use autograd::nn::kernels::{bce_logit, bce_logit_grad};
 use autograd::nn::loss;
 use autograd::{grad, Real};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -31,7 +38,21 @@ mod by_hand;
 #[path = "common/rounds.rs"]
 mod rounds;
 
+/// Elements per block of `bce_block`, as `nn::loss`'s `sse_block`.
+const BLOCK: usize = 16;
+
 grad! {
+    /// The BCE candidate: `scale · Σ bce_logit(z, y)` over a block (`kernels::bce_logit`).
+    #[wrt(z)]
+    #[inline(always)]
+    fn bce_block(z: [T; BLOCK], y: [T; BLOCK], scale) {
+        let mut s = 0.0;
+        for i in 0..BLOCK {
+            s += bce_logit(z[i], y[i]);
+        }
+        s * scale
+    }
+
     /// MSE as one function over the slices.
     #[wrt(pred)]
     fn mse_slice(pred: &[T], target: &[T]) {
@@ -69,6 +90,30 @@ grad! {
         }
         total / m.len()
     }
+}
+
+/// BCE with logits through [`bce_block`], the rest through `kernels::bce_logit_grad`, with
+/// the length checks of `nn::loss`.
+fn bce_blocks<T: Real>(z: &[T], y: &[T], grad: &mut [T]) -> autograd::Result<T> {
+    if z.len() != y.len() || z.len() != grad.len() || z.is_empty() {
+        return Err(autograd::Error::Empty { what: "loss input" });
+    }
+    let scale = T::one() / T::lit(z.len() as f64);
+    let (z_blocks, z_rest) = z.as_chunks::<BLOCK>();
+    let (y_blocks, y_rest) = y.as_chunks::<BLOCK>();
+    let (g_blocks, g_rest) = grad.as_chunks_mut::<BLOCK>();
+    let mut sum = T::zero();
+    for ((z, y), g) in z_blocks.iter().zip(y_blocks).zip(g_blocks) {
+        let (v, d) = bce_block_grad(*z, *y, scale);
+        sum += v;
+        *g = d.z;
+    }
+    for ((&z, &y), g) in z_rest.iter().zip(y_rest).zip(g_rest) {
+        let (v, d) = bce_logit_grad(z, y);
+        sum += v * scale;
+        *g = d.z * scale;
+    }
+    Ok(sum)
 }
 
 const LENGTHS: [usize; 3] = [16, 1024, 65536];
@@ -165,11 +210,7 @@ fn pointwise<T: Real + std::fmt::Debug>(c: &mut Criterion, kind: &str, ty: &str,
         (old, new, slice_into) = (by_hand::mse, loss::mse, mse_slice_into);
     } else {
         (a, b) = (uniform(n, 3, -6.0, 6.0), uniform(n, 4, 0.0, 1.0));
-        (old, new, slice_into) = (
-            by_hand::bce_with_logits,
-            loss::bce_with_logits,
-            bce_slice_into,
-        );
+        (old, new, slice_into) = (loss::bce_with_logits, bce_blocks, bce_slice_into);
     }
     let mut g_old = vec![T::zero(); n];
     let v_old = old(&a, &b, &mut g_old).unwrap();

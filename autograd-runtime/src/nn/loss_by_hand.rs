@@ -1,7 +1,7 @@
-//! The hand-written loops that `nn::loss` had before its MSE, SSE and BCE became `grad!`
-//! kernels (as of commit adf9041), kept as the reference its tests compare against and the `old`
-//! contender of `benches/losses.rs`, which includes this file. Paths go through `autograd`: in
-//! the runtime that names the runtime itself, in the bench the façade crate.
+//! The hand-written loops that `nn::loss` had for MSE and SSE before they became the `grad!`
+//! kernel `sse_block` (as of commit adf9041), kept as the reference its tests compare against
+//! and the `old` contender of `benches/losses.rs`, which includes this file. Paths go through
+//! `autograd`: in the runtime that names the runtime itself, in the bench the façade crate.
 
 use autograd::nn::kernels;
 use autograd::{Error, Real, Result};
@@ -25,22 +25,6 @@ pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
         *g = dp;
     }
     Ok(sum)
-}
-
-/// `nn::loss::bce_with_logits`, hand-written: one loop over the per-element kernel
-/// `bce_logit_grad`.
-pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> Result<T> {
-    lengths(logits.len(), targets.len(), grad.len())?;
-    let n = T::lit(logits.len() as f64);
-    let inv = T::one() / n;
-    let mut sum = T::zero();
-    for ((&z, &y), g) in logits.iter().zip(targets).zip(grad.iter_mut()) {
-        let (v, partials) = kernels::bce_logit_grad(z, y);
-        let dz = partials.z;
-        sum += v;
-        *g = dz * inv;
-    }
-    Ok(sum / n)
 }
 
 fn lengths(pred: usize, target: usize, grad: usize) -> Result<()> {
