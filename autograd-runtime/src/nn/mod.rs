@@ -11,7 +11,10 @@
 //! gemm_avx512.rs the large f32 products on AVX-512 CPUs: packed panels, a 12 × 32 kernel
 //! dense.rs       Dense: y = f(x Wᵀ + b) over a batch, forward and backward
 //! mlp.rs         Mlp: Dense layers, all parameters in one Vec, gradients in another
-//! loss.rs        MSE, SSE, binary cross-entropy with logits, softmax cross-entropy
+//! loss.rs        MSE, SSE (a `grad!` kernel over blocks of 16), binary cross-entropy with
+//!                logits, softmax cross-entropy
+//! loss_by_hand.rs the hand-written MSE and SSE they replaced: the tests' reference, and the
+//!                `old` of benches/losses.rs
 //! ```
 //!
 //! A training step:
