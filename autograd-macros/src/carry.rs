@@ -29,7 +29,7 @@ use crate::ir::{
 /// Returns whether it carried any store (the sums it replaced are then dead).
 pub fn carry_stores(program: &mut Program) -> bool {
     let mut loops = Vec::new();
-    collect_loops(&program.graph, program.root, &mut loops);
+    program.graph.collect_loops(program.root, &mut loops);
     let mut flushes = Vec::new();
     for &region in &loops {
         while let Some(pair) = find_pair(&program.graph, region) {
@@ -41,20 +41,6 @@ pub fn carry_stores(program: &mut Program) -> bool {
         write_once(program, region, &flushes);
     }
     !flushes.is_empty()
-}
-
-/// The loops of `block` and of the regions inside it, in program order.
-fn collect_loops(graph: &Graph, block: BlockId, out: &mut Vec<RegionId>) {
-    for inst in &graph.blocks[block].insts {
-        if let Inst::Region(region) = *inst {
-            if let RegionKind::Loop(_) = graph.regions[region].kind {
-                out.push(region);
-            }
-            for &body in &graph.regions[region].bodies {
-                collect_loops(graph, body, out);
-            }
-        }
-    }
 }
 
 /// Two top-level `+=` stores of a loop into one adjoint array: at `i + offset` and at the
@@ -324,25 +310,14 @@ fn carried_first(
                         (Op::Neg, &[y]) => Some(y),
                         _ => None,
                     };
-                match (inner(a), inner(b)) {
-                    (Some(a), None) => Some(product(
-                        graph,
-                        &mut products,
-                        [a, b],
-                        body,
-                        &mut position,
-                        span,
-                    )),
-                    (None, Some(b)) => Some(product(
-                        graph,
-                        &mut products,
-                        [a, b],
-                        body,
-                        &mut position,
-                        span,
-                    )),
+                let factors = match (inner(a), inner(b)) {
+                    (Some(a), None) => Some([a, b]),
+                    (None, Some(b)) => Some([a, b]),
                     _ => None,
-                }
+                };
+                factors.map(|factors| {
+                    product(graph, &mut products, factors, body, &mut position, span)
+                })
             }
             _ => None,
         };

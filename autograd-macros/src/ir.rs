@@ -724,6 +724,20 @@ impl Graph {
         id
     }
 
+    /// The loops of `block` and of the regions inside it, in program order, onto `out`.
+    pub fn collect_loops(&self, block: BlockId, out: &mut Vec<RegionId>) {
+        for inst in &self.blocks[block].insts {
+            if let Inst::Region(region) = *inst {
+                if let RegionKind::Loop(_) = self.regions[region].kind {
+                    out.push(region);
+                }
+                for &body in &self.regions[region].bodies {
+                    self.collect_loops(body, out);
+                }
+            }
+        }
+    }
+
     /// A value in no block yet: the caller places it.
     pub fn detached(&mut self, op: Op, args: impl Into<Args>, span: Span) -> ValueId {
         let ty = op.result_type();

@@ -9,14 +9,14 @@
 
 use crate::carry::use_counts;
 use crate::hash::{FastMap, FastSet};
-use crate::ir::{ArrayRef, BlockId, Graph, Inst, Op, Program, RegionId, RegionKind, ValueId};
+use crate::ir::{ArrayRef, BlockId, Graph, Inst, Op, Program, RegionId, ValueId};
 use crate::rules::is_power_of_two;
 
 /// Scales the sums of every loop (see the module's documentation). Returns whether it changed
 /// anything (values it replaced are then dead).
 pub fn scale_sums(program: &mut Program) -> bool {
     let mut loops = Vec::new();
-    collect_loops(&program.graph, program.root, &mut loops);
+    program.graph.collect_loops(program.root, &mut loops);
     if loops.is_empty() {
         return false;
     }
@@ -26,19 +26,6 @@ pub fn scale_sums(program: &mut Program) -> bool {
         changed |= scale_loop(program, region, &primal);
     }
     changed
-}
-
-fn collect_loops(graph: &Graph, block: BlockId, out: &mut Vec<RegionId>) {
-    for inst in &graph.blocks[block].insts {
-        if let Inst::Region(region) = *inst {
-            if let RegionKind::Loop(_) = graph.regions[region].kind {
-                out.push(region);
-            }
-            for &body in &graph.regions[region].bodies {
-                collect_loops(graph, body, out);
-            }
-        }
-    }
 }
 
 /// The values the function's value depends on: through arguments, regions' yields, and the
