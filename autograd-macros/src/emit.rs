@@ -356,7 +356,7 @@ fn array_grad_fns(
             continue;
         }
         let field = &param.name;
-        let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+        let d_name = adjoint_array(field);
         // `d_xs` is a slice of `xs`'s length: a `&mut Vec` would have its length loaded again
         // after every store, and LLVM can then tie `d_xs[i]`'s bounds check to `xs[i]`'s.
         body.extend(match &param.shape {
@@ -441,7 +441,7 @@ fn array_grad_fns(
             let (_, grad) = scalar_fields.iter().find(|(f, _)| *f == field)?;
             Some(quote!(#field: #grad))
         } else {
-            let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+            let d_name = adjoint_array(field);
             Some(quote!(#field: #d_name))
         }
     });
@@ -459,6 +459,11 @@ fn array_grad_fns(
     };
     tokens::group(&mut out, Delimiter::Brace, body, Span::call_site());
     Ok(out)
+}
+
+/// `d_xs`: the name the gradient code gives the adjoint array of parameter `xs`.
+pub fn adjoint_array(param: &Ident) -> Ident {
+    format_ident!("d_{}", param.to_string().trim_start_matches("r#"))
 }
 
 /// The differentiated parameters.

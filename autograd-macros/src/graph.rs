@@ -173,7 +173,7 @@ impl Builder<'_> {
         let region = &self.graph.regions[region_id];
         let labels: Vec<String> = match region.kind {
             RegionKind::If => {
-                let cond = self.cond_text(region.cond());
+                let cond = self.expr_text(region.cond());
                 vec![format!("if {cond}"), format!("else (not {cond})")]
             }
             RegionKind::Loop(_) => vec![self.loop_label(region_id)],
@@ -355,14 +355,7 @@ impl Builder<'_> {
                 .get(*i)
                 .map_or_else(String::new, |p| p.name.to_string()),
             Op::Lit(v) => format!("{v:?}"),
-            Op::Const(c) => {
-                let path = &self.graph.consts[*c];
-                path.segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect::<Vec<_>>()
-                    .join("::")
-            }
+            Op::Const(c) => path_text(&self.graph.consts[*c]),
             Op::Add => format!("{} + {}", arg(0, 2), arg(1, 2)),
             Op::Sub => format!("{} - {}", arg(0, 2), arg(1, 3)),
             Op::Mul => format!("{} * {}", arg(0, 3), arg(1, 3)),
@@ -410,10 +403,6 @@ impl Builder<'_> {
             let _ = write!(text, "[{}]", index_text(index));
         }
         text
-    }
-
-    fn cond_text(&self, cond: ValueId) -> String {
-        self.expr_text(cond)
     }
 
     fn array_name(&self, array: ArrayRef) -> String {
@@ -472,17 +461,21 @@ fn cmp_text(op: CmpOp) -> &'static str {
     }
 }
 
+/// `consts::SCALE`, as written.
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
 /// An index as the user wrote it.
 fn index_text(index: &IndexExpr) -> String {
     match index {
         IndexExpr::Var(var) => var.text.to_string(),
         IndexExpr::Lit { value, .. } => value.to_string(),
-        IndexExpr::Const(path) => path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect::<Vec<_>>()
-            .join("::"),
+        IndexExpr::Const(path) => path_text(path),
         IndexExpr::Len { array, rows } => {
             if *rows {
                 format!("{}[..].len()", array.text)

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use syn::Ident;
 
 use crate::ast::{Function, Scalar, Shape};
-use crate::emit::param_type;
+use crate::emit::{adjoint_array, param_type};
 use crate::graph::{self, TraceGraph};
 use crate::ir::Program;
 use crate::render::{Renderer, TRACE};
@@ -84,7 +84,7 @@ fn trace_fn(
             continue;
         }
         let field = &param.name;
-        let d_name = format_ident!("d_{}", field.to_string().trim_start_matches("r#"));
+        let d_name = adjoint_array(field);
         let zero = syn::LitFloat::new(&format!("0.0_{ty}"), Span::call_site());
         body.extend(match &param.shape {
             Shape::Slice => quote!(let mut #d_name = ::std::vec![#zero; #field.len()];),
