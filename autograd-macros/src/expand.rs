@@ -1,4 +1,5 @@
-//! The driver: parse → check → lower → reverse → simplify → emit; on error, fallback.
+//! The driver: parse → check → lower → reverse → simplify (→ fuse → carry → sums) → emit; on
+//! error, fallback.
 
 use proc_macro2::TokenStream;
 
