@@ -152,6 +152,19 @@ pub use ::argmin::solver;
 /// (`Vec<Vec<f64>>`) once [`with_hessian`](Self::with_hessian) gave it one.
 ///
 /// See the [module docs](self) for examples with L-BFGS and a trust region.
+///
+/// ```
+/// use autograd::argmin::core::{CostFunction, Gradient};
+/// use autograd::{argmin::Problem, grad};
+/// grad! { fn bowl(x, y) { (x - 1.0).powi(2) + y * y } }
+/// let problem = Problem::new(|p: &[f64]| bowl(p[0], p[1]), |p: &[f64]| bowl_grad(p[0], p[1]).1.to_array());
+/// assert_eq!(problem.cost(&vec![1.0, 0.0])?, 0.0);
+/// assert_eq!(problem.gradient(&vec![0.0, 2.0])?, vec![-2.0, 4.0]);
+/// // A gradient with another number of partials than parameters is an error.
+/// let short = Problem::new(|p: &[f64]| p[0] * p[0], |p: &[f64]| [2.0 * p[0]]);
+/// assert!(short.gradient(&vec![1.0, 2.0]).is_err());
+/// # Ok::<(), autograd::argmin::core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Problem<C, G, H = ()> {
     cost: C,
@@ -272,8 +285,31 @@ where
 }
 
 /// What a cost closure of a [`Problem`] may return: `f64`, or `Result<f64, E>`.
+///
+/// ```
+/// use autograd::argmin::core::CostFunction;
+/// use autograd::{argmin::Problem, batch, grad};
+/// grad! { fn sq(x) { x * x } }
+/// // The mean of (x - p)² over the data: a `Result`, as `batch::mean_grad` returns one.
+/// let xs = vec![1.0, 3.0];
+/// let cost = |p: &[f64]| batch::mean_grad(&xs, |x| sq_grad(x - p[0])).map(|r| r.0);
+/// let problem = Problem::new(cost, |p: &[f64]| [2.0 * (p[0] - 2.0)]);
+/// assert_eq!(problem.cost(&vec![2.0])?, 1.0);
+/// // An error (here a NaN parameter) stops the solver, with the runtime's error inside.
+/// let err = problem.cost(&vec![f64::NAN]).unwrap_err();
+/// assert!(matches!(err.downcast_ref(), Some(autograd::Error::NonFinite { .. })), "{err}");
+/// # Ok::<(), autograd::argmin::core::Error>(())
+/// ```
 pub trait Cost {
     /// The cost, or the error to stop the solver with.
+    ///
+    /// ```
+    /// use autograd::argmin::Cost;
+    /// assert_eq!(2.5.into_cost()?, 2.5);
+    /// let failed: Result<f64, autograd::Error> = Err(autograd::Error::Empty { what: "batch" });
+    /// assert_eq!(failed.into_cost().unwrap_err().to_string(), "empty input: batch has no samples");
+    /// # Ok::<(), autograd::argmin::core::Error>(())
+    /// ```
     fn into_cost(self) -> Result<f64, ArgminError>;
 }
 
@@ -291,8 +327,34 @@ impl<E: std::error::Error + Send + Sync + 'static> Cost for Result<f64, E> {
 
 /// What a gradient closure of a [`Problem`] may return: `[f64; N]` (a generated gradient's
 /// `to_array()`), `Vec<f64>`, or a `Result` of either.
+///
+/// ```
+/// use autograd::argmin::core::Gradient;
+/// use autograd::{argmin::Problem, grad};
+/// grad! {
+///     fn norm2(x: &[T]) {
+///         let mut s = 0.0;
+///         for i in 0..x.len() {
+///             s += x[i] * x[i];
+///         }
+///         s
+///     }
+/// }
+/// // The gradient of a slice parameter is a `Vec` field.
+/// let problem = Problem::new(|x: &[f64]| norm2(x), |x: &[f64]| norm2_grad(x).1.x);
+/// assert_eq!(problem.gradient(&vec![1.0, -2.0])?, vec![2.0, -4.0]);
+/// # Ok::<(), autograd::argmin::core::Error>(())
+/// ```
 pub trait Partials {
     /// The partial derivatives, or the error to stop the solver with.
+    ///
+    /// ```
+    /// use autograd::argmin::Partials;
+    /// assert_eq!([1.0, 2.0].into_partials()?, vec![1.0, 2.0]);
+    /// let failed: Result<Vec<f64>, autograd::Error> = Err(autograd::Error::Empty { what: "batch" });
+    /// assert_eq!(failed.into_partials().unwrap_err().to_string(), "empty input: batch has no samples");
+    /// # Ok::<(), autograd::argmin::core::Error>(())
+    /// ```
     fn into_partials(self) -> Result<Vec<f64>, ArgminError>;
 }
 
@@ -316,8 +378,29 @@ impl<P: Partials, E: std::error::Error + Send + Sync + 'static> Partials for Res
 
 /// What a Hessian closure of a [`Problem`] may return: `[[f64; N]; N]` (a generated
 /// `NAME_hessian(..).2`), `Vec<Vec<f64>>`, or a `Result` of either.
+///
+/// ```
+/// use autograd::argmin::core::Hessian;
+/// use autograd::argmin::Problem;
+/// // f(x, y) = x² y, written by hand: the Hessian as a `Vec` of rows.
+/// let problem = Problem::new(|p: &[f64]| p[0] * p[0] * p[1], |p: &[f64]| [2.0 * p[0] * p[1], p[0] * p[0]])
+///     .with_hessian(|p: &[f64]| vec![vec![2.0 * p[1], 2.0 * p[0]], vec![2.0 * p[0], 0.0]]);
+/// assert_eq!(problem.hessian(&vec![1.0, 2.0])?, vec![vec![4.0, 2.0], vec![2.0, 0.0]]);
+/// // A matrix of another size than the parameters is an error.
+/// let wrong = Problem::new(|p: &[f64]| p[0], |_: &[f64]| [1.0, 0.0]).with_hessian(|_: &[f64]| vec![vec![0.0]]);
+/// assert!(wrong.hessian(&vec![1.0, 2.0]).is_err());
+/// # Ok::<(), autograd::argmin::core::Error>(())
+/// ```
 pub trait SecondPartials {
     /// The rows of the matrix of second derivatives, or the error to stop the solver with.
+    ///
+    /// ```
+    /// use autograd::argmin::SecondPartials;
+    /// assert_eq!([[2.0, 1.0], [1.0, 3.0]].into_rows()?, vec![vec![2.0, 1.0], vec![1.0, 3.0]]);
+    /// let failed: Result<[[f64; 1]; 1], autograd::Error> = Err(autograd::Error::Empty { what: "batch" });
+    /// assert!(failed.into_rows().is_err());
+    /// # Ok::<(), autograd::argmin::core::Error>(())
+    /// ```
     fn into_rows(self) -> Result<Vec<Vec<f64>>, ArgminError>;
 }
 

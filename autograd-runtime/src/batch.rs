@@ -57,10 +57,33 @@ use data::Data;
 /// vectoriser packs the lanes of each field into vectors (`movups` loads, `mulps`/`addps` on
 /// four `f32` samples at a time with SSE2, eight with AVX2); with 8 it packed fields of one
 /// sample instead, with shuffles, and ran no faster than a plain loop.
+///
+/// ```
+/// use autograd::{batch::{self, BLOCK, LANES}, grad};
+/// grad! { fn double(x) { 2.0 * x } }
+/// assert!(LANES.is_power_of_two() && BLOCK % LANES == 0);
+/// // A batch need not fill the lanes: `LANES + 3` samples are one body and three more.
+/// let xs: Vec<f64> = (0..LANES + 3).map(|i| i as f64).collect();
+/// let (mean, _) = batch::mean_grad(&xs, double_grad)?;
+/// assert_eq!(mean, (LANES + 2) as f64); // the mean of 2i for i < LANES + 3
+/// # Ok::<(), autograd::Error>(())
+/// ```
 pub const LANES: usize = 16;
 
 /// Samples per block: the unit of work of the parallel functions, and the length of the inner
 /// sums (partial sums of `BLOCK` samples are then added in order, which bounds rounding error).
+///
+/// ```
+/// use autograd::{batch::{self, BLOCK}, grad};
+/// grad! { fn id(x) { x } }
+/// // A million `f32` samples: the mean keeps six digits, where one running sum loses two.
+/// let xs = vec![0.1_f32; 256 * BLOCK];
+/// let (mean, _) = batch::mean_grad(&xs, id_grad)?;
+/// assert!((mean - 0.1).abs() < 1e-6, "{mean}");
+/// let running = xs.iter().sum::<f32>() / xs.len() as f32;
+/// assert!((running - 0.1).abs() > 1e-4, "{running}");
+/// # Ok::<(), autograd::Error>(())
+/// ```
 pub const BLOCK: usize = 4096;
 
 const _: () = assert!(BLOCK.is_multiple_of(LANES) && LANES.is_power_of_two());
@@ -354,6 +377,15 @@ where
 /// ```
 pub trait Columns: sealed::Sealed {
     /// One sample: an element of each column.
+    ///
+    /// ```
+    /// use autograd::batch::Columns;
+    /// fn sample_of<C: Columns>(_: C) -> &'static str { std::any::type_name::<C::Sample>() }
+    /// let (xs, labels) = ([0.5_f64, 1.5], vec![0_u8, 1]);
+    /// assert_eq!(sample_of(&xs), "f64");
+    /// assert_eq!(sample_of((&xs, &labels)), "(f64, u8)");
+    /// assert_eq!(sample_of(&[[1.0_f32, 2.0], [3.0, 4.0]]), "[f32; 2]"); // rows of two
+    /// ```
     type Sample: Copy;
     /// The columns as plain slices.
     #[doc(hidden)]

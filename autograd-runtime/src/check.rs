@@ -7,6 +7,17 @@
 //! parameter vector). [`check_grad_with`] and [`check_grad_slice_with`] take [`Options`]: the
 //! five-point difference, a power-of-two step, and a tolerance that allows for the rounding
 //! error of the difference itself (what this crate's own rule tests use).
+//!
+//! ```
+//! use autograd::{check::check_grad, grad};
+//! grad! { fn f(x, y) { x * y.sin() } }
+//! // The generated gradient against finite differences of the generated function.
+//! let report = check_grad(|[x, y]: [f64; 2]| (f(x, y), f_grad(x, y).1.to_array()), [2.0, 0.5]);
+//! assert!(report.passes(1e-6), "{report}");
+//! // A wrong gradient does not pass, and the report says which component is off.
+//! let wrong = check_grad(|[x, y]: [f64; 2]| (f(x, y), [y.sin(), y.cos()]), [2.0, 0.5]);
+//! assert!(!wrong.passes(1e-6) && wrong.index == 1, "{wrong}");
+//! ```
 
 use core::fmt;
 
@@ -93,6 +104,18 @@ impl GradCheck {
 }
 
 /// The finite-difference formula of a check.
+///
+/// ```
+/// use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
+/// // x³ at 1: the central difference is off by h², the five-point one only by rounding.
+/// let central = Options { step: Step::PowerOfTwo(1e-3), ..Options::default() };
+/// let five = Options { stencil: Stencil::FivePoint, ..central };
+/// let f = |x: &[f64]| x[0].powi(3);
+/// let c = check_grad_slice_with(&central, f, &[1.0], &[3.0])?;
+/// let p = check_grad_slice_with(&five, f, &[1.0], &[3.0])?;
+/// assert!(c.abs_error > 1e-7 && p.abs_error < 1e-12, "{c}\n{p}");
+/// # Ok::<(), autograd::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stencil {
     /// `(f(x+h) - f(x-h)) / 2h`: truncation error `O(h²)`, two evaluations per component.
@@ -104,6 +127,19 @@ pub enum Stencil {
 }
 
 /// The finite-difference step of a check at a component `x`.
+///
+/// ```
+/// use autograd::check::{check_grad_slice, check_grad_slice_with, Options, Step};
+/// let f = |x: &[f64]| x[0] * x[0];
+/// // `Auto`, the default, scales with the point.
+/// let auto = check_grad_slice(f, &[1e6], &[2e6])?;
+/// assert_eq!(auto.step, f64::EPSILON.cbrt() * 1e6);
+/// // The power of two nearest 1e-3 · max(1, |0.5|).
+/// let options = Options { step: Step::PowerOfTwo(1e-3), ..Options::default() };
+/// let pow2 = check_grad_slice_with(&options, f, &[0.5], &[1.0])?;
+/// assert_eq!(pow2.step, 2f64.powi(-10));
+/// # Ok::<(), autograd::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step {
     /// `ε^(1/3) · max(1, |x|)` (`ε` the machine epsilon of the type): balances the central

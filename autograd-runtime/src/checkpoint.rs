@@ -32,6 +32,17 @@ pub struct NamedTensor<'a, T> {
 
 impl<'a, T> NamedTensor<'a, T> {
     /// A tensor to save.
+    ///
+    /// ```
+    /// use autograd::train::{save_tensors, NamedTensor};
+    /// let bias = [0.5_f32, -0.5];
+    /// let t = NamedTensor::new("dense.bias", &[2], &bias);
+    /// assert_eq!((t.name, t.shape, t.data), ("dense.bias", &[2][..], &bias[..]));
+    /// // The shape must hold the data: 2 values are no tensor of shape [3].
+    /// let path = std::env::temp_dir().join(format!("doc-named-{}.safetensors", std::process::id()));
+    /// assert!(save_tensors(&path, &[NamedTensor::new("dense.bias", &[3], &bias)]).is_err());
+    /// assert!(!path.exists());
+    /// ```
     pub fn new(name: &'a str, shape: &'a [usize], data: &'a [T]) -> Self {
         Self { name, shape, data }
     }
@@ -57,6 +68,17 @@ pub struct TensorMut<'a, T> {
 
 impl<'a, T> TensorMut<'a, T> {
     /// A tensor to load into `data`.
+    ///
+    /// ```
+    /// use autograd::train::{load_tensors, save_tensors, NamedTensor, TensorMut};
+    /// let path = std::env::temp_dir().join(format!("doc-tensor-mut-{}.safetensors", std::process::id()));
+    /// save_tensors(&path, &[NamedTensor::new("w", &[2, 2], &[1.0_f64, 2.0, 3.0, 4.0])])?;
+    /// let mut w = [0.0_f64; 4];
+    /// load_tensors(&path, &mut [TensorMut::new("w", &[2, 2], &mut w)])?;
+    /// assert_eq!(w, [1.0, 2.0, 3.0, 4.0]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(name: &'a str, shape: &'a [usize], data: &'a mut [T]) -> Self {
         Self { name, shape, data }
     }

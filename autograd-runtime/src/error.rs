@@ -4,6 +4,16 @@ use std::path::PathBuf;
 
 /// What can go wrong at run time: bad shapes, empty or mismatched data, unreadable files,
 /// bad rows, non-finite losses, checkpoint problems.
+///
+/// Each variant names what went wrong, and `Display` says it in a sentence:
+///
+/// ```
+/// use autograd::{batch, grad, Error};
+/// grad! { fn inv(x) { 1.0 / x } }
+/// let err = batch::mean_grad(&[2.0, 0.0, 4.0], inv_grad).unwrap_err();
+/// assert!(matches!(err, Error::NonFinite { what: "value", sample: 1 }), "{err:?}");
+/// assert!(err.to_string().starts_with("the value at sample 1 is NaN or infinite"), "{err}");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -174,4 +184,15 @@ pub(crate) fn values(shape: &[usize]) -> String {
 }
 
 /// `Result` with the runtime's [`Error`].
+///
+/// ```
+/// use autograd::{batch, grad, Result};
+/// grad! { fn sq(x) { x * x } }
+/// fn mean_square(xs: &[f64]) -> Result<f64> {
+///     Ok(batch::mean_grad(xs, sq_grad)?.0)
+/// }
+/// assert_eq!(mean_square(&[1.0, 3.0])?, 5.0);
+/// assert!(mean_square(&[]).is_err());
+/// # Ok::<(), autograd::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -23,10 +23,40 @@ pub trait Gradient:
     Copy + PartialEq + Add<Output = Self> + AddAssign + Mul<<Self as Gradient>::Scalar, Output = Self>
 {
     /// The scalar type of the partial derivatives.
+    ///
+    /// ```
+    /// use autograd::{grad, Gradient};
+    /// grad! { fn sq(x) { x * x } }
+    /// fn scalar_of<G: Gradient>(_: G) -> &'static str { std::any::type_name::<G::Scalar>() }
+    /// assert_eq!(scalar_of(sq_grad(2.0_f32).1), "f32");
+    /// assert_eq!(scalar_of(sq_grad(2.0_f64).1), "f64");
+    /// ```
     type Scalar: Real;
+
     /// Number of partial derivatives.
+    ///
+    /// ```
+    /// use autograd::{grad, Gradient};
+    /// grad! {
+    ///     fn dist(x, y) { (x * x + y * y).sqrt() }
+    ///     // Only `w` is differentiated: one partial.
+    ///     #[wrt(w)]
+    ///     fn scaled(w, x) { w * x }
+    /// }
+    /// assert_eq!(DistGrad::<f64>::LEN, 2);
+    /// assert_eq!(ScaledGrad::<f64>::LEN, 1);
+    /// ```
     const LEN: usize;
-    /// The gradient with every partial derivative zero.
+
+    /// The gradient with every partial derivative zero: the start of a sum of gradients.
+    ///
+    /// ```
+    /// use autograd::{grad, Gradient};
+    /// grad! { fn f(x, y) { x * y } }
+    /// assert_eq!(FGrad::<f64>::zero().to_array(), [0.0, 0.0]);
+    /// let total = [1.0, 2.0].into_iter().fold(FGrad::zero(), |sum, x| sum + f_grad(x, 3.0).1);
+    /// assert_eq!(total.to_array(), [6.0, 3.0]); // (Σ y, Σ x)
+    /// ```
     fn zero() -> Self;
 
     /// Whether every partial derivative is finite (neither NaN nor infinite).
@@ -74,6 +104,15 @@ pub trait Gradient:
 )]
 pub trait Partials<T, const N: usize> {
     /// The partial derivatives, one per argument of the function, in argument order.
+    ///
+    /// ```
+    /// use autograd::{grad, Partials};
+    /// grad! { fn f(x, y) { x * y * y } }
+    /// let (_, g) = f_grad(2.0_f64, 3.0);
+    /// assert_eq!(Partials::<f64, 2>::partials(g), [9.0, 12.0]); // (y², 2xy)
+    /// // A hand-written derivative's array is its own partials.
+    /// assert_eq!(Partials::<f64, 1>::partials([4.0]), [4.0]);
+    /// ```
     fn partials(self) -> [T; N];
 }
 

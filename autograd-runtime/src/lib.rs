@@ -5,6 +5,17 @@
 //! `Trace` of a `#[trace]` function (values and adjoints as a table, DOT or SVG).
 //!
 //! Users depend on the façade crate `autograd`, which re-exports everything here.
+//!
+//! ```
+//! use autograd::{batch, grad};
+//! grad! { fn loss(w, x, y) { (w * x - y).powi(2) } }
+//! // The mean loss over a data set of y = 2x, and its mean gradient, at w = 3.
+//! let (xs, ys) = ([1.0_f64, 2.0], [2.0, 4.0]);
+//! let (l, g) = batch::mean_grad((&xs, &ys), |(x, y)| loss_grad(3.0, x, y))?;
+//! assert_eq!(l, 2.5); // residuals 1 and 2
+//! assert_eq!(g.w, 5.0); // the mean of 2(wx - y)x: of 2 and 8
+//! # Ok::<(), autograd::Error>(())
+//! ```
 
 #![warn(missing_docs)]
 
@@ -47,6 +58,12 @@ pub use error::{Error, Result};
 pub use gradient::{Gradient, Partials};
 /// `num_traits::Float`, the supertrait of [`Real`]: import it to call its methods (`sin`,
 /// `max`, ...) on a [`Dual`] outside generic code.
+///
+/// ```
+/// use autograd::{Dual, Float};
+/// let d = Dual::variable(0.0_f64).sin().max(Dual::constant(-1.0));
+/// assert_eq!((d.re, d.eps), (0.0, 1.0)); // sin 0 and cos 0
+/// ```
 pub use num_traits::Float;
 pub use real::Real;
 #[cfg(feature = "nn")]

@@ -23,9 +23,24 @@ pub trait Real:
 {
     /// Converts a literal of the source code to this type: exact for `f64`, rounded to nearest
     /// for `f32`. Inlined, so `T::lit(2.0)` costs nothing at run time.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// fn half<T: Real>(x: T) -> T { x * T::lit(0.5) }
+    /// assert_eq!(half(3.0_f32), 1.5);
+    /// assert_eq!(f64::lit(0.1), 0.1);
+    /// assert_eq!(f32::lit(0.1), 0.1_f32); // the nearest f32
+    /// ```
     fn lit(x: f64) -> Self;
 
     /// `relu(x) = max(x, 0)`.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert_eq!(2.5_f64.relu(), 2.5);
+    /// assert_eq!((-2.5_f64).relu(), 0.0);
+    /// assert_eq!(0.0_f32.relu(), 0.0);
+    /// ```
     #[inline]
     fn relu(self) -> Self {
         if self > Self::zero() {
@@ -36,6 +51,15 @@ pub trait Real:
     }
 
     /// `sigmoid(x) = 1 / (1 + e^-x)`, computed without overflow for large `|x|`.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert_eq!(0.0_f64.sigmoid(), 0.5);
+    /// assert!((2.0_f64.sigmoid() - 1.0 / (1.0 + (-2.0_f64).exp())).abs() < 1e-15);
+    /// // Far out it saturates to 0 and 1, never NaN (e^800 overflows to inf).
+    /// assert_eq!((-800.0_f64).sigmoid(), 0.0);
+    /// assert_eq!(800.0_f64.sigmoid(), 1.0);
+    /// ```
     #[inline]
     fn sigmoid(self) -> Self {
         if self >= Self::zero() {
@@ -47,6 +71,15 @@ pub trait Real:
     }
 
     /// `softplus(x) = ln(1 + e^x)`, computed without overflow for large `|x|`.
+    ///
+    /// ```
+    /// use autograd::Real;
+    /// assert!((0.0_f64.softplus() - 2.0_f64.ln()).abs() < 1e-15);
+    /// // ln(1 + e^1000) would be inf; softplus is x there.
+    /// assert_eq!(1000.0_f64.softplus(), 1000.0);
+    /// // And e^-50 is not lost to rounding in 1 + e^-50.
+    /// assert!(((-50.0_f64).softplus() - (-50.0_f64).exp()).abs() < 1e-35);
+    /// ```
     #[inline]
     fn softplus(self) -> Self {
         // ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|)

@@ -38,6 +38,17 @@ impl Batches {
     /// # Errors
     ///
     /// [`Error::Invalid`] if `batch_size` is 0.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// let sizes: Vec<usize> = Batches::new(5, 2, 42)?.epoch().map(<[usize]>::len).collect();
+    /// assert_eq!(sizes, [2, 2, 1]);
+    /// // The same seed, the same order.
+    /// let order = |seed| Batches::new(5, 2, seed).map(|mut b| b.epoch().flatten().copied().collect::<Vec<_>>());
+    /// assert_eq!(order(42)?, order(42)?);
+    /// assert!(Batches::new(5, 0, 42).is_err());
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn new(n: usize, batch_size: usize, seed: u64) -> Result<Self> {
         if batch_size == 0 {
             return Err(Error::Invalid {
@@ -69,16 +80,38 @@ impl Batches {
     }
 
     /// Number of samples.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// assert_eq!(Batches::new(10, 4, 0)?.len(), 10);
+    /// assert_eq!(Batches::new(10, 4, 0)?.drop_last(true).len(), 10); // all of them, not 8
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
     /// Whether there are no samples.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// assert!(Batches::new(0, 4, 0)?.is_empty());
+    /// assert!(!Batches::new(1, 4, 0)?.is_empty());
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
 
     /// Number of batches in an epoch.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// let batches = Batches::new(10, 4, 0)?;
+    /// assert_eq!(batches.batches_per_epoch(), 3); // 4 + 4 + 2
+    /// assert_eq!(batches.drop_last(true).batches_per_epoch(), 2);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn batches_per_epoch(&self) -> usize {
         if self.drop_last {
             self.len() / self.batch_size
@@ -88,6 +121,18 @@ impl Batches {
     }
 
     /// Shuffles, then returns the epoch's batches: slices of indices, each sample once.
+    ///
+    /// ```
+    /// use autograd::data::Batches;
+    /// let mut batches = Batches::new(10, 3, 1)?;
+    /// let first: Vec<usize> = batches.epoch().flatten().copied().collect();
+    /// let second: Vec<usize> = batches.epoch().flatten().copied().collect();
+    /// assert_ne!(first, second); // a new order each epoch
+    /// let mut sorted = first.clone();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..10).collect::<Vec<_>>()); // each sample once
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn epoch(&mut self) -> core::slice::Chunks<'_, usize> {
         self.order.shuffle(&mut self.rng);
         let len = if self.drop_last {

@@ -75,6 +75,17 @@ impl Default for Csv {
 
 impl Csv {
     /// A header row, commas, all columns.
+    ///
+    /// ```
+    /// use autograd::data::Csv;
+    /// let path = std::env::temp_dir().join(format!("doc-csv-new-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "x,y\n1,2\n3,4\n")?;
+    /// let table = Csv::new().load::<f64>(&path)?;
+    /// assert_eq!(table.names(), ["x", "y"]);
+    /// assert_eq!(table.data(), [1.0, 2.0, 3.0, 4.0]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             has_headers: true,
@@ -85,18 +96,53 @@ impl Csv {
 
     /// Whether the first line is a header row (default `true`). Without one, columns are
     /// named by their index (`"0"`, `"1"`, …) and can be chosen only by index.
+    ///
+    /// ```
+    /// use autograd::data::Csv;
+    /// let path = std::env::temp_dir().join(format!("doc-csv-headers-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "1,2\n3,4\n")?;
+    /// let table = Csv::new().has_headers(false).load::<f64>(&path)?;
+    /// assert_eq!(table.names(), ["0", "1"]);
+    /// assert_eq!(table.n_rows(), 2);
+    /// // With the default, the first line would be the names.
+    /// assert_eq!(Csv::new().load::<f64>(&path)?.names(), ["1", "2"]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_headers(mut self, yes: bool) -> Self {
         self.has_headers = yes;
         self
     }
 
     /// The field separator (default `b','`; `b'\t'` for TSV, `b';'` for some locales).
+    ///
+    /// ```
+    /// use autograd::data::Csv;
+    /// let path = std::env::temp_dir().join(format!("doc-csv-tsv-{}.tsv", std::process::id()));
+    /// std::fs::write(&path, "x\ty\n1.5\t2\n")?;
+    /// let table = Csv::new().delimiter(b'\t').load::<f64>(&path)?;
+    /// assert_eq!(table.data(), [1.5, 2.0]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delimiter(mut self, delimiter: u8) -> Self {
         self.delimiter = delimiter;
         self
     }
 
     /// Reads only these columns, in this order (default: all, in file order).
+    ///
+    /// ```
+    /// use autograd::data::Csv;
+    /// let path = std::env::temp_dir().join(format!("doc-csv-columns-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "id,x,y\nfoo,1,10\nbar,2,20\n")?;
+    /// let table = Csv::new().columns(["y", "x"]).load::<f64>(&path)?;
+    /// assert_eq!(table.data(), [10.0, 1.0, 20.0, 2.0]);
+    /// // By 0-based index; the text column `id` is never read.
+    /// assert_eq!(Csv::new().columns([2]).load::<f64>(&path)?.data(), [10.0, 20.0]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn columns<C: Into<Column>>(mut self, columns: impl IntoIterator<Item = C>) -> Self {
         self.columns = Some(columns.into_iter().map(Into::into).collect());
         self
@@ -278,16 +324,44 @@ pub struct Table<T> {
 
 impl<T: Real> Table<T> {
     /// The column names: headers, or indices as text without a header row.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-names-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "a,b,c\n1,2,3\n")?;
+    /// let table = autograd::data::Csv::new().columns(["c", "a"]).load::<f64>(&path)?;
+    /// assert_eq!(table.names(), ["c", "a"]);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn names(&self) -> &[String] {
         &self.names
     }
 
     /// Number of columns.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-cols-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "a,b,c\n1,2,3\n4,5,6\n")?;
+    /// let table = autograd::data::Csv::new().load::<f64>(&path)?;
+    /// assert_eq!(table.n_cols(), 3);
+    /// assert_eq!(autograd::data::Csv::new().columns([0]).load::<f64>(&path)?.n_cols(), 1);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_cols(&self) -> usize {
         self.names.len()
     }
 
     /// Number of rows.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-rows-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "a,b,c\n1,2,3\n4,5,6\n")?;
+    /// let table = autograd::data::Csv::new().load::<f64>(&path)?;
+    /// assert_eq!(table.n_rows(), 2); // the header row is not data
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_rows(&self) -> usize {
         self.data.len().checked_div(self.names.len()).unwrap_or(0)
     }
@@ -362,11 +436,32 @@ impl<T: Real> Table<T> {
     }
 
     /// All values, row-major.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-data-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "a,b\n1,2\n3,4\n")?;
+    /// let table = autograd::data::Csv::new().load::<f32>(&path)?;
+    /// assert_eq!(table.data(), [1.0, 2.0, 3.0, 4.0]); // row 0, then row 1
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn data(&self) -> &[T] {
         &self.data
     }
 
     /// All values, row-major, without copying.
+    ///
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("doc-table-into-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "a,b\n1,2\n3,4\n")?;
+    /// let table = autograd::data::Csv::new().load::<f32>(&path)?;
+    /// let values = table.data().as_ptr();
+    /// let xs: Vec<f32> = table.into_data();
+    /// assert_eq!(xs, [1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(xs.as_ptr(), values); // the same buffer
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_data(self) -> Vec<T> {
         self.data
     }

@@ -53,6 +53,17 @@ impl<T: Real> Normalizer<T> {
     ///
     /// [`Error::Empty`] for no samples; [`Error::LengthMismatch`] if `data.len()` is not a
     /// multiple of `n_features`.
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// // Two features: 0 to 10, and -1 to 1.
+    /// let mut data = vec![0.0_f64, -1.0, 10.0, 1.0, 5.0, 0.0];
+    /// let norm = Normalizer::min_max(&data, 2)?;
+    /// norm.transform(&mut data)?;
+    /// assert_eq!(data, [0.0, 0.0, 1.0, 1.0, 0.5, 0.5]);
+    /// assert!(Normalizer::min_max(&data, 4).is_err()); // 6 values are no rows of 4
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn min_max(data: &[T], n_features: usize) -> Result<Self> {
         Self::fit(Scaling::MinMax, data, n_features)
     }
@@ -76,6 +87,15 @@ impl<T: Real> Normalizer<T> {
     }
 
     /// Fits `scaling` to `data` (row-major, `n_features` per sample).
+    ///
+    /// ```
+    /// use autograd::data::{Normalizer, Scaling};
+    /// // Feature 0 is 1, 3 (mean 2, std 1); feature 1 is constant, so its scale is 1.
+    /// let norm = Normalizer::fit(Scaling::Standard, &[1.0_f64, 5.0, 3.0, 5.0], 2)?;
+    /// assert_eq!((norm.offset(), norm.scale()), (&[2.0, 5.0][..], &[1.0, 1.0][..]));
+    /// assert!(Normalizer::<f64>::fit(Scaling::MinMax, &[], 1).is_err());
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -124,22 +144,52 @@ impl<T: Real> Normalizer<T> {
     }
 
     /// The kind of scaling.
+    ///
+    /// ```
+    /// use autograd::data::{Normalizer, Scaling};
+    /// assert_eq!(Normalizer::standard(&[1.0_f64, 2.0], 1)?.scaling(), Scaling::Standard);
+    /// assert_eq!(Normalizer::min_max(&[1.0_f64, 2.0], 1)?.scaling(), Scaling::MinMax);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn scaling(&self) -> Scaling {
         self.scaling
     }
 
     /// Number of features.
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// let norm = Normalizer::min_max(&[1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0], 3)?;
+    /// assert_eq!(norm.n_features(), 3);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn n_features(&self) -> usize {
         self.offset.len()
     }
 
     /// Per feature, what is subtracted: the minimum or the mean.
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// let data = [4.0_f64, 10.0, 2.0, 30.0]; // two samples of two features
+    /// assert_eq!(Normalizer::min_max(&data, 2)?.offset(), [2.0, 10.0]); // the minima
+    /// assert_eq!(Normalizer::standard(&data, 2)?.offset(), [3.0, 20.0]); // the means
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn offset(&self) -> &[T] {
         &self.offset
     }
 
     /// Per feature, what is divided by after subtracting: the range or the standard
     /// deviation (1 for a constant feature).
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// let data = [4.0_f64, 10.0, 2.0, 10.0]; // the second feature is constant
+    /// assert_eq!(Normalizer::min_max(&data, 2)?.scale(), [2.0, 1.0]);
+    /// assert_eq!(Normalizer::standard(&data, 2)?.scale(), [1.0, 1.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn scale(&self) -> &[T] {
         &self.scale
     }
@@ -150,6 +200,18 @@ impl<T: Real> Normalizer<T> {
     ///
     /// [`Error::Shape`] if `data.len()` is not a multiple of the number of features (nothing
     /// is changed then).
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// let norm = Normalizer::min_max(&[0.0_f64, 4.0], 1)?;
+    /// // New data, in the units the normaliser was fitted on.
+    /// let mut xs = [1.0, 8.0];
+    /// norm.transform(&mut xs)?;
+    /// assert_eq!(xs, [0.25, 2.0]); // past the fitted range, past 1
+    /// let two_features = Normalizer::min_max(&[0.0_f64, 1.0, 2.0, 3.0], 2)?;
+    /// assert!(two_features.transform(&mut xs[..1]).is_err()); // half a row
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn transform(&self, data: &mut [T]) -> Result<()> {
         for row in self.rows(data)? {
             for ((x, &o), &s) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
@@ -164,6 +226,15 @@ impl<T: Real> Normalizer<T> {
     /// # Errors
     ///
     /// As [`transform`](Self::transform).
+    ///
+    /// ```
+    /// use autograd::data::Normalizer;
+    /// let norm = Normalizer::standard(&[10.0_f64, 30.0], 1)?; // mean 20, std 10
+    /// let mut predictions = [0.0, -1.5];
+    /// norm.inverse(&mut predictions)?;
+    /// assert_eq!(predictions, [20.0, 5.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn inverse(&self, data: &mut [T]) -> Result<()> {
         for row in self.rows(data)? {
             for ((x, &o), &s) in row.iter_mut().zip(&self.offset).zip(&self.scale) {
