@@ -122,6 +122,19 @@ impl Dense {
     ///
     /// # Errors
     /// [`Error::Shape`] if a buffer does not match the layer and the batch.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Dense};
+    /// let layer = Dense::new(2, 2, Activation::Relu);
+    /// let params = [1.0_f64, -1.0, 2.0, 0.0, 0.0, -1.0]; // W = [[1, -1], [2, 0]], b = [0, -1]
+    /// let (mut y, mut d) = ([9.0; 2], [9.0; 2]);
+    /// layer.forward(&params, &[1.0, 3.0], &mut y, Some(&mut d))?; // one row
+    /// // x Wᵀ + b = [1 - 3 + 0, 2 + 0 - 1] = [-2, 1]; relu, and relu' for backward.
+    /// assert_eq!((y, d), ([0.0, 1.0], [0.0, 1.0]));
+    /// // Three values are not whole rows of two inputs.
+    /// assert!(layer.forward(&params, &[1.0; 3], &mut y, None).is_err());
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn forward<T: Scalar>(
         &self,
         params: &[T],

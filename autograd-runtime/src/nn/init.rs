@@ -36,6 +36,20 @@ impl Init {
     /// # Errors
     /// [`Error::Invalid`] if `fan_in` or `fan_out` is zero; [`Error::Shape`] if `weights` does
     /// not hold `fan_out × fan_in` values.
+    ///
+    /// ```
+    /// use autograd::nn::Init;
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// let (mut w64, mut w32) = ([0.0_f64; 8], [0.0_f32; 8]);
+    /// Init::He.fill(&mut w64, 4, 2, &mut StdRng::seed_from_u64(3))?;
+    /// Init::He.fill(&mut w32, 4, 2, &mut StdRng::seed_from_u64(3))?;
+    /// // One seed, the same draws in either precision (rounded to f32).
+    /// assert!(w64.iter().zip(&w32).all(|(&a, &b)| a as f32 == b));
+    /// assert!(w64.iter().all(|&a| a != 0.0));
+    /// // 8 weights are not fan_out × fan_in = 3 × 4.
+    /// assert!(Init::He.fill(&mut w64, 4, 3, &mut StdRng::seed_from_u64(3)).is_err());
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn fill<T: Real, R: Rng + ?Sized>(
         self,
         weights: &mut [T],

@@ -10,6 +10,15 @@
 //! call libm (a scalar libm call stops vectorisation): it builds `e^x` from an exact range
 //! reduction and a polynomial, in plain arithmetic (`src/exp.rs`), and is accurate to a few ulp
 //! (tested against `std` below).
+//!
+//! ```
+//! use autograd::nn::kernels::{sigmoid, sigmoid_grad, sq_err_grad};
+//! // A hand-written pair: the partials as an array.
+//! assert_eq!(sigmoid_grad(0.0_f64), (sigmoid(0.0), [0.25]));
+//! // A `grad!` pair: the partials as a struct, one field per argument.
+//! let (value, g) = sq_err_grad(3.0_f64, 1.0); // (p - t)²
+//! assert_eq!((value, g.p, g.t), (4.0, 4.0, -4.0));
+//! ```
 
 use autograd_macros::grad;
 

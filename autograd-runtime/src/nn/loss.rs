@@ -3,6 +3,18 @@
 //!
 //! All are means over the batch, as PyTorch's default `reduction="mean"`, except [`sse`].
 //!
+//! ```
+//! use autograd::nn::loss;
+//! let (pred, target) = ([1.0_f64, 2.0, 5.0, 0.0], [0.0, 2.0, 3.0, 0.0]); // errors 1, 0, 2, 0
+//! let mut grad = [0.0; 4]; // the caller's buffer, overwritten by each call
+//! assert_eq!(loss::sse(&pred, &target, &mut grad)?, 5.0);
+//! assert_eq!(grad, [2.0, 0.0, 4.0, 0.0]); // 2 (p - t)
+//! assert_eq!(loss::mse(&pred, &target, &mut grad)?, 5.0 / 4.0);
+//! assert_eq!(grad, [0.5, 0.0, 1.0, 0.0]); // 2 (p - t) / n
+//! assert!(loss::mse(&pred, &target[..3], &mut grad).is_err());
+//! # Ok::<(), autograd::Error>(())
+//! ```
+//!
 //! # How they are written
 //!
 //! MSE and SSE are a `grad!` function (the runtime is the macro's first user): `sse_block`, the

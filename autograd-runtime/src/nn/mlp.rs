@@ -62,6 +62,16 @@ pub struct Mlp<T> {
 }
 
 /// Where one named tensor (a layer's weight or bias) lies in [`Mlp::params`].
+///
+/// ```
+/// use autograd::nn::{Activation, Mlp};
+/// let mlp = Mlp::<f64>::new(&[3, 2, 1], Activation::Tanh, 0)?;
+/// let bias = &mlp.layout()[1]; // after the 2 × 3 weight of layer 0
+/// assert_eq!((bias.name.as_str(), bias.shape.as_slice()), ("layers.0.bias", &[2][..]));
+/// assert_eq!(bias.range, 6..8);
+/// assert_eq!(mlp.params()[bias.range.clone()], [0.0, 0.0]); // biases start at zero
+/// # Ok::<(), autograd::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamTensor {
     /// `layers.{i}.weight` or `layers.{i}.bias`.
@@ -284,6 +294,17 @@ impl<T: Scalar> Mlp<T> {
     ///
     /// # Errors
     /// [`Error::Shape`] if `x.len()` is not a multiple of [`inputs`](Self::inputs).
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// // One 2 → 1 layer: y = 2 x0 - x1 + 0.5.
+    /// let (w, b) = ([2.0, -1.0], [0.5]);
+    /// let mut mlp = Mlp::<f64>::from_weights(&[2, 1], &[(&w[..], &b[..])], Activation::Tanh, Activation::Identity)?;
+    /// assert_eq!(mlp.forward(&[1.0, 1.0, 0.0, 2.0])?, [1.5, -1.5]); // two rows
+    /// mlp.backward(&[1.0, 1.0])?; // what backward needs was kept
+    /// assert!(mlp.forward(&[1.0, 1.0, 0.0]).is_err()); // not whole rows of 2
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn forward(&mut self, x: &[T]) -> Result<&[T]> {
         self.run(x, true)
     }
@@ -353,6 +374,21 @@ impl<T: Scalar> Mlp<T> {
     ///
     /// [`Error::Invalid`] if there was no training forward since construction or the last
     /// [`predict`](Self::predict) or `load`.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// // One 2 → 1 layer: y = 2 x0 - x1 + 0.5.
+    /// let (w, b) = ([2.0, -1.0], [0.5]);
+    /// let mut mlp = Mlp::<f64>::from_weights(&[2, 1], &[(&w[..], &b[..])], Activation::Tanh, Activation::Identity)?;
+    /// mlp.forward(&[1.0, 1.0, 0.0, 2.0])?; // two rows
+    /// mlp.backward(&[1.0, 3.0])?; // ∂L/∂y of each row
+    /// // ∂L/∂W = 1 · [1, 1] + 3 · [0, 2], ∂L/∂b = 1 + 3.
+    /// assert_eq!(mlp.grads(), [1.0, 7.0, 4.0]);
+    /// assert!(mlp.backward(&[1.0]).is_err()); // the output had two rows
+    /// mlp.predict(&[1.0, 1.0])?;
+    /// assert!(mlp.backward(&[1.0]).is_err()); // predict keeps nothing to go back through
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn backward(&mut self, dy: &[T]) -> Result<()> {
         if !self.ready {
             return Err(Error::Invalid {
@@ -430,41 +466,114 @@ impl<T> Mlp<T> {
     }
 
     /// The layers, input first.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// let mlp = Mlp::<f32>::new(&[2, 8, 3], Activation::Relu, 0)?;
+    /// let shapes: Vec<_> = mlp.layers().iter().map(|l| (l.inputs, l.outputs, l.activation)).collect();
+    /// assert_eq!(shapes, [(2, 8, Activation::Relu), (8, 3, Activation::Identity)]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn layers(&self) -> &[Dense] {
         &self.layers
     }
 
     /// Width of an input row.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// assert_eq!(Mlp::<f32>::new(&[4, 8, 3], Activation::Relu, 0)?.inputs(), 4);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn inputs(&self) -> usize {
         self.layers[0].inputs
     }
 
     /// Width of an output row.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// assert_eq!(Mlp::<f32>::new(&[4, 8, 3], Activation::Relu, 0)?.outputs(), 3);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn outputs(&self) -> usize {
         self.layers[self.layers.len() - 1].outputs
     }
 
     /// Total number of parameters.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// let mlp = Mlp::<f32>::new(&[4, 8, 3], Activation::Relu, 0)?;
+    /// assert_eq!(mlp.num_params(), (4 * 8 + 8) + (8 * 3 + 3));
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn num_params(&self) -> usize {
         self.params.len()
     }
 
     /// All parameters, layer by layer: weight (`outputs × inputs`, row-major), then bias.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// let (w0, b0, w1, b1) = ([1.0, 2.0, 3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0]);
+    /// let layers = [(&w0[..], &b0[..]), (&w1[..], &b1[..])];
+    /// let mlp = Mlp::<f64>::from_weights(&[2, 2, 1], &layers, Activation::Tanh, Activation::Identity)?;
+    /// assert_eq!(mlp.params(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn params(&self) -> &[T] {
         &self.params
     }
 
     /// All parameters, mutable (to load or perturb them).
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// // One 1 → 1 layer: y = 2 x.
+    /// let mut mlp = Mlp::<f64>::from_weights(&[1, 1], &[(&[2.0][..], &[0.0][..])], Activation::Tanh, Activation::Identity)?;
+    /// assert_eq!(mlp.predict(&[3.0])?, [6.0]);
+    /// mlp.params_mut()[1] = 1.0; // the bias
+    /// assert_eq!(mlp.predict(&[3.0])?, [7.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
     /// The gradients of the last [`backward`](Self::backward), in the parameters' layout.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// // One 1 → 1 layer: y = 2 x, so ∂y/∂w = x and ∂y/∂b = 1.
+    /// let mut mlp = Mlp::<f64>::from_weights(&[1, 1], &[(&[2.0][..], &[0.0][..])], Activation::Tanh, Activation::Identity)?;
+    /// assert_eq!(mlp.grads(), [0.0, 0.0]); // before any backward
+    /// mlp.forward(&[3.0])?;
+    /// mlp.backward(&[1.0])?;
+    /// assert_eq!(mlp.grads(), [3.0, 1.0]);
+    /// mlp.forward(&[5.0])?;
+    /// mlp.backward(&[1.0])?;
+    /// assert_eq!(mlp.grads(), [5.0, 1.0]); // overwritten, not accumulated
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn grads(&self) -> &[T] {
         &self.grads
     }
 
     /// Parameters and gradients together, for an optimizer: `opt.step(params, grads)`.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// // One 1 → 1 layer: y = 2 x.
+    /// let mut mlp = Mlp::<f64>::from_weights(&[1, 1], &[(&[2.0][..], &[0.0][..])], Activation::Tanh, Activation::Identity)?;
+    /// mlp.forward(&[3.0])?;
+    /// mlp.backward(&[1.0])?; // gradients [x, 1] = [3, 1]
+    /// let (params, grads) = mlp.params_and_grads();
+    /// Sgd::new(0.5).step(params, grads)?;
+    /// assert_eq!(mlp.params(), [2.0 - 0.5 * 3.0, 0.0 - 0.5 * 1.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn params_and_grads(&mut self) -> (&mut [T], &[T]) {
         (&mut self.params, &self.grads)
     }
@@ -520,6 +629,19 @@ impl<T> Mlp<T> {
     }
 
     /// The parameters as named tensors, for `train::save_tensors`.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// let mlp = Mlp::<f32>::new(&[2, 3, 1], Activation::Tanh, 0)?;
+    /// let tensors = mlp.named_params();
+    /// let names: Vec<_> = tensors.iter().map(|t| (t.name, t.shape)).collect();
+    /// assert_eq!(names, [
+    ///     ("layers.0.weight", &[3, 2][..]), ("layers.0.bias", &[3][..]),
+    ///     ("layers.1.weight", &[1, 3][..]), ("layers.1.bias", &[1][..]),
+    /// ]);
+    /// assert_eq!(tensors[2].data, &mlp.params()[9..12]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     #[cfg(feature = "safetensors")]
     pub fn named_params(&self) -> Vec<NamedTensor<'_, T>> {
         self.layout
@@ -560,6 +682,21 @@ impl<T: Scalar> Mlp<T> {
     /// # Errors
     /// As `train::load_tensors`: a missing tensor or a wrong dtype or shape is an error. On error
     /// the parameters may be partly loaded.
+    ///
+    /// ```
+    /// use autograd::nn::{Activation, Mlp};
+    /// let path = std::env::temp_dir().join(format!("doc-mlp-load-{}.safetensors", std::process::id()));
+    /// let mut trained = Mlp::<f64>::new(&[2, 3, 1], Activation::Relu, 1)?;
+    /// trained.save(&path)?;
+    /// let mut fresh = Mlp::<f64>::new(&[2, 3, 1], Activation::Relu, 2)?;
+    /// fresh.load(&path)?;
+    /// assert_eq!(fresh.predict(&[0.5, -1.0])?, trained.predict(&[0.5, -1.0])?);
+    /// // The file holds f64 tensors: an f32 model of the same shape cannot load it.
+    /// assert!(Mlp::<f32>::new(&[2, 3, 1], Activation::Relu, 2)?.load(&path).is_err());
+    /// # std::fs::remove_file(&path)?;
+    /// assert!(fresh.load(&path).is_err()); // no file
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let mut rest: &mut [T] = &mut self.params;
         let mut tensors = Vec::with_capacity(self.layout.len());

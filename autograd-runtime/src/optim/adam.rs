@@ -46,6 +46,18 @@ impl<T: Real> Default for Adam<T> {
 
 impl<T: Real> Adam<T> {
     /// Adam with learning rate `lr` and the other settings at their defaults.
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new(0.5);
+    /// let mut p = [0.0_f64, 0.0];
+    /// opt.step(&mut p, &[1e-3, 100.0])?;
+    /// // The first step is lr · g / (|g| + eps), eps = 1e-8 by default: about lr for each
+    /// // parameter, however small or large its gradient.
+    /// assert!((p[0] + 0.5 * 1e-3 / (1e-3 + 1e-8)).abs() < 1e-12);
+    /// assert!((p[1] + 0.5 * 100.0 / (100.0 + 1e-8)).abs() < 1e-12);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn new(lr: T) -> Self {
         Self {
             lr,
@@ -78,6 +90,16 @@ impl<T: Real> Adam<T> {
     }
 
     /// Sets `eps`, added to the denominator for numerical stability.
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new(0.1).eps(0.5);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[0.5])?;
+    /// // The first step is lr · g / (|g| + eps): a large eps damps it, here to half of lr.
+    /// assert!((p[0] + 0.1 * 0.5 / (0.5 + 0.5)).abs() < 1e-12);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn eps(mut self, eps: T) -> Self {
         self.eps = eps;
         self
@@ -85,6 +107,18 @@ impl<T: Real> Adam<T> {
 
     /// Sets the L2 weight decay: `weight_decay * p` is added to the gradient (PyTorch's
     /// `Adam(weight_decay=…)`). For decoupled decay use [`AdamW`](super::AdamW).
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new(0.1).weight_decay(0.5);
+    /// let mut p = [2.0_f64, 2.0];
+    /// opt.step(&mut p, &[0.0, -1.0])?;
+    /// // g = grad + 0.5 p = [1, 0]: the first parameter takes a first step lr · g / (|g| + eps),
+    /// // the second, whose gradient the penalty cancels, does not move.
+    /// assert!((p[0] - (2.0 - 0.1 / (1.0 + 1e-8))).abs() < 1e-12);
+    /// assert_eq!(p[1], 2.0);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self

@@ -35,6 +35,16 @@ impl<T: Real> Default for AdamW<T> {
 
 impl<T: Real> AdamW<T> {
     /// AdamW with learning rate `lr` and the other settings at their defaults.
+    ///
+    /// ```
+    /// use autograd::optim::{AdamW, Optimizer};
+    /// let mut opt = AdamW::new(0.1);
+    /// let mut p = [3.0_f64];
+    /// opt.step(&mut p, &[0.0])?;
+    /// // A zero gradient leaves the default decay 1e-2 alone: p (1 - lr · 1e-2).
+    /// assert_eq!(p, [3.0 * (1.0 - 0.1 * 1e-2)]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn new(lr: T) -> Self {
         Self {
             adam: Adam::new(lr),
@@ -43,18 +53,53 @@ impl<T: Real> AdamW<T> {
     }
 
     /// Sets the decay rates of the first and second moment estimates.
+    ///
+    /// ```
+    /// use autograd::optim::{AdamW, Optimizer};
+    /// // No memory: m = g and v = g² at every step, so each step is lr · g / (|g| + eps).
+    /// let mut opt = AdamW::new(0.1).betas(0.0, 0.0).weight_decay(0.0);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[4.0])?;
+    /// opt.step(&mut p, &[-1.0])?; // with the default betas, m would still point down
+    /// assert!((p[0] - (-0.1 * 4.0 / (4.0 + 1e-8) + 0.1 / (1.0 + 1e-8))).abs() < 1e-12);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn betas(mut self, beta1: T, beta2: T) -> Self {
         self.adam = self.adam.betas(beta1, beta2);
         self
     }
 
     /// Sets `eps`, added to the denominator for numerical stability.
+    ///
+    /// ```
+    /// use autograd::optim::{AdamW, Optimizer};
+    /// let mut opt = AdamW::new(0.1).eps(0.5).weight_decay(0.0);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[0.5])?;
+    /// // The first step is lr · g / (|g| + eps): a large eps damps it, here to half of lr.
+    /// assert!((p[0] + 0.1 * 0.5 / (0.5 + 0.5)).abs() < 1e-12);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn eps(mut self, eps: T) -> Self {
         self.adam = self.adam.eps(eps);
         self
     }
 
     /// Sets the decoupled weight decay (default `1e-2`).
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, AdamW, Optimizer};
+    /// let g = [0.3, -2.0];
+    /// let mut adam = [1.0_f64, 1.0];
+    /// Adam::new(0.1).step(&mut adam, &g)?;
+    /// let mut adamw = [1.0_f64, 1.0];
+    /// AdamW::new(0.1).weight_decay(0.5).step(&mut adamw, &g)?;
+    /// // Decoupled: the weights shrink by 1 - lr · 0.5 = 0.95, then take Adam's step unchanged.
+    /// for (w, a) in adamw.iter().zip(adam) {
+    ///     assert!((w - (0.95 + (a - 1.0))).abs() < 1e-12);
+    /// }
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self

@@ -3,6 +3,25 @@
 //! An optimizer sees a model as one flat slice of parameters and a slice of gradients of the
 //! same layout. Its state (momentum, moment estimates) is allocated on the first step, so every
 //! later step runs without allocating.
+//!
+//! ```
+//! use autograd::optim::{Adam, AdamW, Optimizer, Sgd};
+//! // Minimise (p0 - 1)² + (p1 + 2)² with each rule, through the one trait.
+//! let rules: Vec<Box<dyn Optimizer<f64>>> = vec![
+//!     Box::new(Sgd::new(0.1).momentum(0.5)),
+//!     Box::new(Adam::new(0.05)),
+//!     Box::new(AdamW::new(0.05).weight_decay(0.0)),
+//! ];
+//! for mut opt in rules {
+//!     let mut p = [0.0, 0.0];
+//!     for _ in 0..500 {
+//!         let g = [2.0 * (p[0] - 1.0), 2.0 * (p[1] + 2.0)];
+//!         opt.step(&mut p, &g)?;
+//!     }
+//!     assert!((p[0] - 1.0).abs() < 1e-3 && (p[1] + 2.0).abs() < 1e-3, "{p:?}");
+//! }
+//! # Ok::<(), autograd::Error>(())
+//! ```
 
 mod adam;
 mod adamw;
@@ -57,15 +76,59 @@ pub trait Optimizer<T: Real> {
     ///
     /// # Errors
     /// On a length mismatch, as the trait's documentation says; nothing is changed then.
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(0.5);
+    /// let mut p = [1.0_f64, 2.0];
+    /// opt.step(&mut p, &[1.0, -2.0])?;
+    /// assert_eq!(p, [1.0 - 0.5 * 1.0, 2.0 + 0.5 * 2.0]); // p - lr · g
+    /// // Three gradients for two parameters: an error, and `p` is left as it was.
+    /// assert!(opt.step(&mut p, &[1.0; 3]).is_err());
+    /// assert_eq!(p, [0.5, 3.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()>;
 
     /// The current learning rate.
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer, Sgd};
+    /// assert_eq!(Sgd::new(0.25_f32).learning_rate(), 0.25);
+    /// assert_eq!(Adam::<f64>::default().learning_rate(), 1e-3);
+    /// ```
     fn learning_rate(&self) -> T;
 
     /// Changes the learning rate from the next step on (for schedules); the state is kept.
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(1.0).momentum(0.5);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[1.0])?; // b = 1: p = -1
+    /// opt.set_learning_rate(0.5);
+    /// assert_eq!(opt.learning_rate(), 0.5);
+    /// opt.step(&mut p, &[1.0])?; // the momentum is kept: b = 0.5 · 1 + 1 = 1.5, p = -1 - 0.5 · 1.5
+    /// assert_eq!(p, [-1.75]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     fn set_learning_rate(&mut self, lr: T);
 
     /// Forgets the state (momentum, moment estimates, step count), as if newly built.
+    ///
+    /// ```
+    /// use autograd::optim::{Adam, Optimizer};
+    /// let mut opt = Adam::new(0.1);
+    /// opt.step(&mut [1.0_f64, 2.0], &[0.5, 0.5])?;
+    /// // The state is sized for two parameters: a model of one is an error...
+    /// assert!(opt.step(&mut [1.0], &[0.5]).is_err());
+    /// // ...until reset; then the step is a first step again, lr · g / (|g| + eps).
+    /// opt.reset();
+    /// let mut p = [1.0];
+    /// opt.step(&mut p, &[0.5])?;
+    /// assert!((p[0] - (1.0 - 0.1 * 0.5 / (0.5 + 1e-8))).abs() < 1e-12);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     fn reset(&mut self);
 }
 

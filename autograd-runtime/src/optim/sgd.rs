@@ -38,6 +38,16 @@ pub struct Sgd<T> {
 
 impl<T: Real> Sgd<T> {
     /// Plain SGD with learning rate `lr`.
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(0.5);
+    /// let mut p = [1.0_f64, -1.0];
+    /// opt.step(&mut p, &[1.0, 1.0])?;
+    /// opt.step(&mut p, &[1.0, 1.0])?;
+    /// assert_eq!(p, [0.0, -2.0]); // no memory: each step is lr · g
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn new(lr: T) -> Self {
         Self {
             lr,
@@ -49,6 +59,16 @@ impl<T: Real> Sgd<T> {
     }
 
     /// Sets the momentum factor (PyTorch's `momentum`, usually 0.9).
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(0.5).momentum(0.5);
+    /// let mut p = [0.0_f64];
+    /// opt.step(&mut p, &[1.0])?; // b = g = 1: p = -0.5
+    /// opt.step(&mut p, &[1.0])?; // b = 0.5 · 1 + 1 = 1.5: p = -0.5 - 0.5 · 1.5
+    /// assert_eq!(p, [-1.25]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn momentum(mut self, momentum: T) -> Self {
         self.momentum = momentum;
         self
@@ -71,6 +91,15 @@ impl<T: Real> Sgd<T> {
     }
 
     /// Sets the L2 weight decay: `weight_decay * p` is added to the gradient.
+    ///
+    /// ```
+    /// use autograd::optim::{Optimizer, Sgd};
+    /// let mut opt = Sgd::new(0.5).weight_decay(0.25);
+    /// let mut p = [2.0_f64];
+    /// opt.step(&mut p, &[1.0])?;
+    /// assert_eq!(p, [1.25]); // g = 1 + 0.25 · 2 = 1.5: p = 2 - 0.5 · 1.5
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn weight_decay(mut self, weight_decay: T) -> Self {
         self.weight_decay = weight_decay;
         self

@@ -7,6 +7,26 @@
 //! the function and its gradient and records every value and adjoint here. A [`Trace`] prints
 //! as a table, and writes itself as DOT or SVG ([`Trace::to_svg`]); [`dot_to_svg`] renders the
 //! DOT of `f_graph()`. Pictures are laid out by the `layout-rs` crate, in Rust: no Graphviz.
+//!
+//! ```
+//! use autograd::grad;
+//! grad! {
+//!     /// micrograd's `draw_dot` example.
+//!     #[trace]
+//!     fn drawn(x, y) {
+//!         let z = x * y;
+//!         z + x
+//!     }
+//! }
+//! let trace = drawn_trace(2.0, 3.0);
+//! assert_eq!(trace.value_of("z"), Some(6.0));
+//! assert_eq!(trace.adjoint_of("z"), Some(1.0));
+//! assert_eq!(trace.adjoint_of("x"), Some(4.0)); // y + 1
+//! assert_eq!(trace.output().map(|e| e.value), Some(8.0));
+//! assert!(drawn_graph().starts_with("digraph"));
+//! assert!(autograd::trace::dot_to_svg(drawn_graph())?.contains("<svg"));
+//! # Ok::<(), autograd::Error>(())
+//! ```
 
 mod picture;
 #[cfg(feature = "png")]

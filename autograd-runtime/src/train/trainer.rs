@@ -55,6 +55,18 @@ pub struct Trainer {
 
 impl Trainer {
     /// A trainer for `epochs` epochs, with the progress bar shown when stderr is a terminal.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(5).progress(false);
+    /// let mut calls = 0;
+    /// trainer.run(|epoch| {
+    ///     calls += 1;
+    ///     epoch.record(1.0)
+    /// })?;
+    /// assert_eq!((calls, trainer.history().len()), (5, 5));
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn new(epochs: usize) -> Self {
         Self {
             epochs,
@@ -67,6 +79,15 @@ impl Trainer {
     ///
     /// `cargo test` run from a terminal gives tests that terminal as stderr, so tests should
     /// turn the bar off: `Trainer::new(n).progress(false)`.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// // The bar is only drawn; training and its history are the same with it on or off.
+    /// let mut trainer = Trainer::new(2).progress(false);
+    /// trainer.run(|epoch| epoch.record(0.5))?;
+    /// assert_eq!(trainer.history(), [0.5, 0.5]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn progress(mut self, show: bool) -> Self {
         self.progress = Some(show);
         self
@@ -148,6 +169,19 @@ impl Trainer {
     }
 
     /// The mean loss of each epoch run so far.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(2).progress(false);
+    /// assert!(trainer.history().is_empty());
+    /// trainer.run(|epoch| {
+    ///     epoch.record(1.0)?;
+    ///     epoch.record(3.0) // mean 2
+    /// })?;
+    /// trainer.run(|epoch| epoch.record(epoch.index() as f64))?; // epochs 2 and 3
+    /// assert_eq!(trainer.history(), [2.0, 2.0, 2.0, 3.0]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn history(&self) -> &[f64] {
         &self.history
     }
@@ -158,6 +192,18 @@ impl Trainer {
     /// # Errors
     ///
     /// As [`plot_loss`](super::plot_loss).
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let path = std::env::temp_dir().join(format!("doc-trainer-plot-{}.svg", std::process::id()));
+    /// let mut trainer = Trainer::new(3).progress(false);
+    /// trainer.run(|epoch| epoch.record(1.0 / (1.0 + epoch.index() as f64)))?;
+    /// trainer.plot(&path, "first run")?;
+    /// assert!(std::fs::read_to_string(&path)?.contains("first run"));
+    /// # std::fs::remove_file(&path)?;
+    /// assert!(trainer.plot(path.with_extension("jpg"), "first run").is_err()); // .png or .svg
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn plot(&self, path: impl AsRef<Path>, title: &str) -> Result<()> {
         super::plot_loss(&self.history, path, title)
     }
@@ -180,6 +226,20 @@ impl Trainer {
 }
 
 /// What one [`Trainer::run`] did. The full curve is [`Trainer::history`].
+///
+/// ```
+/// use autograd::train::Trainer;
+/// let mut trainer = Trainer::new(2).progress(false);
+/// trainer.run(|epoch| epoch.record(4.0))?;
+/// let summary = trainer.run(|epoch| epoch.record(1.0))?;
+/// // This run only: two epochs, ending at 1; the history has all four.
+/// assert_eq!((summary.epochs, summary.last_loss), (2, 1.0));
+/// assert_eq!(trainer.history(), [4.0, 4.0, 1.0, 1.0]);
+/// assert!(summary.elapsed < std::time::Duration::from_secs(60));
+/// // No epoch run: no last loss.
+/// assert!(Trainer::new(0).progress(false).run(|epoch| epoch.record(1.0))?.last_loss.is_nan());
+/// # Ok::<(), autograd::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
     /// Epochs run by this call.
@@ -218,6 +278,20 @@ pub struct Epoch<'a> {
 
 impl Epoch<'_> {
     /// The 0-based index of this epoch.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(2).progress(false);
+    /// let mut seen = Vec::new();
+    /// for _ in 0..2 {
+    ///     trainer.run(|epoch| {
+    ///         seen.push(epoch.index());
+    ///         epoch.record(1.0)
+    ///     })?;
+    /// }
+    /// assert_eq!(seen, [0, 1, 2, 3]); // a second run numbers on
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn index(&self) -> usize {
         self.index
     }
@@ -229,6 +303,24 @@ impl Epoch<'_> {
     ///
     /// [`Error::NonFiniteLoss`] if `loss` is NaN or infinite: return it with `?` so that
     /// training stops before the next step. ([`Trainer::run`] stops after the epoch anyway.)
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(1).progress(false);
+    /// trainer.run(|epoch| {
+    ///     for loss in [1.0_f32, 2.0, 6.0] {
+    ///         epoch.record(loss)?;
+    ///     }
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(trainer.history(), [3.0]); // the mean of the steps
+    /// let err = Trainer::new(1).progress(false).run(|epoch| {
+    ///     epoch.record(1.0)?;
+    ///     epoch.record(f64::INFINITY)
+    /// }).unwrap_err();
+    /// assert_eq!(err.to_string(), "loss is inf at epoch 0, step 1: training stopped");
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn record<T: Real>(&mut self, loss: T) -> Result<()> {
         let loss = loss.to_f64().unwrap_or(f64::NAN);
         let step = self.steps;
@@ -248,11 +340,36 @@ impl Epoch<'_> {
     }
 
     /// The mean of the losses recorded so far in this epoch, if any.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// Trainer::new(1).progress(false).run(|epoch| {
+    ///     assert_eq!(epoch.mean_loss(), None);
+    ///     epoch.record(1.0)?;
+    ///     epoch.record(2.0)?;
+    ///     assert_eq!(epoch.mean_loss(), Some(1.5));
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn mean_loss(&self) -> Option<f64> {
         (self.steps > 0).then(|| self.sum / self.steps as f64)
     }
 
     /// Prints a line to stdout without tearing the progress bar.
+    ///
+    /// ```
+    /// use autograd::train::Trainer;
+    /// let mut trainer = Trainer::new(2).progress(false);
+    /// trainer.run(|epoch| {
+    ///     let loss = 1.0 / (1.0 + epoch.index() as f64);
+    ///     epoch.record(loss)?;
+    ///     epoch.println(format!("epoch {}: loss {loss}", epoch.index()));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(trainer.history(), [1.0, 0.5]);
+    /// # Ok::<(), autograd::Error>(())
+    /// ```
     pub fn println(&self, line: impl AsRef<str>) {
         self.bar.suspend(|| println!("{}", line.as_ref()));
     }
