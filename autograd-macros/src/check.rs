@@ -287,8 +287,23 @@ fn instead_of(ty: &syn::Type) -> Option<&'static str> {
         _ if matches!(ty, syn::Type::Reference(_)) && type_name(elem).is_some() => {
             Some("references are not supported; take the number by value")
         }
+        _ if is_integer(elem) => Some(
+            "integer parameters are not supported: parameters are numbers of the function's \
+             type. For a count or a length, use the array's own, `xs.len()`, or a constant \
+             (`N` in `[T; N]`, or a `const`); for a number, take it as the function's number \
+             type and convert at the call (`n as f64`)",
+        ),
         _ => None,
     }
+}
+
+/// `usize`, `i32`, ...: what a user reaches for to pass a count.
+fn is_integer(ty: &syn::Type) -> bool {
+    const INTEGERS: [&str; 12] = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.get_ident().is_some_and(|i| INTEGERS.iter().any(|n| i == n)))
 }
 
 /// The function's number type: all parameters untyped (generic), or all of one type.

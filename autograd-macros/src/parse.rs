@@ -1030,6 +1030,14 @@ pub fn convert_expr(expr: &syn::Expr) -> Expr {
                         "assignments are statements: write `x += ...;` on its own line",
                     )
                 }
+                syn::BinOp::BitXor(_) => {
+                    return unsupported_with(
+                        binary.op.span(),
+                        "`^` is exclusive or in Rust, not a power; write `x.powi(2)` for an \
+                         integer power or `x.powf(y)` for any other",
+                        operands(binary),
+                    )
+                }
                 _ => {
                     return unsupported_with(
                         binary.op.span(),
@@ -1343,6 +1351,22 @@ fn convert_call(call: &syn::ExprCall) -> Expr {
                 _ => {}
             }
         }
+    }
+    if let Some(last) = segments.last().filter(|_| segments.len() > 1) {
+        let module = segments[..segments.len() - 1]
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::");
+        let name = &last.ident;
+        return unsupported(
+            path.span(),
+            format!(
+                "calls through a path are not supported; bring the function and its gradient \
+                 into scope and call it by name: `use {module}::{{{name}, {name}_grad}};` \
+                 then `{name}(..)`"
+            ),
+        );
     }
     unsupported(
         path.span(),

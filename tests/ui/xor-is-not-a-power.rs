@@ -1,0 +1,9 @@
+use autograd::grad;
+
+grad! {
+    fn f(x) {
+        x ^ 2.0
+    }
+}
+
+fn main() {}
