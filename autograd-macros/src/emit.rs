@@ -5,7 +5,7 @@
 //! (many arguments, repeated names), never on the user's crate.
 
 use proc_macro2::{Delimiter, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::{Attribute, Ident};
 
 use crate::ast::{Expr, Form, Function, Scalar, Shape, Stmt};
@@ -526,6 +526,7 @@ fn array_grad_struct(function: &Function) -> TokenStream {
         field_list.join(", ")
     );
     let field_docs = fields.iter().map(|f| format!(" `∂{name}/∂{f}`"));
+    let gradient = (!has_vec).then(|| fixed_gradient_impls(&struct_name, &cfgs, &params));
     quote! {
         #[doc = #doc]
         #cfgs
@@ -542,6 +543,118 @@ fn array_grad_struct(function: &Function) -> TokenStream {
             #[inline]
             fn default() -> Self {
                 Self { #(#fields: #zeros),* }
+            }
+        }
+
+        #gradient
+    }
+}
+
+/// `3` for a length written `3`; `None` for a constant.
+fn literal_dim(dim: &crate::ast::Dim) -> Option<usize> {
+    match dim {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+/// `Gradient`, `+`, `+=` and `* scalar` for a gradient of numbers and fixed-size arrays (a
+/// `Vec` field has no fixed `LEN`, and `Gradient` needs `Copy`), element by element, so
+/// `batch::mean_grad` averages it like any other.
+fn fixed_gradient_impls(
+    struct_name: &Ident,
+    cfgs: &TokenStream,
+    params: &[&crate::ast::Param],
+) -> TokenStream {
+    // Lengths written as literals are added up here; constants stay in the sum.
+    let mut known: usize = 0;
+    let mut lens: Vec<TokenStream> = Vec::new();
+    let mut add = Vec::new();
+    let mut scale = Vec::new();
+    for param in params {
+        let f = &param.name;
+        match &param.shape {
+            Shape::Array(n) => {
+                match literal_dim(n) {
+                    Some(n) => known += n,
+                    None => lens.push(quote!(#n)),
+                }
+                add.push(quote! {
+                    for (a, b) in self.#f.iter_mut().zip(rhs.#f) { *a += b; }
+                });
+                scale.push(quote! {
+                    for a in self.#f.iter_mut() { *a = *a * scale; }
+                });
+            }
+            Shape::Matrix { rows, cols } => {
+                match (literal_dim(rows), literal_dim(cols)) {
+                    (Some(rows), Some(cols)) => known += rows * cols,
+                    _ => lens.push(quote!(#rows * #cols)),
+                }
+                add.push(quote! {
+                    for (row, rhs_row) in self.#f.iter_mut().zip(rhs.#f) {
+                        for (a, b) in row.iter_mut().zip(rhs_row) { *a += b; }
+                    }
+                });
+                scale.push(quote! {
+                    for row in self.#f.iter_mut() {
+                        for a in row.iter_mut() { *a = *a * scale; }
+                    }
+                });
+            }
+            _ => {
+                known += 1;
+                add.push(quote!(self.#f += rhs.#f;));
+                scale.push(quote!(self.#f = self.#f * scale;));
+            }
+        }
+    }
+    if known > 0 || lens.is_empty() {
+        lens.insert(
+            0,
+            proc_macro2::Literal::usize_unsuffixed(known).into_token_stream(),
+        );
+    }
+    let len = quote!(#(#lens)+*);
+    quote! {
+        #cfgs
+        impl<T: ::autograd::Real> ::autograd::Gradient for #struct_name<T> {
+            type Scalar = T;
+            const LEN: usize = #len;
+            #[inline]
+            fn zero() -> Self {
+                ::core::default::Default::default()
+            }
+        }
+
+        #cfgs
+        impl<T: ::autograd::Real> ::core::ops::AddAssign for #struct_name<T> {
+            #[inline]
+            fn add_assign(&mut self, rhs: Self) {
+                #(#add)*
+            }
+        }
+
+        #cfgs
+        impl<T: ::autograd::Real> ::core::ops::Add for #struct_name<T> {
+            type Output = Self;
+            #[inline]
+            fn add(mut self, rhs: Self) -> Self {
+                self += rhs;
+                self
+            }
+        }
+
+        #cfgs
+        impl<T: ::autograd::Real> ::core::ops::Mul<T> for #struct_name<T> {
+            type Output = Self;
+            #[inline]
+            fn mul(mut self, scale: T) -> Self {
+                #(#scale)*
+                self
             }
         }
     }

@@ -964,7 +964,7 @@ fn many_loop_programs() {
     println!(
         "{count} programs: {compared} compared, {skipped} skipped (value not finite or over 1e3, or an intermediate over 1e6), \
          {} failed; partial derivatives: {} compared, {} not (a step crossed a branch), {} not \
-         (differences disagree with each other)",
+         (differences disagree with each other, or the derivative changes within a step)",
         failures.len(),
         total.compared,
         total.crossing,
