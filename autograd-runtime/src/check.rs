@@ -128,6 +128,10 @@ pub enum Stencil {
 
 /// The finite-difference step of a check at a component `x`.
 ///
+/// A check with a step that cannot work returns [`Error::Invalid`] naming the option: the
+/// ratio of `PowerOfTwo` must be finite and positive, and the step it gives must change `x`
+/// and stay finite in the checked type.
+///
 /// ```
 /// use autograd::check::{check_grad_slice, check_grad_slice_with, Options, Step};
 /// let f = |x: &[f64]| x[0] * x[0];
@@ -146,7 +150,10 @@ pub enum Step {
     /// difference's truncation and rounding errors.
     Auto,
     /// The power of two nearest `r · max(1, |x|)`. At points with fewer significant bits than
-    /// the type (`f32` values checked in `f64`), every `x ± kh` is then exact.
+    /// the type (`f32` values checked in `f64`), every `x ± kh` is then exact. `r` must be
+    /// finite and positive, at least about the type's machine epsilon (smaller steps leave `x`
+    /// unchanged) and small enough that the step is finite; `1e-5` (`f64`) or `1e-2` (`f32`)
+    /// are typical.
     PowerOfTwo(f64),
 }
 
@@ -154,14 +161,19 @@ pub enum Step {
 /// a component passes where `|analytic - numeric| <= atol + rtol·|numeric| + noise`, with
 /// `noise = noise_ulps · ε · max|f| / h` the rounding error of the difference (`max|f|` over
 /// the points it evaluated). The default is what [`check_grad`] does: central differences,
-/// [`Step::Auto`], `atol = rtol = 1e-6`, no noise term.
+/// [`Step::Auto`], `atol = rtol = 1e-6`, no noise term. `atol`, `rtol` and `noise_ulps` must
+/// be at least 0 (a NaN or negative one is [`Error::Invalid`]).
 ///
 /// ```
 /// use autograd::check::{check_grad_with, Options, Stencil};
 /// let options = Options { stencil: Stencil::FivePoint, ..Options::default() };
-/// let report = check_grad_with(&options, |[x]: [f64; 1]| (x.exp(), [x.exp()]), [1.0]);
+/// let report = check_grad_with(&options, |[x]: [f64; 1]| (x.exp(), [x.exp()]), [1.0])?;
 /// assert!(report.ok(), "{report}");
 /// assert!(report.abs_error < 1e-9, "{report}");
+/// // A negative tolerance is an error, not a check that can never pass.
+/// let negative = Options { atol: -1e-6, ..options };
+/// assert!(check_grad_with(&negative, |[x]: [f64; 1]| (x.exp(), [x.exp()]), [1.0]).is_err());
+/// # Ok::<(), autograd::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
@@ -229,32 +241,47 @@ pub fn check_grad<T: Real, const N: usize>(
     f: impl FnMut([T; N]) -> (T, [T; N]),
     at: [T; N],
 ) -> GradCheck {
-    check_grad_with(&Options::default(), f, at)
+    // `validate` checks only the tolerances, positive here, and `Step::PowerOfTwo`.
+    check_grad_with(&Options::default(), f, at).expect("the default options are valid")
 }
 
 /// [`check_grad`] with the difference, step and tolerance of `options`; read the outcome with
 /// [`GradCheck::ok`].
 ///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the option if `options` cannot work at `at`: a
+/// [`Step::PowerOfTwo`] ratio that is not finite and positive or whose step does not change a
+/// component or is infinite, or a NaN or negative `atol`, `rtol` or `noise_ulps`. `f` is not
+/// called then.
+///
 /// ```
 /// use autograd::check::{check_grad_with, Options, Stencil, Step};
 /// let options = Options { stencil: Stencil::FivePoint, step: Step::PowerOfTwo(1e-4), ..Options::default() };
-/// let report = check_grad_with(&options, |[x, y]: [f64; 2]| (x * y.sin(), [y.sin(), x * y.cos()]), [2.0, 0.5]);
+/// let f = |[x, y]: [f64; 2]| (x * y.sin(), [y.sin(), x * y.cos()]);
+/// let report = check_grad_with(&options, f, [2.0, 0.5])?;
 /// assert!(report.ok(), "{report}");
+/// // A step of 0 would divide by zero: an error that names the option.
+/// let zero = Options { step: Step::PowerOfTwo(0.0), ..options };
+/// let err = check_grad_with(&zero, f, [2.0, 0.5]).unwrap_err();
+/// assert!(err.to_string().starts_with("check::Options::step: Step::PowerOfTwo(0.0)"), "{err}");
+/// # Ok::<(), autograd::Error>(())
 /// ```
 pub fn check_grad_with<T: Real, const N: usize>(
     options: &Options,
     mut f: impl FnMut([T; N]) -> (T, [T; N]),
     at: [T; N],
-) -> GradCheck {
+) -> Result<GradCheck> {
+    validate(options, &at)?;
     let (_, analytic) = f(at);
     // `at` and `analytic` are both `[T; N]`, and the points the check evaluates are copies
     // of `at`: the lengths agree, so neither the check nor the conversion can fail.
-    check_equal_lengths(
+    Ok(check_equal_lengths(
         options,
         |x| f(x.try_into().expect("a copy of `at` has length N")).0,
         &at,
         &analytic,
-    )
+    ))
 }
 
 /// Checks `analytic`, the claimed gradient of `f` at `x`, against central finite differences
@@ -291,7 +318,8 @@ pub fn check_grad_slice<T: Real>(
 /// # Errors
 ///
 /// [`Error::LengthMismatch`] if `x` and `analytic` differ in length, as
-/// [`check_grad_slice`].
+/// [`check_grad_slice`]; [`Error::Invalid`] naming the option if `options` cannot work at `x`,
+/// as [`check_grad_with`]. `f` is not called then.
 ///
 /// ```
 /// use autograd::check::{check_grad_slice_with, Options, Stencil, Step};
@@ -322,7 +350,65 @@ pub fn check_grad_slice_with<T: Real>(
             right: analytic.len(),
         });
     }
+    validate(options, x)?;
     Ok(check_equal_lengths(options, f, x, analytic))
+}
+
+/// Checks that `options` can work at `x`: tolerances that are numbers at least 0, and a step
+/// that moves every finite component and stays finite. (A NaN or infinite component is the
+/// point's problem, not the options': its check reports NaN, which never passes.)
+fn validate<T: Real>(options: &Options, x: &[T]) -> Result<()> {
+    let invalid = |option: &str, message: String| Error::Invalid {
+        what: format!("check::Options::{option}"),
+        message,
+    };
+    for (name, value) in [
+        ("atol", options.atol),
+        ("rtol", options.rtol),
+        ("noise_ulps", options.noise_ulps),
+    ] {
+        // NaN would make every check fail.
+        if value.is_nan() || value < 0.0 {
+            let message = format!("{value:?}: a tolerance must be at least 0 (0 for none)");
+            return Err(invalid(name, message));
+        }
+    }
+    let Step::PowerOfTwo(r) = options.step else {
+        return Ok(());
+    };
+    if !(r.is_finite() && r > 0.0) {
+        let message = format!(
+            "Step::PowerOfTwo({r:?}): the ratio must be finite and greater than 0, such as \
+             1e-5 for f64 or 1e-2 for f32 (the step is the power of two nearest r · max(1, |x|))"
+        );
+        return Err(invalid("step", message));
+    }
+    let ty = core::any::type_name::<T>();
+    for (i, &xi) in x.iter().enumerate().filter(|(_, xi)| xi.is_finite()) {
+        let h = step(options.step, xi);
+        // The farthest points the stencil evaluates are x ± far.
+        let (far, k) = match options.stencil {
+            Stencil::Central => (h, ""),
+            Stencil::FivePoint => (h + h, "2"),
+        };
+        let problem = if (xi + h) - (xi - h) == T::zero() {
+            format!(
+                "too small to change it in {ty}: use a ratio of at least about the precision \
+                 of {ty}, {:.1e}",
+                to_f64(T::epsilon())
+            )
+        } else if !((xi + far) - (xi - far)).is_finite() {
+            format!("where x ± {k}h overflows {ty}: use a smaller ratio")
+        } else {
+            continue;
+        };
+        let message = format!(
+            "Step::PowerOfTwo({r:?}) gives the step {:e} at x[{i}] = {xi:?}, {problem}",
+            to_f64(h)
+        );
+        return Err(invalid("step", message));
+    }
+    Ok(())
 }
 
 /// The check of [`check_grad_slice_with`], once `x` and `analytic` are known to have one
@@ -518,6 +604,148 @@ mod tests {
             (r.allowed - (1e-9 * r.numeric.abs() + noise)).abs() < 1e-20,
             "{r}"
         );
+    }
+
+    /// The error of `check_grad_slice_with` at `x` (f64 or f32), having checked that `f` was
+    /// not called.
+    fn invalid<T: Real>(options: Options, x: &[T]) -> (String, String) {
+        let mut calls = 0;
+        let f = |_: &[T]| {
+            calls += 1;
+            T::zero()
+        };
+        let err = check_grad_slice_with(&options, f, x, x).unwrap_err();
+        assert_eq!(calls, 0, "nothing is evaluated with invalid options");
+        match err {
+            Error::Invalid { what, message } => (what, message),
+            other => panic!("expected Error::Invalid, got {other:?}"),
+        }
+    }
+
+    fn power_of_two(r: f64) -> Options {
+        Options {
+            step: Step::PowerOfTwo(r),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn a_power_of_two_ratio_that_is_not_finite_and_positive_is_an_error() {
+        // 0 or negative used to give step 0 and a report of NaN; NaN quietly gave step 1.
+        for r in [0.0, -1e-5, f64::NAN, f64::INFINITY] {
+            let (what, message) = invalid(power_of_two(r), &[1.0_f64]);
+            assert_eq!(what, "check::Options::step");
+            assert_eq!(
+                message,
+                format!(
+                    "Step::PowerOfTwo({r:?}): the ratio must be finite and greater than 0, such \
+                     as 1e-5 for f64 or 1e-2 for f32 (the step is the power of two nearest \
+                     r · max(1, |x|))"
+                )
+            );
+        }
+        // The array version too.
+        let err = check_grad_with(&power_of_two(0.0), |[x]: [f64; 1]| (x, [1.0]), [1.0]);
+        assert!(matches!(err, Err(Error::Invalid { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn a_step_too_small_to_change_x_is_an_error() {
+        // 2^-30 is below half an ulp of 0.5 in f32, so x ± h == x and the difference is 0 / 0.
+        let (what, message) = invalid(power_of_two(1e-9), &[0.5_f32, 1.0]);
+        assert_eq!(what, "check::Options::step");
+        assert_eq!(
+            message,
+            "Step::PowerOfTwo(1e-9) gives the step 9.313225746154785e-10 at x[0] = 0.5, too \
+             small to change it in f32: use a ratio of at least about the precision of f32, \
+             1.2e-7"
+        );
+        // A ratio below the f32 range rounds to 0 in f32: the same error, not a step of 0.
+        let (_, message) = invalid(power_of_two(1e-60), &[1.0_f32]);
+        assert!(
+            message.starts_with("Step::PowerOfTwo(1e-60) gives the step 0e0"),
+            "{message}"
+        );
+        // In f64, 1e-9 is a fine ratio, and 1e-17 is below its precision.
+        let (_, message) = invalid(power_of_two(1e-17), &[1.0_f64]);
+        assert!(
+            message.contains("too small to change it in f64"),
+            "{message}"
+        );
+        assert!(
+            check_grad_slice_with(&power_of_two(1e-9), |x: &[f64]| x[0], &[1.0], &[1.0])
+                .unwrap()
+                .passes(1e-6)
+        );
+    }
+
+    #[test]
+    fn a_step_that_overflows_is_an_error() {
+        // In f32, 1e37 · 1000 is past f32::MAX: the step would be inf.
+        let (what, message) = invalid(power_of_two(1e37), &[1.0_f32, 1000.0]);
+        assert_eq!(what, "check::Options::step");
+        assert_eq!(
+            message,
+            "Step::PowerOfTwo(1e37) gives the step inf at x[1] = 1000.0, where x ± h overflows \
+             f32: use a smaller ratio"
+        );
+        // The five-point difference also evaluates x ± 2h: 1e308 + 2 · 2^1022 overflows.
+        let five = Options {
+            stencil: Stencil::FivePoint,
+            ..power_of_two(0.5)
+        };
+        let (_, message) = invalid(five, &[1e308_f64]);
+        assert!(
+            message.ends_with("where x ± 2h overflows f64: use a smaller ratio"),
+            "{message}"
+        );
+        // A NaN point is the point's problem, not the step's: reported as NaN, as before.
+        let r = check_grad_slice_with(&power_of_two(1e-5), |x: &[f64]| x[0], &[f64::NAN], &[1.0])
+            .unwrap();
+        assert!(!r.passes(1.0), "{r}");
+    }
+
+    #[test]
+    fn a_nan_or_negative_tolerance_is_an_error() {
+        let options = Options::default();
+        for (name, options) in [
+            (
+                "atol",
+                Options {
+                    atol: -1e-6,
+                    ..options
+                },
+            ),
+            (
+                "rtol",
+                Options {
+                    rtol: f64::NAN,
+                    ..options
+                },
+            ),
+            (
+                "noise_ulps",
+                Options {
+                    noise_ulps: -8.0,
+                    ..options
+                },
+            ),
+        ] {
+            let (what, message) = invalid(options, &[1.0_f64]);
+            assert_eq!(what, format!("check::Options::{name}"));
+            assert!(
+                message.ends_with(": a tolerance must be at least 0 (0 for none)"),
+                "{message}"
+            );
+        }
+        // 0 is allowed: an exact check, which the exact difference of x ↦ x passes.
+        let exact = Options {
+            atol: 0.0,
+            rtol: 0.0,
+            ..power_of_two(1e-5)
+        };
+        let r = check_grad_slice_with(&exact, |x: &[f64]| x[0], &[1.0], &[1.0]).unwrap();
+        assert!(r.ok() && r.abs_error == 0.0, "{r}");
     }
 
     #[test]

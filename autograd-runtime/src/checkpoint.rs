@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use safetensors::SafeTensors;
 
@@ -90,8 +91,10 @@ impl<'a, T> TensorMut<'a, T> {
 ///
 /// # Errors
 ///
-/// [`Error::Shape`] if a tensor's shape does not match its data length;
-/// [`Error::Checkpoint`] for duplicate names; [`Error::Io`] naming the file if writing fails.
+/// [`Error::Shape`] if a tensor's shape does not match its data length, or its dimensions
+/// multiply past `usize::MAX`;
+/// [`Error::Checkpoint`] for duplicate names or the name `__metadata__`, which safetensors
+/// reserves; [`Error::Io`] naming the file if writing fails.
 ///
 /// ```
 /// use autograd::train::{load_tensors, save_tensors, NamedTensor, TensorMut};
@@ -124,6 +127,16 @@ pub fn save_tensors<T: Scalar>(
     let mut bytes = Vec::with_capacity(tensors.len());
     for (i, t) in tensors.iter().enumerate() {
         check_len(t.name, t.shape, t.data.len())?;
+        // safetensors would write it, but then read it back as the header's metadata map
+        // and reject the whole file.
+        if t.name == "__metadata__" {
+            return Err(checkpoint_error(
+                path,
+                "the tensor name `__metadata__` is reserved by safetensors for the file's \
+                 metadata: give the tensor another name"
+                    .into(),
+            ));
+        }
         if tensors[..i].iter().any(|u| u.name == t.name) {
             return Err(checkpoint_error(
                 path,
@@ -154,7 +167,8 @@ pub fn save_tensors<T: Scalar>(
 /// [`Error::Io`] naming the file if it cannot be read; [`Error::Checkpoint`] naming the file
 /// and the tensor if the file is not safetensors, a tensor is missing (the message lists the
 /// file's tensors), or has another dtype or shape; [`Error::Shape`] if a buffer does not match
-/// its own shape. On error the buffers may be partly filled.
+/// its own shape, or a shape's dimensions multiply past `usize::MAX`. On error the buffers may
+/// be partly filled.
 ///
 /// ```
 /// use autograd::train::{load_tensors, save_tensors, NamedTensor, TensorMut};
@@ -218,7 +232,19 @@ pub fn load_tensors<T: Scalar>(
 
 /// A buffer must hold exactly `product(shape)` values.
 fn check_len(name: &str, shape: &[usize], len: usize) -> Result<()> {
-    if shape.iter().product::<usize>() == len {
+    // Multiplied left to right as safetensors does, so a shape accepted here is one it can
+    // store and read back (`[usize::MAX, 2, 0]` overflows before the 0 there too).
+    let Some(product) = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
+        return Err(Error::Shape {
+            what: format!("tensor `{name}`"),
+            expected: format!(
+                "dimensions whose product, the number of values, fits in a usize \
+                 (the data has {len} values)"
+            ),
+            found: format!("shape {shape:?}, whose product overflows"),
+        });
+    };
+    if product == len {
         Ok(())
     } else {
         Err(Error::Shape {
@@ -245,12 +271,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// `dir/.name.tmp-PID` for `dir/name`: same directory, so the rename cannot cross devices.
+/// `dir/.name.tmp-PID-N` for `dir/name`: same directory, so the rename cannot cross devices.
+/// `N` counts the calls of this process, so two threads saving to one path at once write
+/// two temporary files instead of one file both truncate.
 fn temporary_beside(path: &Path) -> PathBuf {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let name = path
         .file_name()
         .map_or_else(Default::default, |n| n.to_string_lossy());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.tmp-{}-{call}", std::process::id()))
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> Error {
@@ -408,6 +438,109 @@ mod tests {
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
         let err = load_tensors(&path, &mut [TensorMut::new("a", &[1], &mut a)]).unwrap_err();
         assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_shape_whose_product_overflows_is_a_shape_error_on_save() {
+        let path = temp("overflow-save");
+        // `[1 << 63, 2]` wraps to 0 in release builds, which the empty data would match.
+        for shape in [&[usize::MAX, 2][..], &[1 << 63, 2], &[usize::MAX, 2, 0]] {
+            let err =
+                save_tensors(&path, &[NamedTensor::new("w", shape, &[] as &[f32])]).unwrap_err();
+            assert!(matches!(err, Error::Shape { .. }), "{shape:?}: {err:?}");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "wrong shape for tensor `w`: expected dimensions whose product, the number \
+                     of values, fits in a usize (the data has 0 values), got shape {shape:?}, \
+                     whose product overflows"
+                )
+            );
+            assert!(!path.exists());
+        }
+        // A 0 before the huge dimension keeps the product 0: an empty tensor, stored as such.
+        save_tensors(
+            &path,
+            &[NamedTensor::new("w", &[0, usize::MAX], &[] as &[f32])],
+        )
+        .unwrap();
+        let mut empty: [f32; 0] = [];
+        load_tensors(
+            &path,
+            &mut [TensorMut::new("w", &[0, usize::MAX], &mut empty)],
+        )
+        .unwrap();
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_shape_whose_product_overflows_is_a_shape_error_on_load() {
+        let path = temp("overflow-load");
+        save_example(&path);
+        let mut empty: [f64; 0] = [];
+        let err =
+            load_tensors(&path, &mut [TensorMut::new("w", &[1 << 63, 2], &mut empty)]).unwrap_err();
+        assert!(matches!(err, Error::Shape { .. }), "{err:?}");
+        assert!(err.to_string().contains("whose product overflows"), "{err}");
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_file_declaring_a_shape_whose_product_overflows_is_rejected() {
+        // A hand-made header: `[2^63, 2]` values of 4 bytes in 0 bytes of data.
+        let path = temp("overflow-file");
+        let header =
+            br#"{"w":{"dtype":"F32","shape":[9223372036854775808,2],"data_offsets":[0,0]}}"#;
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header);
+        std::fs::write(&path, bytes).unwrap();
+        let mut w = [0.0_f32; 2];
+        let err = load_tensors(&path, &mut [TensorMut::new("w", &[2], &mut w)]).unwrap_err();
+        let message = checkpoint_message(err);
+        assert!(message.starts_with("not a safetensors file"), "{message}");
+        assert!(message.contains("overflow"), "{message}");
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn threads_saving_to_one_path_at_once_leave_a_valid_file() {
+        // Each thread writes its own value; with one temporary name per process they would
+        // truncate and rename each other's file, and saves would fail or leave it torn.
+        let path = temp("threads");
+        let n = 1 << 14;
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for value in [1.0_f32, 2.0] {
+                let (path, barrier) = (&path, &barrier);
+                s.spawn(move || {
+                    let data = vec![value; n];
+                    barrier.wait();
+                    for _ in 0..100 {
+                        save_tensors(path, &[NamedTensor::new("w", &[n], &data)]).unwrap();
+                    }
+                });
+            }
+        });
+        let mut w = vec![0.0_f32; n];
+        load_tensors(&path, &mut [TensorMut::new("w", &[n], &mut w)]).unwrap();
+        assert!(w.iter().all(|&x| x == w[0]) && (w[0] == 1.0 || w[0] == 2.0));
+        let entries = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(entries, 1, "no temporary file is left");
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn the_reserved_name_is_an_error_instead_of_an_unreadable_file() {
+        let path = temp("reserved");
+        let err =
+            save_tensors(&path, &[NamedTensor::new("__metadata__", &[1], &[1.0_f32])]).unwrap_err();
+        assert_eq!(
+            checkpoint_message(err),
+            "the tensor name `__metadata__` is reserved by safetensors for the file's \
+             metadata: give the tensor another name"
+        );
+        assert!(!path.exists());
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]

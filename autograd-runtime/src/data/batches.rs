@@ -37,7 +37,7 @@ impl Batches {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] if `batch_size` is 0.
+    /// [`Error::Invalid`] if `batch_size` is 0, or if the `n` indices do not fit in memory.
     ///
     /// ```
     /// use autograd::data::Batches;
@@ -56,8 +56,20 @@ impl Batches {
                 message: "batch_size is 0: give at least 1 (or n for full-batch training)".into(),
             });
         }
+        // `(0..n).collect()` would panic (or abort) for an `n` past what memory can hold.
+        let mut order = Vec::new();
+        if order.try_reserve_exact(n).is_err() {
+            return Err(Error::Invalid {
+                what: "Batches::new".into(),
+                message: format!(
+                    "n = {n} samples: their indices do not fit in memory; pass the number \
+                     of samples of the data set"
+                ),
+            });
+        }
+        order.extend(0..n);
         Ok(Self {
-            order: (0..n).collect(),
+            order,
             batch_size,
             drop_last: false,
             rng: StdRng::seed_from_u64(seed),
@@ -257,6 +269,21 @@ mod tests {
         let err = Batches::new(3, 0, 1).unwrap_err();
         assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
         assert!(err.to_string().contains("give at least 1"), "{err}");
+    }
+
+    #[test]
+    fn more_samples_than_memory_can_index_is_an_error() {
+        for n in [usize::MAX, 1 << 62] {
+            let err = Batches::new(n, 32, 1).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "Batches::new: n = {n} samples: their indices do not fit in memory; pass \
+                     the number of samples of the data set"
+                )
+            );
+        }
     }
 
     #[test]

@@ -164,10 +164,21 @@ impl Csv {
     ///
     /// [`Error::Io`] naming the file if it cannot be read. [`Error::BadRow`] with the file and
     /// the 1-based line for a row with the wrong number of fields, a chosen field that is
-    /// empty, not a number, NaN or infinite, or text that is not UTF-8; and, on line 1, for a
-    /// chosen column that does not exist. [`Error::EmptyFile`] if there is no data row.
+    /// empty, not a number, NaN or infinite (or past the largest `T`, such as `1e39` for
+    /// `f32`), or text that is not UTF-8; and, on line 1, for a chosen column that does not
+    /// exist. [`Error::EmptyFile`] if there is no data row. [`Error::Invalid`] if
+    /// [`columns`](Self::columns) was given no column.
     pub fn load<T: Real>(&self, path: impl AsRef<Path>) -> Result<Table<T>> {
         let path = path.as_ref();
+        // A table of no columns would have no rows either, whatever the file holds.
+        if self.columns.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::Invalid {
+                what: "Csv::columns".into(),
+                message: "no column chosen: name at least one, or leave columns() out to \
+                          read them all"
+                    .into(),
+            });
+        }
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(self.has_headers)
             .delimiter(self.delimiter)
@@ -258,7 +269,15 @@ fn parse<T: Real>(field: &str, name: &str) -> std::result::Result<T, String> {
     if !value.is_finite() {
         return Err(format!("column `{name}`: `{field}` is not finite"));
     }
-    Ok(T::lit(value))
+    // A finite f64 can still be past the largest f32.
+    let value = T::lit(value);
+    if !value.is_finite() {
+        return Err(format!(
+            "column `{name}`: `{field}` is too large for {}",
+            core::any::type_name::<T>()
+        ));
+    }
+    Ok(value)
 }
 
 /// Maps the `csv` crate's errors to ours, with the file and, for a bad row, its line.
@@ -612,6 +631,36 @@ mod tests {
         assert_eq!(
             err,
             format!("{}:3: column `x`: `q` is not a number", path.display())
+        );
+    }
+
+    #[test]
+    fn a_value_past_the_largest_f32_is_a_bad_row_not_inf() {
+        let path = temp("f32-range", "x,y\n1,2\n3,-1e39\n");
+        let err = Csv::new().load::<f32>(&path).unwrap_err();
+        let table = Csv::new().load::<f64>(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            matches!(&err, Error::BadRow { line: 3, message, .. }
+                if message == "column `y`: `-1e39` is too large for f32"),
+            "{err:?}"
+        );
+        assert_eq!(table.data(), [1.0, 2.0, 3.0, -1e39]);
+    }
+
+    #[test]
+    fn choosing_no_column_is_an_error() {
+        let err = load(
+            Csv::new().columns(Vec::<usize>::new()),
+            "no-columns",
+            "x\n1\n",
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Csv::columns: no column chosen: name at least one, or leave columns() out to read \
+             them all"
         );
     }
 

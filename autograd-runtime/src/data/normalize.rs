@@ -52,7 +52,9 @@ impl<T: Real> Normalizer<T> {
     /// # Errors
     ///
     /// [`Error::Empty`] for no samples; [`Error::LengthMismatch`] if `data.len()` is not a
-    /// multiple of `n_features`.
+    /// multiple of `n_features`; [`Error::Invalid`] for a NaN or infinite value, or for a
+    /// feature so spread out that `x - offset` overflows `T` (min-max: a range past the
+    /// largest `T`, such as `f32` data from `-3e38` to `3e38`).
     ///
     /// ```
     /// use autograd::data::Normalizer;
@@ -113,26 +115,78 @@ impl<T: Real> Normalizer<T> {
                 right: data.len() / n_features * n_features,
             });
         }
+        // A NaN would make the statistics of its whole feature NaN (or, for min-max, be
+        // skipped by `min` and `max`), and every transformed value with them.
+        if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Invalid {
+                what: "Normalizer::fit".into(),
+                message: format!(
+                    "sample {}, feature {} is {:?}: drop that sample or fill in the value \
+                     before fitting (only finite values have a mean and a range)",
+                    i / n_features,
+                    i % n_features,
+                    data[i]
+                ),
+            });
+        }
         let column = |j: usize| data.iter().skip(j).step_by(n_features).copied();
         let n = (data.len() / n_features) as f64;
         let wide = |x: T| x.to_f64().unwrap_or(f64::NAN);
         let (mut offset, mut scale) = (Vec::new(), Vec::new());
         for j in 0..n_features {
+            // Statistics in f64, so neither `max - min` of f32 data nor sums overflow.
             let (o, s) = match scaling {
                 Scaling::MinMax => {
-                    let lo = column(j).fold(T::infinity(), T::min);
-                    let hi = column(j).fold(T::neg_infinity(), T::max);
+                    let lo = column(j).map(wide).fold(f64::INFINITY, f64::min);
+                    let hi = column(j).map(wide).fold(f64::NEG_INFINITY, f64::max);
                     (lo, hi - lo)
                 }
                 Scaling::Standard => {
                     // Two passes: the mean first, then squared deviations from it, which
                     // stays accurate when the mean is large compared with the spread; sums
                     // in f64, so f32 data of many samples keeps its precision too.
-                    let mean = column(j).map(wide).sum::<f64>() / n;
-                    let var = column(j).map(|x| (wide(x) - mean).powi(2)).sum::<f64>() / n;
-                    (T::lit(mean), T::lit(var.sqrt()))
+                    // Past 1e100 the squares (and their sums) could overflow f64, so such a
+                    // feature is summed in units of 2^600, a power of two: exact both ways.
+                    let max_abs = column(j).map(|x| wide(x).abs()).fold(0.0, f64::max);
+                    let unit = if max_abs > 1e100 { 2f64.powi(600) } else { 1.0 };
+                    let mean = column(j).map(|x| wide(x) / unit).sum::<f64>() / n;
+                    let var = column(j)
+                        .map(|x| (wide(x) / unit - mean).powi(2))
+                        .sum::<f64>()
+                        / n;
+                    (mean * unit, var.sqrt() * unit)
                 }
             };
+            // `transform` computes `x - offset` in `T`: on the fitted data that difference,
+            // at most the range (the min-max scale), must be a finite `T`.
+            let o = T::lit(o);
+            let reach = column(j)
+                .map(|x| (wide(x) - wide(o)).abs())
+                .fold(0.0, f64::max);
+            if !T::lit(reach).is_finite() {
+                let lo = column(j).fold(T::infinity(), T::min);
+                let hi = column(j).fold(T::neg_infinity(), T::max);
+                let from = match scaling {
+                    Scaling::MinMax => "min",
+                    Scaling::Standard => "mean",
+                };
+                let max = T::max_value();
+                let or_f64 = if wide(max) < f64::MAX {
+                    ", or load it as f64"
+                } else {
+                    ""
+                };
+                return Err(Error::Invalid {
+                    what: "Normalizer::fit".into(),
+                    message: format!(
+                        "feature {j} spans {lo:?} to {hi:?}: x - {from} reaches {reach:.3e}, \
+                         past the largest {} ({max:?}), so normalising it would overflow; \
+                         divide the feature by a power of ten before fitting{or_f64}",
+                        core::any::type_name::<T>(),
+                    ),
+                });
+            }
+            let s = T::lit(s);
             offset.push(o);
             scale.push(if s > T::zero() { s } else { T::one() });
         }
@@ -323,6 +377,101 @@ mod tests {
         let norm = Normalizer::standard(&data, 1).unwrap();
         assert_eq!(norm.offset(), [0.1]);
         assert_eq!(norm.scale(), [1.0]);
+    }
+
+    #[test]
+    fn min_max_range_past_the_type_is_an_error_not_nan() {
+        // In f32, the range 6e38 is past f32::MAX: no f32 scale can hold it, and `x - min`
+        // overflows too. It used to be scale inf, transform [0, 0, NaN], inverse all NaN.
+        let data = [-3e38_f32, 0.0, 3e38];
+        let err = Normalizer::min_max(&data, 1).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Normalizer::fit: feature 0 spans -3e38 to 3e38: x - min reaches 6.000e38, past \
+             the largest f32 (3.4028235e38), so normalising it would overflow; divide the \
+             feature by a power of ten before fitting, or load it as f64"
+        );
+        // The same values in f64 normalise exactly, both ways.
+        let wide = [-3e38_f64, 0.0, 3e38];
+        let norm = Normalizer::min_max(&wide, 1).unwrap();
+        let mut xs = wide;
+        norm.transform(&mut xs).unwrap();
+        assert_eq!(xs, [0.0, 0.5, 1.0]);
+        norm.inverse(&mut xs).unwrap();
+        assert_eq!(xs, wide);
+        // f64 has no wider type to suggest.
+        let err = Normalizer::min_max(&[-f64::MAX, f64::MAX], 1).unwrap_err();
+        assert!(err.to_string().ends_with("before fitting"), "{err}");
+    }
+
+    #[test]
+    fn standard_scaling_of_that_f32_data_round_trips() {
+        // Mean 0, so `x - mean` stays within f32; the statistics are computed in f64.
+        let data = [-3e38_f32, 0.0, 3e38];
+        let norm = Normalizer::standard(&data, 1).unwrap();
+        assert_eq!(norm.offset(), [0.0]);
+        let std = (2.0 * 3e38_f32 as f64 * 3e38_f32 as f64 / 3.0).sqrt() as f32;
+        assert_eq!(norm.scale(), [std]);
+        let mut xs = data;
+        norm.transform(&mut xs).unwrap();
+        let z = 1.5_f32.sqrt(); // 3e38 / sqrt(6e76 / 3)
+        for (got, want) in xs.iter().zip([-z, 0.0, z]) {
+            assert!((got - want).abs() < 1e-6, "{xs:?}");
+        }
+        norm.inverse(&mut xs).unwrap();
+        for (got, want) in xs.iter().zip(data) {
+            assert!((got - want).abs() <= 1e-6 * want.abs(), "{xs:?}");
+        }
+    }
+
+    #[test]
+    fn standard_scaling_of_huge_f64_data_round_trips() {
+        // Squares past 1e308 and sums past f64::MAX used to give scale or offset inf, and
+        // transform 0 or -inf, inverse NaN.
+        let data = [-1e200_f64, 1e200];
+        let norm = Normalizer::standard(&data, 1).unwrap();
+        assert_eq!((norm.offset(), norm.scale()), (&[0.0][..], &[1e200][..]));
+        let mut xs = data;
+        norm.transform(&mut xs).unwrap();
+        assert_eq!(xs, [-1.0, 1.0]);
+        norm.inverse(&mut xs).unwrap();
+        assert_eq!(xs, data);
+
+        let data = [1.5e308_f64, 1.7e308];
+        let norm = Normalizer::standard(&data, 1).unwrap();
+        assert!(
+            (norm.offset()[0] - 1.6e308).abs() <= 1e-15 * 1.6e308,
+            "{norm:?}"
+        );
+        assert!((norm.scale()[0] - 1e307).abs() <= 1e-14 * 1e307, "{norm:?}");
+        let mut xs = data;
+        norm.transform(&mut xs).unwrap();
+        for (got, want) in xs.iter().zip([-1.0, 1.0]) {
+            assert!((got - want).abs() < 1e-12, "{xs:?}");
+        }
+        norm.inverse(&mut xs).unwrap();
+        for (got, want) in xs.iter().zip(data) {
+            assert!((got - want).abs() <= 1e-14 * want, "{xs:?}");
+        }
+    }
+
+    #[test]
+    fn nan_or_infinite_data_is_an_error_naming_the_sample_and_feature() {
+        for scaling in [Scaling::MinMax, Scaling::Standard] {
+            let err = Normalizer::fit(scaling, &[1.0_f32, 2.0, 3.0, f32::NAN], 2).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert_eq!(
+                err.to_string(),
+                "Normalizer::fit: sample 1, feature 1 is NaN: drop that sample or fill in the \
+                 value before fitting (only finite values have a mean and a range)"
+            );
+            let err = Normalizer::fit(scaling, &[f64::NEG_INFINITY, 2.0], 1).unwrap_err();
+            assert!(
+                err.to_string().contains("sample 0, feature 0 is -inf"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

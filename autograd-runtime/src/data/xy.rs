@@ -17,7 +17,8 @@ use crate::{Error, Real, Result};
 ///
 /// [`Error::Io`] naming the file if it cannot be read; [`Error::BadRow`] with the file and the
 /// 1-based line for a line without a colon, with something that is not a number, or with a
-/// NaN or infinite value; [`Error::EmptyFile`] if no line holds a sample.
+/// NaN or infinite value (or one past the largest `T`, such as `1e39` for `f32`);
+/// [`Error::EmptyFile`] if no line holds a sample.
 ///
 /// ```
 /// let path = std::env::temp_dir().join(format!("doc-xy-{}.txt", std::process::id()));
@@ -48,8 +49,8 @@ pub fn load_xy<T: Real>(path: impl AsRef<Path>) -> Result<(Vec<T>, Vec<T>)> {
             continue;
         }
         let (x, y) = parse_xy(text).map_err(|message| bad_row(path, number, message))?;
-        xs.push(T::lit(x));
-        ys.push(T::lit(y));
+        xs.push(x);
+        ys.push(y);
     }
     if xs.is_empty() {
         return Err(Error::EmptyFile {
@@ -60,22 +61,30 @@ pub fn load_xy<T: Real>(path: impl AsRef<Path>) -> Result<(Vec<T>, Vec<T>)> {
 }
 
 /// Parses one trimmed `x:y` line; the error says what is wrong with it.
-fn parse_xy(text: &str) -> std::result::Result<(f64, f64), String> {
+fn parse_xy<T: Real>(text: &str) -> std::result::Result<(T, T), String> {
     let (x, y) = text
         .split_once(':')
         .ok_or_else(|| format!("expected `x:y`, found `{text}`"))?;
     Ok((number("x", x)?, number("y", y)?))
 }
 
-fn number(name: &str, text: &str) -> std::result::Result<f64, String> {
+fn number<T: Real>(name: &str, text: &str) -> std::result::Result<T, String> {
     let text = text.trim();
     let value: f64 = text
         .parse()
         .map_err(|_| format!("{name} is not a number: `{text}`"))?;
+    if !value.is_finite() {
+        return Err(format!("{name} is not finite: `{text}`"));
+    }
+    // A finite f64 can still be past the largest f32.
+    let value = T::lit(value);
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(format!("{name} is not finite: `{text}`"))
+        Err(format!(
+            "{name} is too large for {}: `{text}`",
+            core::any::type_name::<T>()
+        ))
     }
 }
 
@@ -171,6 +180,20 @@ mod tests {
             bad_row_of("nan", "1:NaN\n"),
             (1, "y is not finite: `NaN`".into())
         );
+    }
+
+    #[test]
+    fn a_value_past_the_largest_f32_is_a_bad_row_not_inf() {
+        let path = temp("f32-range", "1:2\n3:1e39\n");
+        let err = load_xy::<f32>(&path).unwrap_err();
+        let (xs, _) = load_xy::<f64>(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            matches!(&err, Error::BadRow { line: 2, message, .. }
+                if message == "y is too large for f32: `1e39`"),
+            "{err:?}"
+        );
+        assert_eq!(xs, [1.0, 3.0]);
     }
 
     #[test]
