@@ -652,6 +652,7 @@ fn fixed_gradient_impls(
         impl<T: ::autograd::Real> ::core::ops::Mul<T> for #struct_name<T> {
             type Output = Self;
             #[inline]
+            #[allow(clippy::assign_op_pattern)] // `Real` has no `*=`
             fn mul(mut self, scale: T) -> Self {
                 #(#scale)*
                 self

@@ -168,6 +168,7 @@ impl<T: ::autograd::Real> ::core::ops::Add for MlpGrad<T> {
 impl<T: ::autograd::Real> ::core::ops::Mul<T> for MlpGrad<T> {
     type Output = Self;
     #[inline]
+    #[allow(clippy::assign_op_pattern)]
     fn mul(mut self, scale: T) -> Self {
         for row in self.w1.iter_mut() {
             for a in row.iter_mut() {

@@ -121,6 +121,7 @@ impl<T: ::autograd::Real> ::core::ops::Add for RnnGrad<T> {
 impl<T: ::autograd::Real> ::core::ops::Mul<T> for RnnGrad<T> {
     type Output = Self;
     #[inline]
+    #[allow(clippy::assign_op_pattern)]
     fn mul(mut self, scale: T) -> Self {
         self.w = self.w * scale;
         self.u = self.u * scale;

@@ -108,6 +108,7 @@ impl<T: ::autograd::Real> ::core::ops::Add for SseGrad<T> {
 impl<T: ::autograd::Real> ::core::ops::Mul<T> for SseGrad<T> {
     type Output = Self;
     #[inline]
+    #[allow(clippy::assign_op_pattern)]
     fn mul(mut self, scale: T) -> Self {
         self.w = self.w * scale;
         self.b = self.b * scale;
