@@ -61,7 +61,10 @@ fn stub_items(function: &Function, scalar: &Scalar) -> TokenStream {
     };
     // With no valid differentiated parameter, a struct without fields would not use `T`.
     let grad_struct = if wrt_params(function).is_empty() {
-        quote!(#vis struct #struct_name<T>(::core::marker::PhantomData<T>);)
+        quote! {
+            #[derive(Debug, Clone, Copy, PartialEq)]
+            #vis struct #struct_name<T>(::core::marker::PhantomData<T>);
+        }
     } else {
         grad_struct(function)
     };
