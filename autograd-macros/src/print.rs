@@ -271,7 +271,7 @@ pub fn write_element(array: &Ident, indices: &[IndexExpr], out: &mut TokenStream
     for index in indices {
         let mut inner = TokenStream::new();
         write_index(index, &mut inner);
-        tokens::group(out, Delimiter::Bracket, inner, Span::call_site());
+        tokens::group(out, Delimiter::Bracket, inner, array.span());
     }
 }
 
