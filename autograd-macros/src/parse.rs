@@ -1139,6 +1139,19 @@ fn macro_message(mac: &syn::Macro) -> &'static str {
     }
 }
 
+/// `K`, `consts::N`: a constant's name, in capitals or through a path (not a variable).
+fn is_constant_path(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Path(path) => match path.path.get_ident() {
+            Some(ident) => ident
+                .to_string()
+                .starts_with(|c: char| c.is_ascii_uppercase()),
+            None => true,
+        },
+        _ => false,
+    }
+}
+
 /// What an unsupported expression is, and what to do instead.
 fn describe_unsupported(expr: &syn::Expr) -> &'static str {
     match expr {
@@ -1161,6 +1174,11 @@ fn describe_unsupported(expr: &syn::Expr) -> &'static str {
         syn::Expr::Tuple(_) => {
             "tuples are not supported: a differentiable function returns one number; write one \
              function per component, in the same grad! block"
+        }
+        syn::Expr::Cast(cast) if is_constant_path(&cast.expr) => {
+            "`as` casts are not supported: a constant used as a number is a float, \
+             `const K: f64 = 3.0;` (an integer constant serves as a length, an index or a loop \
+             bound)"
         }
         syn::Expr::Cast(_) => {
             "`as` casts are not supported: every value already has the function's number type"
