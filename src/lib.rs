@@ -142,3 +142,20 @@
 
 pub use autograd_macros::{differentiable, grad};
 pub use autograd_runtime::*;
+
+// Named again under their features, so that without one rustc says which feature an item is
+// gated behind (a glob re-export of a configured-out module says only "not found").
+#[cfg(feature = "argmin")]
+pub use autograd_runtime::argmin;
+#[cfg(feature = "data")]
+pub use autograd_runtime::data;
+#[cfg(feature = "nn")]
+pub use autograd_runtime::nn;
+#[cfg(feature = "nn")]
+pub use autograd_runtime::Scalar;
+#[cfg(feature = "trace")]
+pub use autograd_runtime::trace;
+#[cfg(feature = "trace")]
+pub use autograd_runtime::Trace;
+#[cfg(feature = "train")]
+pub use autograd_runtime::train;
