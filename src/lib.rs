@@ -151,11 +151,11 @@ pub use autograd_runtime::argmin;
 pub use autograd_runtime::data;
 #[cfg(feature = "nn")]
 pub use autograd_runtime::nn;
+#[cfg(feature = "trace")]
+pub use autograd_runtime::trace;
+#[cfg(feature = "train")]
+pub use autograd_runtime::train;
 #[cfg(feature = "nn")]
 pub use autograd_runtime::Scalar;
 #[cfg(feature = "trace")]
-pub use autograd_runtime::trace;
-#[cfg(feature = "trace")]
 pub use autograd_runtime::Trace;
-#[cfg(feature = "train")]
-pub use autograd_runtime::train;
