@@ -389,6 +389,82 @@ fn writes_files_and_reports_a_missing_directory() {
     assert!(t.write_dot(&missing).is_err());
 }
 
+/// A fresh directory for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("autograd-trace-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `Error::Invalid` from `Trace::{method}`, and no file written.
+fn refused(got: autograd::Result<()>, method: &str, path: &std::path::Path) -> String {
+    let err = got.unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(!path.exists(), "{}", path.display());
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("Trace::{method}: ")), "{text}");
+    text
+}
+
+#[test]
+fn write_svg_refuses_a_png_or_dot_name() {
+    let dir = scratch("svg-ext");
+    let t = micrograd();
+    let png = dir.join("f.png");
+    let err = refused(t.write_svg(&png), "write_svg", &png);
+    assert!(
+        err.ends_with(
+            "f.png has the extension of PNG, but this writes SVG: use a .svg path, or \
+             write_png (feature png) to write PNG (.png)"
+        ),
+        "{err}"
+    );
+    let upper = dir.join("f.PNG");
+    refused(t.write_svg(&upper), "write_svg", &upper);
+    let dot = dir.join("f.dot");
+    refused(t.write_svg(&dot), "write_svg", &dot);
+    // No extension, or one we do not write: allowed.
+    for name in ["f", "f.xml", "f.SVG"] {
+        t.write_svg(dir.join(name)).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn write_dot_refuses_an_svg_or_png_name() {
+    let dir = scratch("dot-ext");
+    let t = micrograd();
+    let svg = dir.join("f.svg");
+    let err = refused(t.write_dot(&svg), "write_dot", &svg);
+    assert!(
+        err.contains("use a .dot path, or write_svg to write SVG"),
+        "{err}"
+    );
+    let png = dir.join("f.png");
+    refused(t.write_dot(&png), "write_dot", &png);
+    for name in ["f", "f.gv", "f.txt"] {
+        t.write_dot(dir.join(name)).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(feature = "png")]
+#[test]
+fn write_png_refuses_an_svg_or_dot_name() {
+    let dir = scratch("png-ext");
+    let t = micrograd();
+    let svg = dir.join("f.svg");
+    let err = refused(t.write_png(&svg), "write_png", &svg);
+    assert!(
+        err.contains("use a .png path, or write_svg to write SVG"),
+        "{err}"
+    );
+    let dot = dir.join("f.gv");
+    refused(t.write_png(&dot), "write_png", &dot);
+    t.write_png(dir.join("f")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[cfg(feature = "png")]
 #[test]
 fn png_pictures() {

@@ -52,12 +52,43 @@ impl Dense {
 
     /// Number of parameters: `outputs × inputs` weights and `outputs` biases.
     ///
+    /// For widths whose count does not fit in `usize` (`Dense::new(usize::MAX, 2, ..)`) it
+    /// returns `usize::MAX` rather than panicking or wrapping around: no buffer can hold that
+    /// many values, and every method that takes the parameters ([`split`](Self::split),
+    /// [`init`](Self::init), [`forward`](Self::forward), [`backward`](Self::backward)) returns
+    /// [`Error::Invalid`] for such a layer.
+    ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense};
     /// assert_eq!(Dense::new(2, 16, Activation::Relu).num_params(), 48);
+    /// let huge = Dense::new(usize::MAX, 2, Activation::Relu);
+    /// assert_eq!(huge.num_params(), usize::MAX); // saturated
+    /// let mut y = [0.0_f64; 2];
+    /// assert!(huge.forward(&[], &[], &mut y, None).is_err());
     /// ```
     pub fn num_params(&self) -> usize {
-        self.outputs * self.inputs + self.outputs
+        self.checked_num_params().unwrap_or(usize::MAX)
+    }
+
+    fn checked_num_params(&self) -> Option<usize> {
+        self.outputs
+            .checked_mul(self.inputs)?
+            .checked_add(self.outputs)
+    }
+
+    /// [`num_params`](Self::num_params) and the number of weights, or `Error::Invalid` for a
+    /// layer whose count does not fit in `usize`.
+    fn counts(&self) -> Result<(usize, usize)> {
+        match self.checked_num_params() {
+            // No overflow: the weights are fewer than all parameters.
+            Some(n) => Ok((n, n - self.outputs)),
+            None => Err(Error::Invalid {
+                what: format!("dense layer {} → {}", self.inputs, self.outputs),
+                message: "its outputs × inputs + outputs parameters are more than usize can \
+                          count: use smaller widths"
+                    .into(),
+            }),
+        }
     }
 
     /// The shape of the weight, `[outputs, inputs]`.
@@ -84,15 +115,17 @@ impl Dense {
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
     pub fn split<'a, T>(&self, params: &'a [T]) -> Result<(&'a [T], &'a [T])> {
-        self.expect("parameters", params.len(), &[self.num_params()])?;
-        Ok(params.split_at(self.outputs * self.inputs))
+        let (n, nw) = self.counts()?;
+        self.expect("parameters", params.len(), &[n])?;
+        Ok(params.split_at(nw))
     }
 
     /// Draws the weights with `init` from `rng` and sets the biases to zero.
     ///
     /// # Errors
     /// [`Error::Shape`] if `params` does not have [`num_params`](Self::num_params) elements;
-    /// [`Error::Invalid`] if the layer has no inputs or outputs.
+    /// [`Error::Invalid`] if the layer has no inputs or outputs, or more parameters than
+    /// `usize` can count.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense, Init};
@@ -109,8 +142,9 @@ impl Dense {
         init: Init,
         rng: &mut R,
     ) -> Result<()> {
-        self.expect("parameters", params.len(), &[self.num_params()])?;
-        let (w, b) = params.split_at_mut(self.outputs * self.inputs);
+        let (n, nw) = self.counts()?;
+        self.expect("parameters", params.len(), &[n])?;
+        let (w, b) = params.split_at_mut(nw);
         init.fill(w, self.inputs, self.outputs, rng)?;
         b.fill(T::zero());
         Ok(())
@@ -121,7 +155,10 @@ impl Dense {
     /// as `y`) for [`backward`](Self::backward).
     ///
     /// # Errors
-    /// [`Error::Shape`] if a buffer does not match the layer and the batch.
+    /// [`Error::Shape`] if a buffer does not match the layer and the batch; [`Error::Invalid`]
+    /// if the layer's parameters, or its outputs for this batch, are more than `usize` can
+    /// count. Every shape is checked before anything is written: on error `y` and `deriv` are
+    /// as they were.
     ///
     /// ```
     /// use autograd::nn::{Activation, Dense};
@@ -143,9 +180,13 @@ impl Dense {
         deriv: Option<&mut [T]>,
     ) -> Result<()> {
         let batch = self.batch_of(x)?;
-        self.expect("parameters", params.len(), &[self.num_params()])?;
+        let (n, nw) = self.counts()?;
+        self.expect("parameters", params.len(), &[n])?;
         self.expect("output", y.len(), &[batch, self.outputs])?;
-        let (w, b) = self.split(params)?;
+        if let Some(d) = deriv.as_deref() {
+            self.expect("derivative", d.len(), &[batch, self.outputs])?;
+        }
+        let (w, b) = params.split_at(nw);
         for row in y.chunks_exact_mut(self.outputs) {
             row.copy_from_slice(b);
         }
@@ -153,10 +194,7 @@ impl Dense {
         let wt = View::new(w, self.outputs, self.inputs).t();
         gemm(View::new(x, batch, self.inputs), wt, T::one(), y);
         match deriv {
-            Some(d) => {
-                self.expect("derivative", d.len(), &[batch, self.outputs])?;
-                self.activation.apply_with_grad(y, d)?;
-            }
+            Some(d) => self.activation.apply_with_grad(y, d)?,
             None => self.activation.apply(y),
         }
         Ok(())
@@ -167,7 +205,8 @@ impl Dense {
     /// and, if asked, `∂L/∂x` into `dx`. `dy` is overwritten with `∂L/∂(x Wᵀ + b)`.
     ///
     /// # Errors
-    /// [`Error::Shape`] if a buffer does not match the layer and the batch.
+    /// As [`forward`](Self::forward): every shape, `dx`'s included, is checked before anything
+    /// is written, so on error `dy`, `grads` and `dx` are as they were.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense};
@@ -190,16 +229,20 @@ impl Dense {
         dx: Option<&mut [T]>,
     ) -> Result<()> {
         let batch = self.batch_of(x)?;
-        self.expect("parameters", params.len(), &[self.num_params()])?;
-        self.expect("gradients", grads.len(), &[self.num_params()])?;
+        let (n, nw) = self.counts()?;
+        self.expect("parameters", params.len(), &[n])?;
+        self.expect("gradients", grads.len(), &[n])?;
         self.expect("output gradient", dy.len(), &[batch, self.outputs])?;
         self.expect("derivative", deriv.len(), &[batch, self.outputs])?;
+        if let Some(dx) = dx.as_deref() {
+            self.expect("input gradient", dx.len(), &[batch, self.inputs])?;
+        }
         // dz = dy ⊙ f'(z)
         for (g, &d) in dy.iter_mut().zip(deriv) {
             *g *= d;
         }
         let dz = View::new(&*dy, batch, self.outputs);
-        let (gw, gb) = grads.split_at_mut(self.outputs * self.inputs);
+        let (gw, gb) = grads.split_at_mut(nw);
         // ∂L/∂W = dzᵀ · x
         gemm(dz.t(), View::new(x, batch, self.inputs), T::zero(), gw);
         // ∂L/∂b = Σ_rows dz
@@ -210,9 +253,8 @@ impl Dense {
             }
         }
         if let Some(dx) = dx {
-            self.expect("input gradient", dx.len(), &[batch, self.inputs])?;
-            let (w, _) = self.split(params)?;
             // ∂L/∂x = dz · W
+            let w = &params[..nw];
             gemm(dz, View::new(w, self.outputs, self.inputs), T::zero(), dx);
         }
         Ok(())
@@ -237,7 +279,19 @@ impl Dense {
     }
 
     fn expect(&self, what: &str, len: usize, shape: &[usize]) -> Result<()> {
-        if len == shape.iter().product::<usize>() {
+        let Some(n) = shape.iter().try_fold(1_usize, |n, &d| n.checked_mul(d)) else {
+            return Err(Error::Invalid {
+                what: format!(
+                    "the {what} of dense layer {} → {}",
+                    self.inputs, self.outputs
+                ),
+                message: format!(
+                    "a shape of {shape:?} is more values than usize can count: use a smaller \
+                     batch"
+                ),
+            });
+        };
+        if len == n {
             Ok(())
         } else {
             Err(Error::Shape {
@@ -328,6 +382,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_layer_whose_parameters_overflow_usize_saturates_and_is_refused() {
+        let layer = Dense::new(usize::MAX, 2, Activation::Tanh);
+        assert_eq!(layer.num_params(), usize::MAX);
+        let invalid = |r: Result<()>| {
+            let err = r.unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert!(
+                err.to_string().contains("more than usize can count"),
+                "{err}"
+            );
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let (mut y, mut g) = ([0.0_f64; 2], [0.0; 4]);
+        invalid(layer.split(&[0.0; 4]).map(|_| ()));
+        invalid(layer.init(&mut [0.0_f64; 4], Init::He, &mut rng));
+        invalid(layer.forward(&[0.0; 4], &[], &mut y, None));
+        invalid(layer.backward(&[0.0; 4], &[], &[], &mut [], &mut g, None));
+    }
+
+    #[test]
+    fn a_shape_whose_product_overflows_usize_is_an_error() {
+        let layer = Dense::new(1, usize::MAX / 2, Activation::Tanh);
+        let err = layer.expect("output", 8, &[4, usize::MAX / 2]).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("use a smaller batch"), "{err}");
+    }
+
+    #[test]
+    fn forward_checks_every_shape_before_it_writes() {
+        let layer = Dense::new(2, 3, Activation::Tanh);
+        let p = vec![0.5_f64; layer.num_params()];
+        let (mut y, mut d) = ([9.0; 6], [9.0; 5]);
+        let err = layer
+            .forward(&p, &[1.0; 4], &mut y, Some(&mut d))
+            .unwrap_err();
+        assert!(err.to_string().contains("the derivative"), "{err}");
+        assert_eq!((y, d), ([9.0; 6], [9.0; 5]));
+    }
+
+    #[test]
+    fn backward_checks_every_shape_before_it_writes() {
+        let layer = Dense::new(2, 3, Activation::Tanh);
+        let p = vec![0.5_f64; layer.num_params()];
+        let (mut dy, mut g, mut dx) = ([1.0; 6], [9.0; 9], [9.0; 3]);
+        let err = layer
+            .backward(&p, &[1.0; 4], &[1.0; 6], &mut dy, &mut g, Some(&mut dx))
+            .unwrap_err();
+        assert!(err.to_string().contains("the input gradient"), "{err}");
+        assert_eq!((dy, g, dx), ([1.0; 6], [9.0; 9], [9.0; 3]));
     }
 
     #[test]

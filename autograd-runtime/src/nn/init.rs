@@ -34,8 +34,8 @@ impl Init {
     /// Fills `weights` (`fan_out × fan_in`, row by row) with draws from `rng`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if `fan_in` or `fan_out` is zero; [`Error::Shape`] if `weights` does
-    /// not hold `fan_out × fan_in` values.
+    /// [`Error::Invalid`] if `fan_in` or `fan_out` is zero or `fan_out × fan_in` is more than
+    /// `usize` can count; [`Error::Shape`] if `weights` does not hold `fan_out × fan_in` values.
     ///
     /// ```
     /// use autograd::nn::Init;
@@ -66,19 +66,26 @@ impl Init {
                 ),
             });
         }
-        if weights.len() != fan_in * fan_out {
+        let Some(n) = fan_out.checked_mul(fan_in) else {
+            return Err(Error::Invalid {
+                what: format!("Init::{self:?}"),
+                message: format!(
+                    "fan_out × fan_in = {fan_out} × {fan_in} is more weights than usize can \
+                     count: use smaller widths"
+                ),
+            });
+        };
+        if weights.len() != n {
             return Err(Error::Shape {
                 what: format!("the weights given to Init::{self:?}"),
-                expected: format!(
-                    "fan_out × fan_in = {fan_out} × {fan_in} = {} values",
-                    fan_out * fan_in
-                ),
+                expected: format!("fan_out × fan_in = {fan_out} × {fan_in} = {n} values"),
                 found: format!("{} values", weights.len()),
             });
         }
         match self {
             Init::Xavier => {
-                let a = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                // Added in f64: `fan_in + fan_out` may not fit in usize.
+                let a = (6.0 / (fan_in as f64 + fan_out as f64)).sqrt();
                 let dist = Uniform::new_inclusive(-a, a).expect("finite bounds");
                 weights
                     .iter_mut()
@@ -99,6 +106,26 @@ impl Init {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn fans_whose_product_overflows_usize_are_an_error() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let mut w = [0.0_f64; 4];
+        for init in [Init::Xavier, Init::He] {
+            let err = init.fill(&mut w, usize::MAX, 2, &mut rng).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert!(
+                err.to_string()
+                    .contains("more weights than usize can count"),
+                "{err}"
+            );
+        }
+        // `fan_in + fan_out` overflows where the product does not: only a length error.
+        let err = Init::Xavier
+            .fill(&mut w, usize::MAX, 1, &mut rng)
+            .unwrap_err();
+        assert!(matches!(err, Error::Shape { .. }), "{err:?}");
+    }
 
     /// Mean and variance of many draws match the distributions' (the standard errors below are
     /// those of a sample of 40,000; the bounds are 5 of them).

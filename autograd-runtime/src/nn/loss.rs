@@ -3,6 +3,15 @@
 //!
 //! All are means over the batch, as PyTorch's default `reduction="mean"`, except [`sse`].
 //!
+//! A NaN or an infinity in the input is an error ([`Error::NonFinite`]) that names the first
+//! element (or row, for softmax cross-entropy) where it is, so it never reaches the gradient
+//! and, through an optimizer step, every parameter. So is a loss term that overflows from
+//! finite inputs (a squared error above `f64::MAX`, or `f32::MAX`, from predictions that have
+//! diverged): its `inf` would say nothing about the model but that it must not take the step.
+//! The check costs one comparison per call, of the finished sum; only when it fails is the
+//! input walked again to find the element. On error the gradient buffer holds no meaningful
+//! values.
+//!
 //! ```
 //! use autograd::nn::loss;
 //! let (pred, target) = ([1.0_f64, 2.0, 5.0, 0.0], [0.0, 2.0, 3.0, 0.0]); // errors 1, 0, 2, 0
@@ -62,19 +71,28 @@ grad! {
 ///
 /// # Errors
 /// [`Error::Empty`] for empty input, [`Error::LengthMismatch`] if `pred`, `target` and `grad`
-/// differ in length.
+/// differ in length, [`Error::NonFinite`] with the index of the first element whose
+/// prediction (`what: "prediction"`), target (`"target"`) or squared error (it overflows) is
+/// NaN or infinite (see the [module docs](self)).
 ///
 /// ```
-/// use autograd_runtime::nn::loss;
+/// use autograd_runtime::{nn::loss, Error};
 /// let mut g = [0.0; 2];
 /// let l = loss::mse(&[1.0, 3.0], &[0.0, 1.0], &mut g)?;
 /// assert_eq!((l, g), (2.5, [1.0, 2.0]));
+/// // A NaN in the data is an error that names its element, not a NaN loss.
+/// let err = loss::mse(&[1.0, 3.0], &[0.0, f64::NAN], &mut g).unwrap_err();
+/// assert!(matches!(err, Error::NonFinite { what: "target", sample: 1 }), "{err:?}");
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 pub fn mse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     lengths(pred.len(), target.len(), grad.len())?;
     let inv = T::one() / T::lit(pred.len() as f64);
-    Ok(sq_err_sum(pred, target, grad, inv))
+    let sum = sq_err_sum(pred, target, grad, inv);
+    if !sum.is_finite() {
+        return Err(first_non_finite_sq_err(pred, target, inv));
+    }
+    Ok(sum)
 }
 
 /// Sum of squared errors `Σ (p - t)²` (micrograd's loss); `grad = 2 (p - t)`.
@@ -83,15 +101,50 @@ pub fn mse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
 /// As [`mse`].
 ///
 /// ```
-/// use autograd_runtime::nn::loss;
+/// use autograd_runtime::{nn::loss, Error};
 /// let mut g = [0.0; 2];
 /// assert_eq!(loss::sse(&[1.0, 3.0], &[0.0, 1.0], &mut g)?, 5.0);
 /// assert_eq!(g, [2.0, 4.0]);
+/// let err = loss::sse(&[1.0, f64::INFINITY], &[0.0, 1.0], &mut g).unwrap_err();
+/// assert!(matches!(err, Error::NonFinite { what: "prediction", sample: 1 }), "{err:?}");
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 pub fn sse<T: Real>(pred: &[T], target: &[T], grad: &mut [T]) -> Result<T> {
     lengths(pred.len(), target.len(), grad.len())?;
-    Ok(sq_err_sum(pred, target, grad, T::one()))
+    let sum = sq_err_sum(pred, target, grad, T::one());
+    if !sum.is_finite() {
+        return Err(first_non_finite_sq_err(pred, target, T::one()));
+    }
+    Ok(sum)
+}
+
+/// The error for the first element of a non-finite `scale · Σ (p - t)²`: a non-finite
+/// prediction or target, else a squared error that overflows, else (every term finite) the
+/// sum that overflows. Off the hot path: run only once the sum is known to be bad.
+#[cold]
+#[inline(never)]
+fn first_non_finite_sq_err<T: Real>(pred: &[T], target: &[T], scale: T) -> Error {
+    for (i, (&p, &t)) in pred.iter().zip(target).enumerate() {
+        let what = if !p.is_finite() {
+            "prediction"
+        } else if !t.is_finite() {
+            "target"
+        } else if !(kernels::sq_err(p, t) * scale).is_finite() {
+            "squared error (prediction and target are finite; it overflows)"
+        } else {
+            continue;
+        };
+        return Error::NonFinite { what, sample: i };
+    }
+    sum_overflows()
+}
+
+/// Every term is finite, their sum is not.
+fn sum_overflows() -> Error {
+    Error::NonFinite {
+        what: "sum of the loss terms (every term is finite; the sum overflows) from",
+        sample: 0,
+    }
 }
 
 /// `scale · Σ (p - t)²`, and its gradient written into `grad` (lengths checked by the caller):
@@ -120,14 +173,17 @@ fn sq_err_sum<T: Real>(pred: &[T], target: &[T], grad: &mut [T], scale: T) -> T 
 /// where `σ(z)` rounds to 0 or 1 (PyTorch's `BCEWithLogitsLoss`).
 ///
 /// # Errors
-/// As [`mse`].
+/// As [`mse`], with `what: "logit"` for a non-finite logit and a loss term instead of a
+/// squared error.
 ///
 /// ```
-/// use autograd_runtime::nn::loss;
+/// use autograd_runtime::{nn::loss, Error};
 /// let mut g = [0.0; 2];
 /// let l = loss::bce_with_logits(&[0.0, 1000.0], &[1.0, 1.0], &mut g)?;
 /// assert!((l - 2.0_f64.ln() / 2.0).abs() < 1e-15);
 /// assert_eq!(g, [-0.25, 0.0]);
+/// let err = loss::bce_with_logits(&[f64::NAN, 0.0], &[1.0, 1.0], &mut g).unwrap_err();
+/// assert!(matches!(err, Error::NonFinite { what: "logit", sample: 0 }), "{err:?}");
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> Result<T> {
@@ -146,7 +202,29 @@ pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> 
         sum += v;
         *g = dz * inv;
     }
+    if !sum.is_finite() {
+        return Err(first_non_finite_bce(logits, targets));
+    }
     Ok(sum / n)
+}
+
+/// As [`first_non_finite_sq_err`], for [`bce_with_logits`].
+#[cold]
+#[inline(never)]
+fn first_non_finite_bce<T: Real>(logits: &[T], targets: &[T]) -> Error {
+    for (i, (&z, &y)) in logits.iter().zip(targets).enumerate() {
+        let what = if !z.is_finite() {
+            "logit"
+        } else if !y.is_finite() {
+            "target"
+        } else if !kernels::bce_logit(z, y).is_finite() {
+            "loss term (logit and target are finite; it overflows)"
+        } else {
+            continue;
+        };
+        return Error::NonFinite { what, sample: i };
+    }
+    sum_overflows()
 }
 
 /// Softmax cross-entropy: `logits` holds one row of `classes = logits.len() / labels.len()`
@@ -154,18 +232,29 @@ pub fn bce_with_logits<T: Real>(logits: &[T], targets: &[T], grad: &mut [T]) -> 
 /// `logsumexp(row) - row[label]` and writes `grad = (softmax(row) - onehot(label)) / rows`.
 /// The row maximum is subtracted before exponentiating, so logits of ±1000 are fine.
 ///
+/// A logit of `-inf` at a class other than the row's label is allowed: it is how a class is
+/// masked out (probability 0, gradient 0), and the loss stays finite, as in PyTorch. Any other
+/// non-finite logit is an error.
+///
 /// # Errors
 /// [`Error::Empty`] without labels; [`Error::LengthMismatch`] if `grad` and `logits` differ in
 /// length; [`Error::Shape`] if `logits` is not `labels.len()` rows of at least one class, or a
-/// label is not below `classes`.
+/// label is not below `classes`; [`Error::NonFinite`] with the first row (`sample`) that holds
+/// a NaN or `+inf` logit or a `-inf` one at its label (`what: "row of logits"`), or whose
+/// loss term overflows from finite logits (see the [module docs](self)).
 ///
 /// ```
-/// use autograd_runtime::nn::loss;
+/// use autograd_runtime::{nn::loss, Error};
 /// let logits = [1000.0, -1000.0, 0.0, 0.0]; // two rows of two classes
 /// let mut g = [0.0; 4];
 /// let l = loss::softmax_cross_entropy(&logits, &[0, 1], &mut g)?;
 /// assert!((l - 2.0_f64.ln() / 2.0).abs() < 1e-15); // row 0 is certain, row 1 a coin flip
 /// assert_eq!(g, [0.0, 0.0, 0.25, -0.25]);
+/// // A masked class: -inf off the label is probability 0.
+/// let l = loss::softmax_cross_entropy(&[0.0, f64::NEG_INFINITY], &[0], &mut g[..2])?;
+/// assert_eq!((l, &g[..2]), (0.0, &[0.0, 0.0][..]));
+/// let err = loss::softmax_cross_entropy(&[0.0, 0.0, 0.0, f64::NAN], &[0, 1], &mut g).unwrap_err();
+/// assert!(matches!(err, Error::NonFinite { what: "row of logits", sample: 1 }), "{err:?}");
 /// # Ok::<(), autograd_runtime::Error>(())
 /// ```
 pub fn softmax_cross_entropy<T: Real>(logits: &[T], labels: &[usize], grad: &mut [T]) -> Result<T> {
@@ -227,7 +316,37 @@ pub fn softmax_cross_entropy<T: Real>(logits: &[T], labels: &[usize], grad: &mut
         g.iter_mut().for_each(|gi| *gi *= scale);
         g[label] -= inv;
     }
+    // A NaN or +inf logit makes its row's `total` NaN, a -inf at the label makes its term
+    // +inf: either way the sum is not finite.
+    if !sum.is_finite() {
+        return Err(first_non_finite_sce(logits, labels, classes));
+    }
     Ok(sum * inv)
+}
+
+/// As [`first_non_finite_sq_err`], for [`softmax_cross_entropy`], by row (the labels were
+/// checked to be below `classes`).
+#[cold]
+#[inline(never)]
+fn first_non_finite_sce<T: Real>(logits: &[T], labels: &[usize], classes: usize) -> Error {
+    for (r, (row, &label)) in logits.chunks_exact(classes).zip(labels).enumerate() {
+        let bad = |(c, &z): (usize, &T)| {
+            z.is_nan() || z == T::infinity() || (c == label && z == T::neg_infinity())
+        };
+        let what = if row.iter().enumerate().any(bad) {
+            "row of logits"
+        } else {
+            // The term as the loss computes it.
+            let m = row.iter().copied().fold(T::neg_infinity(), T::max);
+            let total: T = row.iter().map(|&z| (z - m).exp()).sum();
+            if (m + total.ln() - row[label]).is_finite() {
+                continue;
+            }
+            "loss term (the logits are finite; it overflows) of the row"
+        };
+        return Error::NonFinite { what, sample: r };
+    }
+    sum_overflows()
 }
 
 // Inline: at 16 elements the call (the bench includes `loss_by_hand.rs`, whose copy inlines)
@@ -455,6 +574,135 @@ mod tests {
         let mut g = [0.0; 2];
         let l = bce_with_logits(&[1000.0, -1000.0], &[0.0, 1.0], &mut g).unwrap();
         assert_eq!((l, g), (1000.0, [0.5, -0.5]));
+    }
+
+    /// The `what` and `sample` of an `Error::NonFinite`; panics on anything else.
+    fn non_finite<T: std::fmt::Debug>(r: Result<T>) -> (&'static str, usize) {
+        match r {
+            Err(Error::NonFinite { what, sample }) => (what, sample),
+            other => panic!("expected Error::NonFinite, got {other:?}"),
+        }
+    }
+
+    /// 37 elements: two blocks of `sse_block` and a rest of 5, with `bad` at `at`.
+    fn with(at: usize, bad: f64) -> Vec<f64> {
+        let mut x = values(37);
+        x[at] = bad;
+        x
+    }
+
+    #[test]
+    fn a_non_finite_prediction_is_an_error_naming_its_element() {
+        let (t, _) = targets(37);
+        let mut g = vec![0.0; 37];
+        // In a block, in the rest, and the first of two.
+        for (at, bad) in [(20, f64::NAN), (34, f64::INFINITY), (3, f64::NEG_INFINITY)] {
+            let mut p = with(at, bad);
+            p[at + 1] = f64::NAN;
+            assert_eq!(non_finite(mse(&p, &t, &mut g)), ("prediction", at));
+            assert_eq!(non_finite(sse(&p, &t, &mut g)), ("prediction", at));
+        }
+        let err = mse(&with(5, f64::NAN), &t, &mut g).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the prediction at sample 5 is NaN or infinite: check that sample's data and the \
+             parameters"
+        );
+    }
+
+    #[test]
+    fn a_non_finite_target_is_an_error_naming_its_element() {
+        let p = values(37);
+        let mut g = vec![0.0; 37];
+        assert_eq!(
+            non_finite(mse(&p, &with(33, f64::NAN), &mut g)),
+            ("target", 33)
+        );
+        let mut t = vec![0.0_f32; 16];
+        t[15] = f32::INFINITY;
+        let p32 = vec![1.0_f32; 16];
+        assert_eq!(non_finite(sse(&p32, &t, &mut [0.0; 16])), ("target", 15));
+    }
+
+    #[test]
+    fn a_squared_error_that_overflows_is_an_error() {
+        // Finite inputs, (p - t)² above f32::MAX: predictions that have diverged.
+        let p = [0.0_f32, 2e19, 0.0];
+        let (what, sample) = non_finite(mse(&p, &[0.0; 3], &mut [0.0; 3]));
+        assert_eq!(sample, 1);
+        assert!(what.starts_with("squared error"), "{what}");
+    }
+
+    #[test]
+    fn a_sum_that_overflows_from_finite_terms_is_an_error() {
+        // Each (p - t)² is 1e308, their sum is not finite.
+        let (what, sample) = non_finite(sse(&[1e154, 1e154], &[0.0; 2], &mut [0.0; 2]));
+        assert_eq!(sample, 0);
+        assert!(what.starts_with("sum of the loss terms"), "{what}");
+    }
+
+    #[test]
+    fn a_non_finite_logit_or_target_of_bce_is_an_error_naming_its_element() {
+        let (_, y) = targets(37);
+        let mut g = vec![0.0; 37];
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            // At an element whose target is 0, 1 and 0.3: no product with it may hide the bad
+            // value (0 · inf is NaN, but 0 · x is 0).
+            for at in [30, 31, 32] {
+                let got = bce_with_logits(&with(at, bad), &y, &mut g);
+                assert_eq!(non_finite(got), ("logit", at), "{bad} at {at}");
+            }
+        }
+        let mut y = y;
+        y[36] = f64::NAN;
+        assert_eq!(
+            non_finite(bce_with_logits(&values(37), &y, &mut g)),
+            ("target", 36)
+        );
+    }
+
+    #[test]
+    fn a_bce_term_that_overflows_is_an_error() {
+        // z - z y = 4e38 > f32::MAX (3.4e38) for a target outside [0, 1].
+        let (what, sample) = non_finite(bce_with_logits(&[2e38_f32], &[-1.0], &mut [0.0]));
+        assert_eq!(sample, 0);
+        assert!(what.starts_with("loss term"), "{what}");
+    }
+
+    #[test]
+    fn a_nan_or_plus_inf_logit_is_an_error_naming_its_row() {
+        let labels = [0, 1, 2, 0];
+        let mut g = [0.0; 12];
+        for bad in [f64::NAN, f64::INFINITY] {
+            for at in [0, 4, 11] {
+                let mut z = values(12);
+                z[at] = bad;
+                let got = softmax_cross_entropy(&z, &labels, &mut g);
+                assert_eq!(non_finite(got), ("row of logits", at / 3), "{bad} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn minus_inf_is_a_masked_class_off_the_label_and_an_error_at_it() {
+        // Off the label: probability 0, the other classes as if it were not there.
+        let mut g = [0.0; 3];
+        let l = softmax_cross_entropy(&[1.0, f64::NEG_INFINITY, 1.0], &[0], &mut g).unwrap();
+        assert!((l - 2.0_f64.ln()).abs() < 1e-15, "{l}");
+        assert_eq!(g, [-0.5, 0.0, 0.5]);
+        // At the label: probability 0 for the true class, an infinite loss.
+        let z = [0.0, 0.0, 0.0, 1.0, f64::NEG_INFINITY, 1.0];
+        let got = softmax_cross_entropy(&z, &[2, 1], &mut [0.0; 6]);
+        assert_eq!(non_finite(got), ("row of logits", 1));
+    }
+
+    #[test]
+    fn a_softmax_term_that_overflows_is_an_error_naming_its_row() {
+        // Finite logits, m - z[label] = 2e308.
+        let z = [0.0, 1.0, 1e308, -1e308];
+        let (what, sample) = non_finite(softmax_cross_entropy(&z, &[0, 1], &mut [0.0; 4]));
+        assert_eq!(sample, 1);
+        assert!(what.starts_with("loss term"), "{what}");
     }
 
     #[test]

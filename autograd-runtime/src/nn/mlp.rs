@@ -91,7 +91,8 @@ impl<T: Scalar> Mlp<T> {
     /// the same model on every machine.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry.
+    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry, or if the
+    /// parameters are more than `usize` can count or the allocator can give.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
@@ -99,6 +100,8 @@ impl<T: Scalar> Mlp<T> {
     /// assert_eq!(mlp.num_params(), (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1));
     /// assert_eq!(mlp.layers()[2].activation, Activation::Identity);
     /// assert!(Mlp::<f32>::new(&[2, 0, 1], Activation::Tanh, 0).is_err());
+    /// // More weights than usize can count: an error, not an overflow.
+    /// assert!(Mlp::<f32>::new(&[usize::MAX / 2, 4], Activation::Tanh, 0).is_err());
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
     pub fn new(sizes: &[usize], activation: Activation, seed: u64) -> Result<Self> {
@@ -109,7 +112,8 @@ impl<T: Scalar> Mlp<T> {
     /// classic tiny MLP is `Mlp::with_output(&[3, 4, 4, 1], Tanh, Tanh, seed)?`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry.
+    /// [`Error::Invalid`] if `sizes` has fewer than two entries or a zero entry, or if the
+    /// parameters are more than `usize` can count or the allocator can give.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Mlp};
@@ -131,8 +135,9 @@ impl<T: Scalar> Mlp<T> {
     /// layer after layer, biases zero.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if there are no layers, a layer has a zero width, or a layer's inputs
-    /// differ from the previous layer's outputs.
+    /// [`Error::Invalid`] if there are no layers, a layer has a zero width, a layer's inputs
+    /// differ from the previous layer's outputs, or the parameters are more than `usize` can
+    /// count or the allocator can give.
     ///
     /// ```
     /// use autograd_runtime::nn::{Activation, Dense, Init, Mlp};
@@ -161,8 +166,9 @@ impl<T: Scalar> Mlp<T> {
     /// layer but the last, `output` the last (`Activation::Identity` for logits).
     ///
     /// # Errors
-    /// [`Error::Invalid`] for bad `sizes` (as [`with_output`](Self::with_output)) or another
-    /// number of `(weight, bias)` pairs than layers; [`Error::Shape`] if a weight or bias has
+    /// [`Error::Invalid`] for bad `sizes` (as [`with_output`](Self::with_output)), another
+    /// number of `(weight, bias)` pairs than layers, or a NaN or infinite value (the message
+    /// names the layer, the tensor and the index); [`Error::Shape`] if a weight or bias has
     /// the wrong number of values (the message names the layer and its `[out, in]` shape).
     ///
     /// ```
@@ -182,6 +188,15 @@ impl<T: Scalar> Mlp<T> {
     /// // A 3 → 1 layer has 3 weights, not 4: an error that names the layer and [out, in].
     /// let err = Mlp::<f64>::from_weights(&[3, 1], &[(&w0[..], &[0.0][..])], Activation::Relu, Activation::Identity);
     /// assert!(err.unwrap_err().to_string().contains("[out, in] = [1, 3]"));
+    /// // A NaN weight: an error that names the layer, the tensor and the element.
+    /// let bad = [1.0, 2.0, f64::NAN, 4.0];
+    /// let err = Mlp::<f64>::from_weights(
+    ///     &[2, 2, 1],
+    ///     &[(&bad[..], &[0.0, 1.0][..]), (&w1[..], &[0.5][..])],
+    ///     Activation::Relu,
+    ///     Activation::Identity,
+    /// );
+    /// assert!(err.unwrap_err().to_string().contains("the weight of layer 0 is NaN at index 2"));
     /// # Ok::<(), autograd_runtime::Error>(())
     /// ```
     pub fn from_weights(
@@ -227,6 +242,27 @@ impl<T: Scalar> Mlp<T> {
                         found: format!("{} values", given.len()),
                     });
                 }
+                if let Some((i, v)) = given.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                    let at = if kind == "weight" {
+                        format!(
+                            " (row {}, column {} of [out, in] = [{}, {}])",
+                            i / layer.inputs,
+                            i % layer.inputs,
+                            layer.outputs,
+                            layer.inputs
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(Error::Invalid {
+                        what: format!("Mlp::from_weights for {}", mlp.describe()),
+                        message: format!(
+                            "the {kind} of layer {l} is {} at index {i}{at}: every weight and \
+                             bias must be finite",
+                            v.to_f64().unwrap_or(f64::NAN)
+                        ),
+                    });
+                }
                 mlp.params[tensor.range.clone()].copy_from_slice(given);
             }
         }
@@ -261,9 +297,22 @@ impl<T: Scalar> Mlp<T> {
             }
         }
         let mut layout = Vec::with_capacity(2 * layers.len());
-        let mut at = 0;
+        let mut at = 0_usize;
         for (i, l) in layers.iter().enumerate() {
-            let nw = l.outputs * l.inputs;
+            // Checked: widths such as 2^33 would overflow `usize` (a panic in debug builds,
+            // a wrong layout in release).
+            let too_many = || {
+                invalid(format!(
+                    "layer {i} is {} → {}: the model's parameters are more than usize can \
+                     count; use smaller widths",
+                    l.inputs, l.outputs
+                ))
+            };
+            let nw = l.outputs.checked_mul(l.inputs).ok_or_else(too_many)?;
+            let end = nw
+                .checked_add(l.outputs)
+                .and_then(|n| n.checked_add(at))
+                .ok_or_else(too_many)?;
             layout.push(ParamTensor {
                 name: format!("layers.{i}.weight"),
                 shape: l.weight_shape().to_vec(),
@@ -272,16 +321,16 @@ impl<T: Scalar> Mlp<T> {
             layout.push(ParamTensor {
                 name: format!("layers.{i}.bias"),
                 shape: vec![l.outputs],
-                range: at + nw..at + l.num_params(),
+                range: at + nw..end,
             });
-            at += l.num_params();
+            at = end;
         }
-        let params = vec![T::zero(); at];
+        let (params, grads) = (zeros(at)?, zeros(at)?);
         Ok(Mlp {
             acts: vec![Vec::new(); layers.len() + 1],
             derivs: vec![Vec::new(); layers.len()],
             delta: [Vec::new(), Vec::new()],
-            grads: vec![T::zero(); at],
+            grads,
             layers,
             layout,
             params,
@@ -434,6 +483,20 @@ impl<T: Scalar> Mlp<T> {
         }
         Ok(())
     }
+}
+
+/// `n` zeros, or `Error::Invalid` if they cannot be allocated (more bytes than `isize::MAX`,
+/// or more than the allocator gives): `vec!` would panic or abort.
+fn zeros<T: Scalar>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|e| Error::Invalid {
+        what: "Mlp".into(),
+        message: format!(
+            "cannot allocate its {n} parameters ({e}): use smaller widths or fewer layers"
+        ),
+    })?;
+    v.resize(n, T::zero());
+    Ok(v)
 }
 
 /// The layers of widths `sizes`: `hidden` after each but the last, `output` after the last.
@@ -882,6 +945,67 @@ mod tests {
         );
         let layers = vec![Dense::new(2, 0, Activation::Tanh)];
         assert!(Mlp::<f64>::from_layers(layers, Init::He, 0).is_err());
+    }
+
+    #[test]
+    fn widths_whose_parameters_overflow_usize_are_an_error() {
+        for sizes in [&[usize::MAX, 2][..], &[2, usize::MAX / 2, 4]] {
+            let err = Mlp::<f32>::new(sizes, Activation::Tanh, 0).unwrap_err();
+            assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+            assert!(
+                err.to_string().contains("more than usize can count"),
+                "{err}"
+            );
+        }
+        // The new user's case: 2^33 × 2^33 weights.
+        #[cfg(target_pointer_width = "64")]
+        {
+            let err = Mlp::<f32>::new(&[1 << 33, 1 << 33], Activation::Tanh, 0).unwrap_err();
+            assert!(
+                err.to_string().starts_with(
+                    "Mlp: layer 0 is 8589934592 → 8589934592: the model's parameters are more \
+                     than usize can count"
+                ),
+                "{err}"
+            );
+        }
+    }
+
+    /// 2^62 `f32` parameters fit in `usize` but not in memory (2^64 bytes): `vec!` would panic.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn parameters_that_cannot_be_allocated_are_an_error() {
+        let err = Mlp::<f32>::new(&[1 << 31, 1 << 31], Activation::Tanh, 0).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(
+            err.to_string().starts_with("Mlp: cannot allocate its"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn from_weights_with_a_non_finite_value_is_an_error_naming_it() {
+        let (w0, b0) = ([0.5; 6], [0.0; 3]);
+        let (w1, b1) = ([0.25; 3], [0.0; 1]);
+        let build = |pairs: &[(&[f64], &[f64])]| {
+            Mlp::<f64>::from_weights(&[2, 3, 1], pairs, Activation::Tanh, Activation::Identity)
+        };
+        let mut w = w0;
+        w[3] = f64::NAN;
+        let err = build(&[(&w, &b0), (&w1, &b1)]).unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Mlp::from_weights for Mlp 2 → 3 → 1: the weight of layer 0 is NaN at index 3 (row \
+             1, column 1 of [out, in] = [3, 2]): every weight and bias must be finite"
+        );
+        let err = build(&[(&w0, &b0), (&w1, &[f64::NEG_INFINITY])]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Mlp::from_weights for Mlp 2 → 3 → 1: the bias of layer 1 is -inf at index 0: \
+             every weight and bias must be finite"
+        );
+        assert!(build(&[(&w0, &b0), (&w1, &b1)]).is_ok());
     }
 
     /// Weights in PyTorch's `[out, in]` layout give PyTorch's `x Wᵀ + b`, computed here by hand.

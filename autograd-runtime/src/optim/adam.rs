@@ -1,6 +1,6 @@
 //! Adam (Kingma & Ba, 2015), as PyTorch's `torch.optim.Adam` (without `amsgrad`).
 
-use super::{check_hyper, check_lr_wd, check_step, size_state, Optimizer};
+use super::{check_grads, check_hyper, check_lr_wd, check_step, size_state, Optimizer};
 use crate::{Real, Result};
 
 /// Adam: per-parameter steps scaled by running estimates of the gradient's first and second
@@ -126,8 +126,8 @@ impl<T: Real> Adam<T> {
 }
 
 impl<T: Real> Adam<T> {
-    /// Checks a step's slices against each other and against the state, changing nothing
-    /// (AdamW checks before it decays the weights).
+    /// Checks the hyperparameters, the step's slices against each other and against the state,
+    /// and the gradients, changing nothing (AdamW checks before it decays the weights).
     pub(super) fn check(&self, name: &str, params: &[T], grads: &[T]) -> Result<()> {
         check_lr_wd(name, self.lr, self.weight_decay)?;
         for (beta, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
@@ -140,13 +140,12 @@ impl<T: Real> Adam<T> {
             "finite and > 0",
             self.eps.is_finite() && self.eps > T::zero(),
         )?;
-        check_step(&self.m, params, grads)
+        check_step(&self.m, params, grads)?;
+        check_grads(name, grads)
     }
-}
 
-impl<T: Real> Optimizer<T> for Adam<T> {
-    fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
-        self.check("Adam", params, grads)?;
+    /// The update of a step that passed [`check`](Self::check).
+    pub(super) fn update(&mut self, params: &mut [T], grads: &[T]) {
         size_state(&mut self.m, params);
         size_state(&mut self.v, params);
         let (b1, b2, wd) = (self.beta1, self.beta2, self.weight_decay);
@@ -161,6 +160,13 @@ impl<T: Real> Optimizer<T> for Adam<T> {
             *v = b2 * *v + (T::one() - b2) * g * g;
             *p -= step_size * *m / ((*v / bias2).sqrt() + self.eps);
         }
+    }
+}
+
+impl<T: Real> Optimizer<T> for Adam<T> {
+    fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
+        self.check("Adam", params, grads)?;
+        self.update(params, grads);
         Ok(())
     }
 

@@ -120,7 +120,9 @@ impl<T: Real> Optimizer<T> for AdamW<T> {
         for p in params.iter_mut() {
             *p *= shrink;
         }
-        self.adam.step(params, grads)
+        // Checked above: `step` would check the gradients a second time.
+        self.adam.update(params, grads);
+        Ok(())
     }
 
     fn learning_rate(&self) -> T {

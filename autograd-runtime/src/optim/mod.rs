@@ -31,7 +31,7 @@ pub use adam::Adam;
 pub use adamw::AdamW;
 pub use sgd::Sgd;
 
-use crate::{Error, Real, Result};
+use crate::{simd, Error, Real, Result};
 
 /// An update rule: moves parameters against their gradients.
 ///
@@ -48,12 +48,21 @@ use crate::{Error, Real, Result};
 /// # Errors
 ///
 /// `step` returns [`Error::Invalid`] for a hyperparameter out of its range (a learning rate
-/// that is not finite and positive, a momentum or beta outside `[0, 1)`, a negative weight
-/// decay or epsilon), [`Error::LengthMismatch`] if `params` and `grads` differ in length, and, for
-/// an optimizer with state (momentum, Adam), [`Error::OptimizerState`] if the length differs
-/// from the one of the first step: the state was sized for that model; call
-/// [`reset`](Self::reset) to reuse the optimizer for another model. On error nothing is
-/// changed, neither the parameters nor the state.
+/// or an epsilon that is not finite and positive, a momentum or beta outside `[0, 1)`, a weight
+/// decay that is negative or not finite, Nesterov momentum without a momentum) and for a
+/// gradient that is NaN or infinite (the message names its index: one bad gradient would
+/// make every parameter it reaches NaN), [`Error::LengthMismatch`] if `params` and `grads`
+/// differ in length, and, for an optimizer with state (momentum, Adam),
+/// [`Error::OptimizerState`] if the length differs from the one of the first step: the state
+/// was sized for that model; call [`reset`](Self::reset) to reuse the optimizer for another
+/// model. On error nothing is changed, neither the parameters nor the state.
+///
+/// The gradients are checked in a pass of their own before the update, which only reads
+/// them: the update loop cannot check them as it goes, since by the time it met a bad one it
+/// would have changed the parameters before it. On a million parameters that pass costs about
+/// 5 % of an Adam or AdamW step and half the time of a plain SGD step, which does little more
+/// than read the gradients once (about 0.1 ms in `f32`: a small part of the forward and
+/// backward passes that made the gradients).
 ///
 /// ```
 /// use autograd::optim::{Optimizer, Sgd};
@@ -69,13 +78,19 @@ use crate::{Error, Real, Result};
 /// // One gradient short: an error that says so, and `p` is left as it was.
 /// let err = opt.step(&mut p, &[]).unwrap_err();
 /// assert_eq!(err.to_string(), "length mismatch: optimizer step: parameters vs gradients (1 vs 0)");
+/// // A NaN gradient: an error naming it, and `p` is left as it was.
+/// let before = p;
+/// let err = opt.step(&mut p, &[f64::NAN]).unwrap_err();
+/// assert!(err.to_string().starts_with("Sgd: gradient 0 is NaN"), "{err}");
+/// assert_eq!(p, before);
 /// # Ok::<(), autograd::Error>(())
 /// ```
 pub trait Optimizer<T: Real> {
     /// Applies one update to `params` given `grads` of the same layout.
     ///
     /// # Errors
-    /// On a length mismatch, as the trait's documentation says; nothing is changed then.
+    /// For a bad hyperparameter, a non-finite gradient or a length mismatch, as the trait's
+    /// documentation says; nothing is changed then.
     ///
     /// ```
     /// use autograd::optim::{Optimizer, Sgd};
@@ -143,6 +158,39 @@ fn check_step<T>(state: &[T], params: &[T], grads: &[T]) -> Result<()> {
             state: state.len(),
             params: params.len(),
         })
+    }
+}
+
+/// Checks that every gradient is finite, changing nothing: `Error::Invalid` naming the
+/// optimizer and the first gradient that is NaN or infinite.
+///
+/// A pass of its own (see the trait's docs), vectorised: an `and` over the elements has no
+/// early exit to keep LLVM from it, and runs with AVX2 where the CPU has it. The index is
+/// looked for only when the pass fails.
+fn check_grads<T: Real>(optimizer: &str, grads: &[T]) -> Result<()> {
+    let finite = simd::dispatch(
+        #[inline(always)]
+        |_| grads.iter().fold(true, |ok, g| ok & g.is_finite()),
+    );
+    if finite {
+        Ok(())
+    } else {
+        Err(non_finite_grad(optimizer, grads))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn non_finite_grad<T: Real>(optimizer: &str, grads: &[T]) -> Error {
+    let first = grads.iter().enumerate().find(|(_, g)| !g.is_finite());
+    let (i, value) = first.map_or((0, f64::NAN), |(i, g)| (i, g.to_f64().unwrap_or(f64::NAN)));
+    Error::Invalid {
+        what: optimizer.into(),
+        message: format!(
+            "gradient {i} is {value}; every gradient must be finite, so nothing was changed. \
+             Look for where it comes from: a NaN or inf in the data, or a loss or activation \
+             that overflows (a lower learning rate, scaled inputs)"
+        ),
     }
 }
 
@@ -266,6 +314,52 @@ mod tests {
     }
 
     #[test]
+    fn a_non_finite_gradient_is_an_error_naming_it_that_changes_nothing() {
+        let names = ["Sgd", "Sgd", "Adam", "AdamW"];
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for ((mut opt, mut twin), name) in all().into_iter().zip(all()).zip(names) {
+                // A first step sizes the state and fills it; the twin never sees the bad one.
+                let mut p = [1.0, 2.0, 3.0];
+                let mut q = p;
+                opt.step(&mut p, &[0.1, -0.2, 0.3]).unwrap();
+                twin.step(&mut q, &[0.1, -0.2, 0.3]).unwrap();
+                let before = p;
+                let err = opt.step(&mut p, &[0.5, bad, f64::NAN]).unwrap_err();
+                assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+                assert!(
+                    err.to_string()
+                        .starts_with(&format!("{name}: gradient 1 is {bad}; every gradient")),
+                    "{err}"
+                );
+                assert_eq!(p, before, "{name}");
+                // The state is as it was: the next steps match the twin's bit for bit.
+                for g in [[0.5, 0.25, -1.0], [0.0, 1.0, 2.0]] {
+                    opt.step(&mut p, &g).unwrap();
+                    twin.step(&mut q, &g).unwrap();
+                }
+                assert_eq!(p, q, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_non_finite_gradient_is_found_past_the_vector_lanes() {
+        // 1,000 gradients: the vectorised pass over whole lanes and the scalar rest.
+        for at in [0, 511, 998, 999] {
+            let mut g = vec![0.5_f32; 1000];
+            g[at] = f32::NAN;
+            let mut p = vec![1.0_f32; 1000];
+            let err = Adam::new(0.1).step(&mut p, &g).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("Adam: gradient {at} is NaN")),
+                "{err}"
+            );
+            assert!(p.iter().all(|&x| x == 1.0));
+        }
+    }
+
+    #[test]
     fn hyperparameters_out_of_range_are_errors_that_change_nothing() {
         let bad: Vec<(Box<dyn Optimizer<f64>>, &str)> = vec![
             (
@@ -295,6 +389,11 @@ mod tests {
             (
                 Box::new(Adam::new(0.1).eps(0.0)),
                 "Adam: eps is 0; it must be finite and > 0",
+            ),
+            (
+                Box::new(Sgd::new(0.1).nesterov(true)),
+                "Sgd: Nesterov momentum needs a momentum: set .momentum(..) to a value in (0, 1), \
+                 e.g. 0.9, or drop .nesterov(true)",
             ),
             (
                 Box::new(AdamW::new(0.1).weight_decay(f64::INFINITY)),

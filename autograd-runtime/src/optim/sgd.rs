@@ -1,8 +1,10 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight decay, as PyTorch's
 //! `torch.optim.SGD` (with `dampening = 0`).
 
-use super::{check_hyper, check_lengths, check_lr_wd, check_step, size_state, Optimizer};
-use crate::{Real, Result};
+use super::{
+    check_grads, check_hyper, check_lengths, check_lr_wd, check_step, size_state, Optimizer,
+};
+use crate::{Error, Real, Result};
 
 /// SGD: `p -= lr * d`, where
 ///
@@ -15,8 +17,8 @@ use crate::{Real, Result};
 /// d = g                    without
 /// ```
 ///
-/// Defaults: no momentum, no Nesterov, no weight decay. Nesterov with zero momentum is plain
-/// SGD.
+/// Defaults: no momentum, no Nesterov, no weight decay. Nesterov needs a momentum: without one
+/// `step` returns an error (as PyTorch raises one).
 ///
 /// ```
 /// use autograd::optim::{Optimizer, Sgd};
@@ -74,7 +76,8 @@ impl<T: Real> Sgd<T> {
         self
     }
 
-    /// Uses Nesterov momentum.
+    /// Uses Nesterov momentum. It needs a [`momentum`](Self::momentum) above 0: without one,
+    /// [`step`](Optimizer::step) returns [`Error::Invalid`](crate::Error::Invalid).
     ///
     /// ```
     /// use autograd::optim::{Optimizer, Sgd};
@@ -83,6 +86,8 @@ impl<T: Real> Sgd<T> {
     /// opt.step(&mut p, &[0.5])?;
     /// // First step: d = g + 0.9 g with g = 0.5 + 1e-4 * 1.
     /// assert!((p[0] - (1.0 - 0.1 * 1.9 * 0.5001)).abs() < 1e-6);
+    /// // Without a momentum there is nothing to look ahead with.
+    /// assert!(Sgd::new(0.1).nesterov(true).step(&mut p, &[0.5]).is_err());
     /// # Ok::<(), autograd::Error>(())
     /// ```
     pub fn nesterov(mut self, nesterov: bool) -> Self {
@@ -117,8 +122,17 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
             "in [0, 1)",
             mu >= T::zero() && mu < T::one(),
         )?;
+        if self.nesterov && mu == T::zero() {
+            return Err(Error::Invalid {
+                what: "Sgd".into(),
+                message: "Nesterov momentum needs a momentum: set .momentum(..) to a value in \
+                          (0, 1), e.g. 0.9, or drop .nesterov(true)"
+                    .into(),
+            });
+        }
         if mu == T::zero() {
             check_lengths(params, grads)?;
+            check_grads("Sgd", grads)?;
             for (p, &g) in params.iter_mut().zip(grads) {
                 *p = *p - lr * (g + wd * *p);
             }
@@ -126,6 +140,7 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
         }
         // With b = 0 before the first step, `mu * b + g` gives PyTorch's `b = g` exactly.
         check_step(&self.buffer, params, grads)?;
+        check_grads("Sgd", grads)?;
         size_state(&mut self.buffer, params);
         for ((p, &g), b) in params.iter_mut().zip(grads).zip(&mut self.buffer) {
             let g = g + wd * *p;

@@ -378,17 +378,22 @@ impl Trace {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the file cannot be written.
+    /// [`Error::Invalid`] if the path ends in `.svg` or `.png` (the file would not hold what
+    /// its name says; no extension or any other is fine), [`Error::Io`] if the file cannot be
+    /// written.
     ///
     /// ```
     /// let path = std::env::temp_dir().join(format!("doc-trace-{}.dot", std::process::id()));
     /// autograd::Trace::new("f", &[], &[]).write_dot(&path)?;
     /// assert!(std::fs::read_to_string(&path)?.starts_with("digraph"));
     /// # std::fs::remove_file(&path)?;
+    /// assert!(autograd::Trace::new("f", &[], &[]).write_dot(path.with_extension("svg")).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_dot(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), self.to_dot().as_bytes())
+        let path = path.as_ref();
+        check_extension(path, Format::Dot)?;
+        write(path, self.to_dot().as_bytes())
     }
 
     /// The picture of [`Trace::to_dot`] as an SVG document, laid out by `layout-rs`. layout-rs
@@ -423,17 +428,26 @@ impl Trace {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the file cannot be written, [`Error::Graph`] as [`Trace::to_svg`].
+    /// [`Error::Invalid`] if the path ends in `.png` or `.dot` (the file would not hold what
+    /// its name says; no extension or any other is fine), [`Error::Io`] if the file cannot be
+    /// written, [`Error::Graph`] as [`Trace::to_svg`].
     ///
     /// ```
     /// let path = std::env::temp_dir().join(format!("doc-trace-{}.svg", std::process::id()));
     /// autograd::Trace::new("f", &[], &[]).write_svg(&path)?;
     /// assert!(std::fs::read_to_string(&path)?.contains("<svg"));
     /// # std::fs::remove_file(&path)?;
+    /// // SVG in a file named .png: an error, and no file.
+    /// let png = path.with_extension("png");
+    /// let err = autograd::Trace::new("f", &[], &[]).write_svg(&png).unwrap_err();
+    /// assert!(err.to_string().contains("use a .svg path"), "{err}");
+    /// assert!(!png.exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn write_svg(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), self.to_svg()?.as_bytes())
+        let path = path.as_ref();
+        check_extension(path, Format::Svg)?;
+        write(path, self.to_svg()?.as_bytes())
     }
 
     /// The picture of [`Trace::to_svg`] as PNG bytes, at twice the SVG's size. Needs the
@@ -460,18 +474,23 @@ impl Trace {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if the file cannot be written, [`Error::Graph`] as [`Trace::to_png`].
+    /// [`Error::Invalid`] if the path ends in `.svg` or `.dot` (the file would not hold what
+    /// its name says; no extension or any other is fine), [`Error::Io`] if the file cannot be
+    /// written, [`Error::Graph`] as [`Trace::to_png`].
     ///
     /// ```
     /// let path = std::env::temp_dir().join(format!("doc-trace-{}.png", std::process::id()));
     /// autograd::Trace::new("f", &[], &[]).write_png(&path)?;
     /// assert!(std::fs::read(&path)?.starts_with(b"\x89PNG"));
     /// # std::fs::remove_file(&path)?;
+    /// assert!(autograd::Trace::new("f", &[], &[]).write_png(path.with_extension("svg")).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "png")]
     pub fn write_png(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), &self.to_png()?)
+        let path = path.as_ref();
+        check_extension(path, Format::Png)?;
+        write(path, &self.to_png()?)
     }
 
     /// The graph to draw: a record per entry, an op ellipse per computed entry.
@@ -587,6 +606,65 @@ pub fn dot_to_svg(dot: &str) -> Result<String> {
 #[cfg(feature = "png")]
 pub fn dot_to_png(dot: &str) -> Result<Vec<u8>> {
     png::svg_to_png(&dot_to_svg(dot)?)
+}
+
+/// The formats a trace writes, for [`check_extension`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Dot,
+    Svg,
+    Png,
+}
+
+impl Format {
+    /// The format an extension names, if it names one of ours (in any case).
+    fn of(extension: &str) -> Option<Format> {
+        match extension.to_ascii_lowercase().as_str() {
+            "dot" | "gv" => Some(Format::Dot),
+            "svg" => Some(Format::Svg),
+            "png" => Some(Format::Png),
+            _ => None,
+        }
+    }
+
+    /// Its name, its usual extension, and the method that writes it.
+    fn describe(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Format::Dot => ("DOT", "dot", "write_dot"),
+            Format::Svg => ("SVG", "svg", "write_svg"),
+            Format::Png => ("PNG", "png", "write_png"),
+        }
+    }
+}
+
+/// `Error::Invalid` if `path`'s extension names another of our formats than `format`, the one
+/// about to be written: SVG in `x.png` is a file that image viewers refuse. No extension, or
+/// an extension we do not write (`.txt`, `.xml`), is allowed.
+fn check_extension(path: &Path, format: Format) -> Result<()> {
+    let named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::of);
+    match named {
+        Some(other) if other != format => {
+            let (name, ext, method) = format.describe();
+            let (other_name, other_ext, other_method) = other.describe();
+            let feature = if other == Format::Png {
+                " (feature png)"
+            } else {
+                ""
+            };
+            Err(Error::Invalid {
+                what: format!("Trace::{method}"),
+                message: format!(
+                    "{} has the extension of {other_name}, but this writes {name}: use a .{ext} \
+                     path, or {other_method}{feature} to write {other_name} (.{other_ext})",
+                    path.display()
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn write(path: &Path, contents: &[u8]) -> Result<()> {

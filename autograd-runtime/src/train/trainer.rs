@@ -13,6 +13,11 @@ use crate::{Error, Real, Result};
 /// How often the running loss is redrawn inside a long epoch.
 const REDRAW: Duration = Duration::from_millis(100);
 
+/// Epochs of history reserved up front; a longer run grows the history as it goes. Reserving
+/// `epochs` would panic (capacity overflow) for `Trainer::new(usize::MAX)`, an "until it
+/// fails" loop.
+const RESERVE: usize = 1024;
+
 /// Runs a training loop for a number of epochs.
 ///
 /// You write one epoch as a closure: for each step, compute the loss and gradient, update the
@@ -56,6 +61,10 @@ pub struct Trainer {
 impl Trainer {
     /// A trainer for `epochs` epochs, with the progress bar shown when stderr is a terminal.
     ///
+    /// `epochs` must be at least 1: [`run`](Self::run) returns an error for 0. A huge number
+    /// (`usize::MAX`) is fine for a loop that stops on its own, through an error of the
+    /// closure.
+    ///
     /// ```
     /// use autograd::train::Trainer;
     /// let mut trainer = Trainer::new(5).progress(false);
@@ -71,7 +80,7 @@ impl Trainer {
         Self {
             epochs,
             progress: None,
-            history: Vec::with_capacity(epochs),
+            history: Vec::with_capacity(epochs.min(RESERVE)),
         }
     }
 
@@ -103,9 +112,10 @@ impl Trainer {
     /// # Errors
     ///
     /// [`Error::NonFiniteLoss`] as soon as a recorded loss is NaN or infinite, even if the
-    /// closure ignored the error [`record`](Epoch::record) returned; [`Error::Invalid`] if an
-    /// epoch records no loss (there would be nothing to report or plot); any error the closure
-    /// returns, unchanged. The history keeps the epochs completed before the error.
+    /// closure ignored the error [`record`](Epoch::record) returned; [`Error::Invalid`] if the
+    /// trainer was made for 0 epochs (the closure is not called) or if an epoch records no loss
+    /// (there would be nothing to report or plot); any error the closure returns, unchanged.
+    /// The history keeps the epochs completed before the error.
     ///
     /// ```
     /// use autograd::train::Trainer;
@@ -113,16 +123,28 @@ impl Trainer {
     /// let summary = trainer.run(|epoch| epoch.record(1.0 / (1.0 + epoch.index() as f64)))?;
     /// assert_eq!((summary.epochs, summary.last_loss), (3, 1.0 / 3.0));
     /// assert_eq!(trainer.history().len(), 3); // the trainer is not borrowed by `summary`
+    /// // No epochs: nothing to train, and no last loss to report.
+    /// let err = Trainer::new(0).progress(false).run(|epoch| epoch.record(1.0)).unwrap_err();
+    /// assert!(err.to_string().contains("epochs is 0"), "{err}");
     /// # Ok::<(), autograd::Error>(())
     /// ```
     pub fn run<F>(&mut self, mut epoch_fn: F) -> Result<Summary>
     where
         F: FnMut(&mut Epoch<'_>) -> Result<()>,
     {
+        if self.epochs == 0 {
+            return Err(Error::Invalid {
+                what: "Trainer::run".into(),
+                message: "epochs is 0, so nothing would be trained: give Trainer::new the \
+                          number of epochs to run, at least 1"
+                    .into(),
+            });
+        }
         let start = Instant::now();
         let bar = self.progress_bar();
         let first = self.history.len();
-        for index in first..first + self.epochs {
+        // Saturating: with `usize::MAX` epochs the loop ends on an error long before.
+        for index in first..first.saturating_add(self.epochs) {
             let mut epoch = Epoch {
                 index,
                 steps: 0,
@@ -163,6 +185,7 @@ impl Trainer {
         bar.finish();
         Ok(Summary {
             epochs: self.epochs,
+            // At least one epoch ran and pushed its loss.
             last_loss: self.history.last().copied().unwrap_or(f64::NAN),
             elapsed: start.elapsed(),
         })
@@ -236,15 +259,13 @@ impl Trainer {
 /// assert_eq!((summary.epochs, summary.last_loss), (2, 1.0));
 /// assert_eq!(trainer.history(), [4.0, 4.0, 1.0, 1.0]);
 /// assert!(summary.elapsed < std::time::Duration::from_secs(60));
-/// // No epoch run: no last loss.
-/// assert!(Trainer::new(0).progress(false).run(|epoch| epoch.record(1.0))?.last_loss.is_nan());
 /// # Ok::<(), autograd::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
     /// Epochs run by this call.
     pub epochs: usize,
-    /// The mean loss of the last epoch (NaN if no epoch was run).
+    /// The mean loss of the last epoch (a run has at least one).
     pub last_loss: f64,
     /// Wall time of this call.
     pub elapsed: Duration,
@@ -469,6 +490,44 @@ mod tests {
             .run(|_| Err(Error::Empty { what: "test batch" }))
             .unwrap_err();
         assert!(matches!(err, Error::Empty { what: "test batch" }));
+    }
+
+    #[test]
+    fn zero_epochs_is_an_error_and_the_closure_is_not_called() {
+        let mut trainer = Trainer::new(0).progress(false);
+        let mut calls = 0;
+        let err = trainer
+            .run(|epoch| {
+                calls += 1;
+                epoch.record(1.0)
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert!(
+            err.to_string().starts_with("Trainer::run: epochs is 0"),
+            "{err}"
+        );
+        assert_eq!(calls, 0);
+        assert!(trainer.history().is_empty());
+    }
+
+    /// `usize::MAX` epochs: no capacity overflow up front, and a second run numbers on
+    /// without overflowing `first + epochs`.
+    #[test]
+    fn usize_max_epochs_run_until_the_closure_stops_them() {
+        let mut trainer = Trainer::new(usize::MAX).progress(false);
+        for stop in [3, 5] {
+            let err = trainer
+                .run(|epoch| {
+                    if epoch.index() == stop {
+                        return Err(Error::Empty { what: "done" });
+                    }
+                    epoch.record(1.0)
+                })
+                .unwrap_err();
+            assert!(matches!(err, Error::Empty { what: "done" }), "{err:?}");
+            assert_eq!(trainer.history().len(), stop);
+        }
     }
 
     #[test]
