@@ -142,10 +142,13 @@ impl<T: Real> Optimizer<T> for Sgd<T> {
         check_step(&self.buffer, params, grads)?;
         check_grads("Sgd", grads)?;
         size_state(&mut self.buffer, params);
+        // Read once: with the flag read in the loop, LLVM stopped making a loop per value of it
+        // once `check_grads` came before the loop, and blended both results instead.
+        let nesterov = self.nesterov;
         for ((p, &g), b) in params.iter_mut().zip(grads).zip(&mut self.buffer) {
             let g = g + wd * *p;
             *b = mu * *b + g;
-            let d = if self.nesterov { g + mu * *b } else { *b };
+            let d = if nesterov { g + mu * *b } else { *b };
             *p -= lr * d;
         }
         Ok(())
